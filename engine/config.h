@@ -1,0 +1,47 @@
+// The model and training configuration: the keys of model.md, presets and validation.
+#ifndef MEMSCOPE_CONFIG_H
+#define MEMSCOPE_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct {
+    // model keys (stored in checkpoint metadata)
+    int vocab_size;       // V, from the corpus
+    int d_model;          // d
+    int n_heads;          // H
+    int n_layers;         // L
+    int d_ff;
+    int seq_len;          // Q
+    int mem_len;          // N_m
+    int c_mem_len;        // N_cm
+    int compression_rate; // c
+    // training keys
+    int batch_size;       // B
+    float lr;
+    int warmup;
+    float clip;
+    unsigned long long seed;
+} Config;
+
+// Fills cfg with a named preset ("labml" or "default"); returns 0, or -1 for an unknown name.
+int config_preset(Config *cfg, const char *name);
+
+// Applies "key=value"; on error writes one line into err and returns -1.
+int config_set(Config *cfg, const char *assignment, char *err, size_t errlen);
+
+// Checks every value and their relations (heads divide d_model, c >= 1, ...).
+int config_validate(const Config *cfg, char *err, size_t errlen);
+
+// R = N_cm + N_m + Q: rows of the relative tables.
+int config_rel_len(const Config *cfg);
+
+// True for keys that define the model's shape (taken from a checkpoint on --load).
+int config_is_model_key(const char *key);
+
+// Value of a key rendered as text (for metadata and `info`); returns -1 for an unknown key.
+int config_get(const Config *cfg, const char *key, char *out, size_t outlen);
+
+extern const char *const config_keys[];   // NULL-terminated, in documentation order
+extern const char *const config_model_keys[]; // the model keys written to checkpoint metadata
+
+#endif

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian packages memscope needs, once; silent when they are all present.
+set -e
+need=""
+pkg-config --exists openblas 2>/dev/null || need="$need libopenblas-dev"
+pkg-config --exists ncursesw 2>/dev/null || need="$need libncurses-dev"
+[ -f /usr/include/readline/readline.h ] || need="$need libreadline-dev"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v gcc >/dev/null 2>&1 || need="$need gcc"
+[ -z "$need" ] && exit 0
+echo "memscope: installing Debian packages:$need" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need pkg-config >/dev/null
