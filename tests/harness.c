@@ -1,5 +1,7 @@
 // Runner: forks one process per registered test, prints each failure and a closing summary line.
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "harness.h"
 
 #include <stdarg.h>
