@@ -1,0 +1,196 @@
+#include "cli.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/builtin_corpus.h"
+
+int fail(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "memscope %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+void set_threads(long threads) { openblas_set_num_threads((int)threads); }
+
+static int parse_long(const char *cmd, const char *flag, const char *text, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return -fail(cmd, "%s '%s' is not valid; use a whole number from %ld to %ld", flag, text, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *cmd, const char *flag, const char *text, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= lo && v <= hi))
+        return -fail(cmd, "%s '%s' is not valid; use a number from %g to %g", flag, text, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int allowed_flag(const char *allowed, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = allowed; (p = strstr(p, name)); p += n)
+        if ((p == allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
+    return 0;
+}
+
+// One flag with its value; returns -1 on error.
+static int take_value(Options *o, const char *cmd, const char *name, const char *v) {
+    long x;
+    if (!strcmp(name, "data")) o->data = v;
+    else if (!strcmp(name, "preset")) o->preset = v;
+    else if (!strcmp(name, "load")) o->load = v;
+    else if (!strcmp(name, "save")) o->save = v;
+    else if (!strcmp(name, "log")) o->log = v;
+    else if (!strcmp(name, "prompt")) o->prompt = v;
+    else if (!strcmp(name, "attention-stats")) o->attention_stats = v;
+    else if (!strcmp(name, "set")) {
+        if (o->n_sets == MAX_SETS) return -fail(cmd, "too many --set (at most %d)", MAX_SETS);
+        o->sets[o->n_sets++] = v;
+    } else if (!strcmp(name, "steps")) return parse_long(cmd, "--steps", v, 1, 1000000000L, &o->steps);
+    else if (!strcmp(name, "epochs")) return parse_long(cmd, "--epochs", v, 1, 100000, &o->epochs);
+    else if (!strcmp(name, "save-every")) return parse_long(cmd, "--save-every", v, 1, 1000000000L, &o->save_every);
+    else if (!strcmp(name, "n")) return parse_long(cmd, "-n", v, 0, 100000000L, &o->length);
+    else if (!strcmp(name, "threads")) return parse_long(cmd, "--threads", v, 1, 256, &o->threads);
+    else if (!strcmp(name, "top-k")) return parse_long(cmd, "--top-k", v, 0, 256, &o->top_k);
+    else if (!strcmp(name, "max-steps")) return parse_long(cmd, "--max-steps", v, 0, 1000000000L, &o->max_steps);
+    else if (!strcmp(name, "exit-after-frames"))
+        return parse_long(cmd, "--exit-after-frames", v, 1, 1000000000L, &o->exit_after_frames);
+    else if (!strcmp(name, "temperature")) return parse_double(cmd, "--temperature", v, 0.0, 100.0, &o->temperature);
+    else if (!strcmp(name, "seed")) {
+        if (parse_long(cmd, "--seed", v, 0, 0x7fffffffffffffffL, &x)) return -1;
+        o->seed = (unsigned long long)x;
+        o->has_seed = 1;
+    }
+    return 0;
+}
+
+static int is_switch(const char *name) { return !strcmp(name, "json") || !strcmp(name, "help"); }
+
+int parse_options(Options *o, const char *cmd, const char *allowed, int argc, char **argv) {
+    memset(o, 0, sizeof *o);
+    o->temperature = 1.0;
+    o->length = 200;
+    o->threads = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "-h")) arg = "--help";
+        if (!strcmp(arg, "-n")) arg = "--n";
+        if (strncmp(arg, "--", 2))
+            return -fail(cmd, "unexpected argument '%s'; see memscope %s --help", arg, cmd);
+        char name[64];
+        const char *eq = strchr(arg + 2, '=');
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg - 2) : (int)strlen(arg + 2), arg + 2);
+        if (!allowed_flag(allowed, name) && !(is_switch(name) && !strcmp(name, "help")))
+            return -fail(cmd, "unknown option '%s'; see memscope %s --help", argv[i], cmd);
+        if (is_switch(name)) {
+            if (!strcmp(name, "json")) o->json = 1;
+            else o->help = 1;
+            continue;
+        }
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!value) return -fail(cmd, "option '%s' needs a value; see memscope %s --help", arg, cmd);
+        if (take_value(o, cmd, name, value)) return -1;
+    }
+    return 0;
+}
+
+int load_corpus(Corpus *c, const char *path, const char *cmd) {
+    char err[1024];
+    if (path && !strncmp(path, "builtin", 7) && (!path[7] || path[7] == ':')) path = NULL;
+    else if (!path && access("data/tinyshakespeare.txt", R_OK) == 0) path = "data/tinyshakespeare.txt";
+    else if (!path)
+        fprintf(stderr, "memscope: data/tinyshakespeare.txt not found (run `make data` to fetch it); "
+                        "using the built-in corpus\n");
+    if (!path) {
+        size_t n = 0;
+        unsigned char *text = builtin_corpus_generate(&n);
+        if (corpus_from_text(c, text, n, "built-in corpus", err, sizeof err)) return fail(cmd, "%s", err);
+        return 0;
+    }
+    if (corpus_load(c, path, err, sizeof err)) return fail(cmd, "%s", err);
+    return 0;
+}
+
+int encode_with_vocab(Corpus *c, const Vocab *v, const char *cmd) {
+    long bad = vocab_encode(v, c->text, c->n, c->ids);
+    if (bad >= 0) {
+        unsigned char ch = c->text[bad];
+        return fail(cmd, "%s has byte 0x%02x ('%c') at offset %ld, which is not in the checkpoint's vocabulary of %d "
+                    "characters; use text made of the same characters", c->source, ch, ch >= 0x20 && ch < 0x7f ? ch : '?',
+                    bad, v->size);
+    }
+    c->vocab = *v;
+    return 0;
+}
+
+static int apply_sets(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd) {
+    char err[512];
+    for (int i = 0; i < o->n_sets; i++) {
+        char key[64];
+        const char *eq = strchr(o->sets[i], '=');
+        snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - o->sets[i]) : 0, o->sets[i]);
+        Config before = *cfg;
+        if (config_set(cfg, o->sets[i], err, sizeof err)) return fail(cmd, "%s", err);
+        if (ck && config_is_model_key(key) && memcmp(&before, cfg, sizeof before))
+            return fail(cmd, "--set %s: %s comes from the checkpoint %s and cannot change on --load", o->sets[i], key,
+                        ck->path);
+    }
+    return 0;
+}
+
+int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd) {
+    const char *preset = o->preset ? o->preset : "default";
+    if (config_preset(cfg, preset)) return fail(cmd, "unknown preset '%s'; use labml or default", preset);
+    if (ck) {
+        Config saved = ck->cfg;
+        if (!ck->has_training_keys) {
+            saved.batch_size = cfg->batch_size;
+            saved.lr = cfg->lr;
+            saved.warmup = cfg->warmup;
+            saved.clip = cfg->clip;
+            saved.seed = cfg->seed;
+        }
+        *cfg = saved;
+    }
+    if (apply_sets(cfg, o, ck, cmd)) return -1;
+    if (o->has_seed) cfg->seed = o->seed;
+    return 0;
+}
+
+Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
+    char err[1024];
+    Model *m = model_new(cfg, cfg->seed, err, sizeof err);
+    if (!m) {
+        fail(cmd, "%s", err);
+        return NULL;
+    }
+    if (ck && checkpoint_load_weights(ck, m, err, sizeof err)) {
+        fail(cmd, "%s", err);
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}

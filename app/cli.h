@@ -1,0 +1,42 @@
+// Command-line plumbing shared by the subcommands: options, numbers, the corpus, the model.
+#ifndef MEMSCOPE_CLI_H
+#define MEMSCOPE_CLI_H
+
+#include "engine/checkpoint.h"
+#include "engine/config.h"
+#include "engine/data.h"
+#include "engine/model.h"
+
+#define MAX_SETS 64
+
+typedef struct {
+    const char *data, *preset, *load, *save, *log, *prompt, *attention_stats;
+    const char *sets[MAX_SETS];
+    int n_sets;
+    long steps, epochs, save_every, length, threads, top_k, max_steps, exit_after_frames;
+    double temperature;
+    unsigned long long seed;
+    int has_seed, json, help;
+} Options;
+
+// Parses argv for subcommand `cmd`; `allowed` lists its long options (without "--"). Prints one line
+// and returns -1 on a bad flag or value.
+int parse_options(Options *o, const char *cmd, const char *allowed, int argc, char **argv);
+
+// Prints "memscope CMD: message" as one line on stderr; returns 1 for `return fail(...)`.
+int fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// The corpus of --data, else data/tinyshakespeare.txt, else the built-in one; says which on stderr.
+int load_corpus(Corpus *c, const char *path, const char *cmd);
+// Re-encodes corpus text with a checkpoint's vocabulary; fails naming the first foreign byte.
+int encode_with_vocab(Corpus *c, const Vocab *v, const char *cmd);
+
+// The config of --preset/--load/--set/--seed (checkpoint model keys win; setting one is an error).
+int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd);
+// A model from config and, when ck is given, its weights.
+Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd);
+
+void set_threads(long threads);
+double now_seconds(void);
+
+#endif

@@ -1,0 +1,50 @@
+// memscope info: what a checkpoint holds.
+#include <stdio.h>
+#include <string.h>
+
+#include "app/cli.h"
+#include "app/commands.h"
+
+static void print_vocab(const Vocab *v) {
+    printf("vocab       %d characters: ", v->size);
+    for (int i = 0; i < v->size; i++) {
+        unsigned char ch = v->chars[i];
+        if (ch == '\n') fputs("\\n", stdout);
+        else if (ch >= 0x20 && ch < 0x7f) putchar(ch);
+        else printf("\\x%02x", ch);
+    }
+    putchar('\n');
+}
+
+int cmd_info(int argc, char **argv) {
+    if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
+        return fputs("usage: memscope info CKPT\nPrints a checkpoint's config, vocabulary, parameter count and step.\n",
+                     stdout), 0;
+    if (argc != 1) return fail("info", "expects exactly one checkpoint path; see memscope info --help"), 2;
+    char err[1024];
+    Checkpoint ck;
+    if (checkpoint_open(&ck, argv[0], err, sizeof err)) return fail("info", "%s", err);
+    Model *m = build_model(&ck.cfg, &ck, "info");
+    if (!m) {
+        checkpoint_close(&ck);
+        return 1;
+    }
+    printf("checkpoint  %s\n", argv[0]);
+    for (int i = 0; config_keys[i]; i++) {
+        char value[64];
+        config_get(&ck.cfg, config_keys[i], value, sizeof value);
+        int training = !config_is_model_key(config_keys[i]);
+        if (training && !ck.has_training_keys) continue;
+        printf("%-17s %s%s\n", config_keys[i], value, training ? "  (training)" : "");
+    }
+    print_vocab(&ck.vocab);
+    printf("parameters  %ld\n", model_param_count(m));
+    printf("rates       ");
+    for (int i = 0; i < m->n_convs; i++) printf("%s%d%s", i ? ", " : "", m->convs[i].rate, i == m->active ? " (active)" : "");
+    printf("\nstep        %ld\n", ck.step);
+    printf("state       %s\n", ck.has_state ? "full (optimizer, memory and data position: resumes exactly)"
+                                            : "weights only (training starts a fresh optimizer)");
+    model_free(m);
+    checkpoint_close(&ck);
+    return 0;
+}

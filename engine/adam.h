@@ -1,0 +1,17 @@
+// labml's Adam with warm-up (model.md, Training) and global gradient-norm clipping.
+#ifndef MEMSCOPE_ADAM_H
+#define MEMSCOPE_ADAM_H
+
+#define ADAM_BETA1 0.9f
+#define ADAM_BETA2 0.999f
+#define ADAM_EPS 1e-8f
+
+// lr_t = 1e-8 + t·lr/warmup while t < warmup, else lr (t counts from 1).
+float adam_lr(float lr, int warmup, long t);
+// One update of n parameters at Adam step t (already incremented).
+void adam_update(float *params, const float *grads, float *m, float *v, long n, float lr_t, long t);
+// Σ g² of n gradients, in double.
+double sum_of_squares(const float *g, long n);
+void scale_inplace(float *g, long n, float factor);
+
+#endif

@@ -1,0 +1,100 @@
+// Attention-reconstruction loss (model.md): for each layer, how differently the layer's attention reads
+// the rows just evicted from memory and their compressed version. Its gradient reaches only the convs:
+// LayerNorm and the q/k/v projections are used as constants.
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "workspace.h"
+
+typedef struct {
+    float *hn, *h_mean, *h_rstd;       // (B, T, d), (B, T), (B, T)
+    float *on, *o_mean, *o_rstd;       // (B, S, d) normalised evicted rows
+    float *cp, *cn, *c_mean, *c_rstd;  // (B, n, d) conv output raw and normalised
+    float *q, *ko, *vo, *kc, *vc;      // projections
+    float *ao, *ac, *po, *pc;          // attention outputs (B, T, d) and probabilities
+    float *dac, *dkc, *dvc, *dcn, *dcp, *scratch;
+} ArBuffers;
+
+// Carves the buffers out of one allocation sized for the largest segment.
+static ArBuffers ar_buffers(Workspace *ws, int B, int Q, int S, int d, int H) {
+    long BQd = (long)B * Q * d, BSd = (long)B * S * d, BQ = (long)B * Q, BS = (long)B * S;
+    long sizes[] = {BQd, BQ, BQ, BSd, BS, BS, BSd, BSd, BS, BS, BQd, BSd, BSd, BSd, BSd,
+                    BQd, BQd, BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S};
+    int count = (int)(sizeof sizes / sizeof sizes[0]);
+    long total = 0;
+    for (int i = 0; i < count; i++) total += sizes[i];
+    if (!ws->ar_buf) {
+        ws->ar_buf = calloc((size_t)total, sizeof(float));
+        if (!ws->ar_buf) abort();
+    }
+    ArBuffers a;
+    float **slots[] = {&a.hn, &a.h_mean, &a.h_rstd, &a.on, &a.o_mean, &a.o_rstd, &a.cp, &a.cn, &a.c_mean,
+                       &a.c_rstd, &a.q, &a.ko, &a.vo, &a.kc, &a.vc, &a.ao, &a.ac, &a.po, &a.pc, &a.dac,
+                       &a.dkc, &a.dvc, &a.dcn, &a.dcp, &a.scratch};
+    float *x = ws->ar_buf;
+    for (int i = 0; i < count; i++) {
+        *slots[i] = x;
+        x += sizes[i];
+    }
+    return a;
+}
+
+// attn(h, rows) with the layer's detached LayerNorm and projections; returns normalised rows in rn.
+static void project_rows(float *kout, float *vout, float *rn, float *mean, float *rstd, const float *rows,
+                         const LayerParams *lp, int n, int d) {
+    layernorm_forward(rn, mean, rstd, rows, lp->attn_norm_w, lp->attn_norm_b, n, d);
+    linear_forward(kout, rn, lp->wk, NULL, n, d, d);
+    linear_forward(vout, rn, lp->wv, lp->bv, n, d, d);
+}
+
+static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward) {
+    const LayerParams *lp = &m->p.layer[l];
+    ConvSet *cs = &m->convs[m->active];
+    int B = ws->batch, T = ws->T, d = m->cfg.d_model, H = m->cfg.n_heads, S = ws->n_old, n = ws->n_comp;
+    const float *old = ws->to_compress + (long)l * B * S * d;
+    compress_forward(a->cp, old, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, cs->rate);
+    layernorm_forward(a->hn, a->h_mean, a->h_rstd, ws->layer[l].x_in, lp->attn_norm_w, lp->attn_norm_b, B * T, d);
+    linear_forward(a->q, a->hn, lp->wq, NULL, B * T, d, d);
+    project_rows(a->ko, a->vo, a->on, a->o_mean, a->o_rstd, old, lp, B * S, d);
+    project_rows(a->kc, a->vc, a->cn, a->c_mean, a->c_rstd, a->cp, lp, B * n, d);
+    plain_attention_forward(a->ao, a->po, a->q, a->ko, a->vo, B, T, S, d, H);
+    plain_attention_forward(a->ac, a->pc, a->q, a->kc, a->vc, B, T, n, d, H);
+    long count = (long)B * T * d;
+    double sum = 0.0;
+    for (long i = 0; i < count; i++) {
+        float diff = a->ac[i] - a->ao[i];
+        sum += (double)diff * diff;
+        a->dac[i] = 2.0f * diff / (float)count;
+    }
+    if (backward) {
+        memset(a->dkc, 0, sizeof(float) * B * n * d);
+        memset(a->dvc, 0, sizeof(float) * B * n * d);
+        plain_attention_backward(NULL, a->dkc, a->dvc, a->scratch, a->dac, a->pc, a->q, a->kc, a->vc, B, T, n, d, H);
+        memset(a->dcn, 0, sizeof(float) * B * n * d);
+        linear_backward(a->dcn, NULL, NULL, a->dkc, a->cn, lp->wk, B * n, d, d);
+        linear_backward(a->dcn, NULL, NULL, a->dvc, a->cn, lp->wv, B * n, d, d);
+        memset(a->dcp, 0, sizeof(float) * B * n * d);
+        layernorm_backward(a->dcp, NULL, NULL, a->dcn, a->cp, a->c_mean, a->c_rstd, lp->attn_norm_w, B * n, d);
+        compress_backward(NULL, conv_grad_weight(cs, l, d), conv_grad_bias(cs, l, d), a->dcp, old,
+                          conv_weight(cs, l, d), B * n, d, cs->rate);
+        cs->used = 1;
+    }
+    return (float)(sum / count);
+}
+
+float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
+    int L = m->cfg.n_layers;
+    if (ws->n_old == 0) {
+        if (ar) memset(ar, 0, sizeof(float) * L);
+        return 0.0f;
+    }
+    ArBuffers a = ar_buffers(ws, ws->batch, ws->max_T, ws->rows_max, m->cfg.d_model, m->cfg.n_heads);
+    float total = 0.0f;
+    for (int l = 0; l < L; l++) {
+        float loss = layer_ar(m, ws, &a, l, backward);
+        if (ar) ar[l] = loss;
+        total += loss;
+    }
+    return total;
+}

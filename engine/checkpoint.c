@@ -1,0 +1,444 @@
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORMAT_TAG "memscope-1"
+
+// ---------------------------------------------------------------- vocabulary as JSON
+
+void vocab_to_json(const Vocab *v, char *out, size_t outlen) {
+    size_t k = 0;
+    if (outlen < 8) return;
+    out[k++] = '"';
+    for (int i = 0; i < v->size && k + 8 < outlen; i++) {
+        unsigned char ch = v->chars[i];
+        if (ch == '"' || ch == '\\') k += snprintf(out + k, outlen - k, "\\%c", ch);
+        else if (ch == '\n') k += snprintf(out + k, outlen - k, "\\n");
+        else if (ch >= 0x20 && ch < 0x7f) out[k++] = (char)ch;
+        else k += snprintf(out + k, outlen - k, "\\u%04x", ch);
+    }
+    out[k++] = '"';
+    out[k] = 0;
+}
+
+static int hex_value(const char *s, int digits) {
+    int v = 0;
+    for (int i = 0; i < digits; i++) {
+        char c = s[i];
+        int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (x < 0) return -1;
+        v = v * 16 + x;
+    }
+    return v;
+}
+
+// Reads one character of a JSON string body; code points up to U+00FF are bytes (latin-1), as a
+// byte vocabulary written by Python with ensure_ascii gives them.
+static int next_vocab_char(const char **p) {
+    const unsigned char *s = (const unsigned char *)*p;
+    if (*s != '\\') {
+        if (*s >= 0xc2 && *s <= 0xc3 && (s[1] & 0xc0) == 0x80) { // UTF-8 of U+0080..U+00FF
+            *p += 2;
+            return ((s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+        }
+        if (*s >= 0x80) return -1;
+        *p += 1;
+        return *s;
+    }
+    *p += 2;
+    switch (s[1]) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'n': return '\n';
+    case 't': return '\t';
+    case 'r': return '\r';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'u': {
+        int v = hex_value((const char *)s + 2, 4);
+        *p += 4;
+        return v >= 0 && v <= 0xff ? v : -1;
+    }
+    default: return -1;
+    }
+}
+
+int vocab_from_json(Vocab *v, const char *json) {
+    memset(v, 0, sizeof *v);
+    for (int i = 0; i < 256; i++) v->ids[i] = -1;
+    const char *p = json;
+    int quoted = *p == '"';
+    if (quoted) p++;
+    while (*p && !(quoted && *p == '"')) {
+        int ch = next_vocab_char(&p);
+        if (ch < 0 || v->ids[ch] >= 0 || (v->size && ch < v->chars[v->size - 1])) return -1;
+        v->ids[ch] = (int16_t)v->size;
+        v->chars[v->size++] = (unsigned char)ch;
+    }
+    if (quoted && (*p != '"' || p[1])) return -1;
+    return v->size > 0 ? 0 : -1;
+}
+
+// ---------------------------------------------------------------- reading
+
+static int meta_int(const Checkpoint *ck, const char *key, long *out, int required, char *err, size_t errlen) {
+    const char *s = st_meta(&ck->file, key);
+    if (!s) {
+        if (required) snprintf(err, errlen, "%s: metadata '%s' is missing; not a memscope/model.md checkpoint", ck->path, key);
+        return required ? -1 : 1;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end) {
+        snprintf(err, errlen, "%s: metadata '%s'='%s' is not a whole number", ck->path, key, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int read_config(Checkpoint *ck, char *err, size_t errlen) {
+    Config *c = &ck->cfg;
+    int *fields[] = {&c->d_model, &c->n_heads, &c->n_layers, &c->d_ff, &c->seq_len, &c->mem_len, &c->c_mem_len,
+                     &c->compression_rate};
+    for (int i = 0; config_model_keys[i]; i++) {
+        long v;
+        if (meta_int(ck, config_model_keys[i], &v, 1, err, errlen)) return -1;
+        if (v < -1000000 || v > 1000000) v = -1; // let validation name it
+        *fields[i] = (int)v;
+    }
+    ck->has_training_keys = 1;
+    const char *train_keys[] = {"batch_size", "lr", "warmup", "clip", "seed"};
+    for (int i = 0; i < 5; i++) {
+        const char *s = st_meta(&ck->file, train_keys[i]);
+        char assign[128];
+        if (!s) {
+            ck->has_training_keys = 0;
+            continue;
+        }
+        snprintf(assign, sizeof assign, "%s=%s", train_keys[i], s);
+        char sub[256];
+        if (config_set(c, assign, sub, sizeof sub)) {
+            snprintf(err, errlen, "%s: %s", ck->path, sub);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int checkpoint_open(Checkpoint *ck, const char *path, char *err, size_t errlen) {
+    memset(ck, 0, sizeof *ck);
+    snprintf(ck->path, sizeof ck->path, "%s", path);
+    if (st_open(&ck->file, path, err, errlen)) return -1;
+    const char *vocab = st_meta(&ck->file, "vocab");
+    if (!vocab) {
+        snprintf(err, errlen, "%s: metadata 'vocab' is missing; the checkpoint cannot map characters", path);
+        goto fail;
+    }
+    if (vocab_from_json(&ck->vocab, vocab)) {
+        snprintf(err, errlen, "%s: metadata 'vocab' is not a JSON string of distinct characters in byte order", path);
+        goto fail;
+    }
+    if (read_config(ck, err, errlen)) goto fail;
+    ck->cfg.vocab_size = ck->vocab.size;
+    char sub[400];
+    if (config_validate(&ck->cfg, sub, sizeof sub)) {
+        snprintf(err, errlen, "%s: %s", path, sub);
+        goto fail;
+    }
+    ck->has_state = st_meta(&ck->file, "optim.t") != NULL;
+    long step = 0;
+    if (meta_int(ck, "step", &step, 0, err, errlen) < 0) goto fail;
+    ck->step = step;
+    return 0;
+fail:
+    st_close(&ck->file);
+    return -1;
+}
+
+void checkpoint_close(Checkpoint *ck) { st_close(&ck->file); }
+
+static int copy_tensor(const Checkpoint *ck, const char *name, const TensorInfo *want, float *dst, int required,
+                       char *err, size_t errlen) {
+    const StTensor *t = st_find(&ck->file, name);
+    if (!t) {
+        if (required) snprintf(err, errlen, "%s: tensor '%s' is missing", ck->path, name);
+        return required ? -1 : 1;
+    }
+    int same = t->dtype == ST_F32 && t->ndim == want->ndim;
+    for (int i = 0; same && i < want->ndim; i++) same = t->shape[i] == want->shape[i];
+    if (!same) {
+        char shape[96] = "";
+        for (int i = 0; i < want->ndim; i++)
+            snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", i ? "," : "", (long long)want->shape[i]);
+        snprintf(err, errlen, "%s: tensor '%s' does not match the config: expected F32 [%s]", ck->path, name, shape);
+        return -1;
+    }
+    memcpy(dst, t->data, sizeof(float) * want->numel);
+    return 0;
+}
+
+// Name of tensor i of a conv set as written: the active rate's convs are "compress", others "compress_r{c}".
+static void conv_tensor_name(char *out, size_t n, const ConvSet *cs, int active, int i) {
+    const char *base = cs->block.layout.tensors[i].name; // layers.{l}.compress.{weight|bias}
+    if (active) {
+        snprintf(out, n, "%s", base);
+        return;
+    }
+    const char *dot = strstr(base, ".compress.");
+    snprintf(out, n, "%.*s.compress_r%d.%s", (int)(dot - base), base, cs->rate, dot + 10);
+}
+
+static int load_block(const Checkpoint *ck, ParamBlock *b, const ConvSet *cs, int active, const char *prefix,
+                      float *dst, char *err, size_t errlen) {
+    for (int i = 0; i < b->layout.n; i++) {
+        char name[160], full[200];
+        if (cs) conv_tensor_name(name, sizeof name, cs, active, i);
+        else snprintf(name, sizeof name, "%s", b->layout.tensors[i].name);
+        snprintf(full, sizeof full, "%s%s", prefix, name);
+        if (copy_tensor(ck, full, &b->layout.tensors[i], dst + b->layout.tensors[i].offset, 1, err, errlen)) return -1;
+    }
+    return 0;
+}
+
+// Rates other than the active one appear as layers.0.compress_r{c}.weight.
+static int other_rates(const Checkpoint *ck, int *rates, int max) {
+    int n = 0;
+    for (int i = 0; i < ck->file.n_tensors && n < max; i++) {
+        int r;
+        char tail[16];
+        if (sscanf(ck->file.tensors[i].name, "layers.0.compress_r%d.%15s", &r, tail) == 2 && !strcmp(tail, "weight"))
+            rates[n++] = r;
+    }
+    return n;
+}
+
+int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
+    if (load_block(ck, &m->main, NULL, 0, "", m->main.params, err, errlen)) return -1;
+    int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES), active_rate = m->cfg.compression_rate;
+    for (int i = 0; i < n; i++) {
+        char sub[256];
+        if (model_set_rate(m, rates[i], sub, sizeof sub)) {
+            snprintf(err, errlen, "%s: %s", ck->path, sub);
+            return -1;
+        }
+        ConvSet *cs = model_conv(m);
+        if (load_block(ck, &cs->block, cs, 0, "", cs->block.params, err, errlen)) return -1;
+    }
+    model_set_rate(m, active_rate, err, errlen);
+    ConvSet *cs = model_conv(m);
+    return load_block(ck, &cs->block, cs, 1, "", cs->block.params, err, errlen);
+}
+
+static int load_block_state(const Checkpoint *ck, ParamBlock *b, const ConvSet *cs, int active, const char *t_key,
+                            char *err, size_t errlen) {
+    long t;
+    if (meta_int(ck, t_key, &t, 1, err, errlen)) return -1;
+    b->adam_t = t;
+    if (load_block(ck, b, cs, active, "optim.m.", b->adam_m, err, errlen)) return -1;
+    return load_block(ck, b, cs, active, "optim.v.", b->adam_v, err, errlen);
+}
+
+// Rows of layer l saved packed as (B, rows, d); in memory each stream has room for cap rows.
+static int restore_rows(const Checkpoint *ck, const char *prefix, int l, const Memory *mem, long rows, int cap,
+                        float *base, char *err, size_t errlen) {
+    if (!rows) return 0;
+    char name[64];
+    snprintf(name, sizeof name, "%s.%d", prefix, l);
+    const StTensor *t = st_find(&ck->file, name);
+    if (!t || t->dtype != ST_F32 || t->ndim != 3 || t->shape[0] != mem->batch || t->shape[1] != rows ||
+        t->shape[2] != mem->d) {
+        snprintf(err, errlen, "%s: tensor '%s' is missing or not F32 [%d,%ld,%d]", ck->path, name, mem->batch, rows,
+                 mem->d);
+        return -1;
+    }
+    const float *src = t->data;
+    for (int b = 0; b < mem->batch; b++)
+        memcpy(base + ((size_t)l * mem->batch + b) * cap * mem->d, src + (size_t)b * rows * mem->d,
+               sizeof(float) * rows * mem->d);
+    return 0;
+}
+
+static int load_memory(const Checkpoint *ck, Memory *mem, char *err, size_t errlen) {
+    long m = 0, cm = 0;
+    if (meta_int(ck, "memory.m", &m, 1, err, errlen) || meta_int(ck, "memory.cm", &cm, 1, err, errlen)) return -1;
+    if (m < 0 || m > mem->mem_len || cm < 0 || cm > mem->c_mem_len) {
+        snprintf(err, errlen, "%s: memory lengths m=%ld cm=%ld exceed mem_len/c_mem_len", ck->path, m, cm);
+        return -1;
+    }
+    for (int l = 0; l < mem->n_layers; l++) {
+        if (restore_rows(ck, "memory.mem", l, mem, m, mem->mem_cap, mem->mem, err, errlen) ||
+            restore_rows(ck, "memory.cmem", l, mem, cm, mem->cmem_cap, mem->cmem, err, errlen))
+            return -1;
+    }
+    mem->m = (int)m;
+    mem->cm = (int)cm;
+    const char *pos_names[] = {"memory.mem_pos", "memory.cmem_first", "memory.cmem_last"};
+    long *pos[] = {mem->mem_pos, mem->cmem_first, mem->cmem_last};
+    long lens[] = {m, cm, cm};
+    for (int i = 0; i < 3; i++) {
+        const StTensor *t = st_find(&ck->file, pos_names[i]);
+        if (lens[i] && (!t || t->dtype != ST_I64 || t->ndim != 1 || t->shape[0] != lens[i])) {
+            snprintf(err, errlen, "%s: tensor '%s' is missing or not I64 [%ld]", ck->path, pos_names[i], lens[i]);
+            return -1;
+        }
+        for (long k = 0; k < lens[i]; k++) pos[i][k] = (long)((const int64_t *)t->data)[k];
+    }
+    return 0;
+}
+
+int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t errlen) {
+    Model *m = t->model;
+    long batch = 0, seq = 0;
+    if (meta_int(ck, "batch_size", &batch, 1, err, errlen)) return -1;
+    seq = ck->cfg.seq_len;
+    if (batch != m->cfg.batch_size || seq != m->cfg.seq_len) {
+        snprintf(err, errlen, "%s: saved with batch_size=%ld; resume with the same batch_size (or load a weights-only copy)",
+                 ck->path, batch);
+        return -1;
+    }
+    if (load_block_state(ck, &m->main, NULL, 0, "optim.t", err, errlen)) return -1;
+    for (int i = 0; i < m->n_convs; i++) {
+        ConvSet *cs = &m->convs[i];
+        char key[32];
+        snprintf(key, sizeof key, "optim.t.r%d", cs->rate);
+        if (load_block_state(ck, &cs->block, cs, i == m->active, key, err, errlen)) return -1;
+    }
+    long v[4];
+    const char *keys[] = {"step", "epoch", "batch_index", "valid_index"};
+    for (int i = 0; i < 4; i++)
+        if (meta_int(ck, keys[i], &v[i], 1, err, errlen)) return -1;
+    if (v[2] < 0 || v[2] > t->train.n_steps || v[0] < 0 || v[1] < 0) {
+        snprintf(err, errlen, "%s: saved data position (epoch %ld, batch %ld) does not fit this corpus", ck->path, v[1], v[2]);
+        return -1;
+    }
+    t->step = v[0];
+    t->epoch = v[1];
+    t->batch_index = v[2];
+    t->valid_index = v[3] >= 0 && v[3] <= t->valid.n_steps ? v[3] : 0;
+    return load_memory(ck, &t->mem, err, errlen);
+}
+
+// ---------------------------------------------------------------- writing
+
+typedef struct {
+    StWriter *w;
+    char **names;  // every name handed to the writer, freed after the save
+    int n_names, cap_names;
+    float *packed; // memory rows packed as (B, rows, d)
+} SaveCtx;
+
+static const char *keep_name(SaveCtx *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *keep_name(SaveCtx *s, const char *fmt, ...) {
+    if (s->n_names == s->cap_names) {
+        s->cap_names = s->cap_names ? 2 * s->cap_names : 256;
+        s->names = realloc(s->names, sizeof(char *) * s->cap_names);
+        if (!s->names) abort();
+    }
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s->names[s->n_names] = strdup(buf);
+    if (!s->names[s->n_names]) abort();
+    return s->names[s->n_names++];
+}
+
+static void add_f32(SaveCtx *s, const char *name, const TensorInfo *t, const float *data) {
+    st_writer_add(s->w, name, ST_F32, t->ndim, t->shape, data);
+}
+
+static void save_block(SaveCtx *s, const ParamBlock *b, const ConvSet *cs, int active, int with_state) {
+    for (int i = 0; i < b->layout.n; i++) {
+        const TensorInfo *t = &b->layout.tensors[i];
+        char name[160];
+        if (cs) conv_tensor_name(name, sizeof name, cs, active, i);
+        else snprintf(name, sizeof name, "%s", t->name);
+        add_f32(s, keep_name(s, "%s", name), t, b->params + t->offset);
+        if (!with_state) continue;
+        add_f32(s, keep_name(s, "optim.m.%s", name), t, b->adam_m + t->offset);
+        add_f32(s, keep_name(s, "optim.v.%s", name), t, b->adam_v + t->offset);
+    }
+}
+
+static void meta_long(SaveCtx *s, const char *key, long v) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", v);
+    st_writer_meta(s->w, key, buf);
+}
+
+static void save_config(SaveCtx *s, const Model *m, const Vocab *vocab) {
+    char value[64], json[256 * 6 + 8];
+    for (int i = 0; config_keys[i]; i++) {
+        config_get(&m->cfg, config_keys[i], value, sizeof value);
+        st_writer_meta(s->w, config_keys[i], value);
+    }
+    vocab_to_json(vocab, json, sizeof json);
+    st_writer_meta(s->w, "vocab", json);
+    st_writer_meta(s->w, "format", FORMAT_TAG);
+}
+
+static void save_memory(SaveCtx *s, const Memory *mem) {
+    size_t d = mem->d, B = mem->batch, per_layer = B * (mem->m + mem->cm) * d;
+    s->packed = malloc(sizeof(float) * (per_layer * mem->n_layers + 1));
+    if (!s->packed) abort();
+    float *x = s->packed;
+    for (int l = 0; l < mem->n_layers; l++) {
+        const char *kinds[] = {"memory.mem", "memory.cmem"};
+        int rows[] = {mem->m, mem->cm};
+        for (int k = 0; k < 2; k++) {
+            if (!rows[k]) continue;
+            int64_t shape[3] = {(int64_t)B, rows[k], (int64_t)d};
+            for (size_t b = 0; b < B; b++)
+                memcpy(x + b * rows[k] * d, k ? cmemory_rows(mem, l, (int)b) : memory_rows(mem, l, (int)b),
+                       sizeof(float) * rows[k] * d);
+            st_writer_add(s->w, keep_name(s, "%s.%d", kinds[k], l), ST_F32, 3, shape, x);
+            x += B * rows[k] * d;
+        }
+    }
+    int64_t m_shape[1] = {mem->m}, cm_shape[1] = {mem->cm};
+    if (mem->m) st_writer_add(s->w, "memory.mem_pos", ST_I64, 1, m_shape, mem->mem_pos);
+    if (mem->cm) {
+        st_writer_add(s->w, "memory.cmem_first", ST_I64, 1, cm_shape, mem->cmem_first);
+        st_writer_add(s->w, "memory.cmem_last", ST_I64, 1, cm_shape, mem->cmem_last);
+    }
+    meta_long(s, "memory.m", mem->m);
+    meta_long(s, "memory.cm", mem->cm);
+}
+
+static void save_state(SaveCtx *s, const Trainer *t) {
+    const Model *m = t->model;
+    meta_long(s, "step", t->step);
+    meta_long(s, "epoch", t->epoch);
+    meta_long(s, "batch_index", t->batch_index);
+    meta_long(s, "valid_index", t->valid_index);
+    meta_long(s, "optim.t", m->main.adam_t);
+    for (int i = 0; i < m->n_convs; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "optim.t.r%d", m->convs[i].rate);
+        meta_long(s, key, m->convs[i].block.adam_t);
+    }
+    save_memory(s, &t->mem);
+}
+
+int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const Trainer *t, char *err,
+                    size_t errlen) {
+    SaveCtx s = {.w = st_writer_new()};
+    save_config(&s, m, vocab);
+    save_block(&s, &m->main, NULL, 0, t != NULL);
+    for (int i = 0; i < m->n_convs; i++) save_block(&s, &m->convs[i].block, &m->convs[i], i == m->active, t != NULL);
+    if (t) save_state(&s, t);
+    int rc = st_writer_save(s.w, path, err, errlen);
+    st_writer_free(s.w);
+    for (int i = 0; i < s.n_names; i++) free(s.names[i]);
+    free(s.names);
+    free(s.packed);
+    return rc;
+}

@@ -1,0 +1,78 @@
+// The memory step of model.md (2–4): append each layer's input, move the overflow beyond N_m through
+// the active compression function into the compressed memory, keep the last N_cm compressed rows.
+#include <string.h>
+
+#include "ops.h"
+#include "workspace.h"
+
+static void append_segment(Memory *mem, const Workspace *ws, long segment_pos) {
+    int T = ws->T, d = mem->d;
+    for (int l = 0; l < mem->n_layers; l++)
+        for (int b = 0; b < mem->batch; b++)
+            memcpy(memory_rows(mem, l, b) + (long)mem->m * d, ws->layer[l].x_in + (long)b * T * d,
+                   sizeof(float) * T * d);
+    for (int t = 0; t < T; t++) mem->mem_pos[mem->m + t] = segment_pos + t;
+    mem->m += T;
+}
+
+// Moves the oldest n_old rows of every (layer, stream) into ws->to_compress (L, B, n_old, d).
+static void take_oldest(Memory *mem, Workspace *ws, int n_old) {
+    int d = mem->d, B = mem->batch, keep = mem->m - n_old;
+    for (int l = 0; l < mem->n_layers; l++)
+        for (int b = 0; b < B; b++) {
+            float *rows = memory_rows(mem, l, b);
+            memcpy(ws->to_compress + ((long)l * B + b) * n_old * d, rows, sizeof(float) * n_old * d);
+            memmove(rows, rows + (long)n_old * d, sizeof(float) * keep * d);
+        }
+}
+
+static void append_compressed(Memory *mem, const Workspace *ws, int l, int n) {
+    int d = mem->d;
+    for (int b = 0; b < mem->batch; b++)
+        memcpy(cmemory_rows(mem, l, b) + (long)mem->cm * d, ws->comp + (long)b * n * d, sizeof(float) * n * d);
+}
+
+static void record_spans(Memory *mem, int n, int c) {
+    for (int i = 0; i < n; i++) {
+        mem->cmem_first[mem->cm + i] = mem->mem_pos[i * c];
+        mem->cmem_last[mem->cm + i] = mem->mem_pos[i * c + c - 1];
+    }
+    memmove(mem->mem_pos, mem->mem_pos + n * c, sizeof(long) * (mem->m - n * c));
+}
+
+static void keep_last_compressed(Memory *mem) {
+    int drop = mem->cm - mem->c_mem_len, d = mem->d;
+    if (drop <= 0) return;
+    for (int l = 0; l < mem->n_layers; l++)
+        for (int b = 0; b < mem->batch; b++) {
+            float *rows = cmemory_rows(mem, l, b);
+            memmove(rows, rows + (long)drop * d, sizeof(float) * mem->c_mem_len * d);
+        }
+    memmove(mem->cmem_first, mem->cmem_first + drop, sizeof(long) * mem->c_mem_len);
+    memmove(mem->cmem_last, mem->cmem_last + drop, sizeof(long) * mem->c_mem_len);
+    mem->cm = mem->c_mem_len;
+}
+
+int model_update_memory(const Model *m, Workspace *ws, Memory *mem, long segment_pos) {
+    ws->n_old = ws->n_comp = 0;
+    if (mem->mem_len == 0 && mem->c_mem_len == 0) return 0;
+    append_segment(mem, ws, segment_pos);
+    if (mem->m <= mem->mem_len) return 0;
+    const ConvSet *cs = &m->convs[m->active];
+    int c = cs->rate, d = mem->d, B = mem->batch;
+    int n = (mem->m - mem->mem_len + c - 1) / c, n_old = n * c;
+    take_oldest(mem, ws, n_old);
+    for (int l = 0; l < mem->n_layers; l++) {
+        compress_forward(ws->comp, ws->to_compress + (long)l * B * n_old * d, conv_weight(cs, l, d),
+                         conv_bias(cs, l, d), B * n, d, c);
+        append_compressed(mem, ws, l, n);
+    }
+    record_spans(mem, n, c);
+    mem->m -= n_old;
+    mem->cm += n;
+    keep_last_compressed(mem);
+    ws->n_old = n_old;
+    ws->n_comp = n;
+    ws->rate = c;
+    return n_old;
+}

@@ -1,0 +1,94 @@
+#include "generate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workspace.h"
+
+int generator_init(Generator *g, Model *model) {
+    const Config *c = &model->cfg;
+    memset(g, 0, sizeof *g);
+    g->model = model;
+    g->ws = workspace_new(model, 1);
+    return memory_init(&g->mem, c->n_layers, 1, c->d_model, c->mem_len, c->c_mem_len, c->seq_len);
+}
+
+void generator_free(Generator *g) {
+    workspace_free(g->ws);
+    memory_free(&g->mem);
+    memset(g, 0, sizeof *g);
+}
+
+void generator_reset(Generator *g) {
+    memory_reset(&g->mem);
+    g->pos = 0;
+}
+
+const float *generator_feed(Generator *g, const int32_t *ids, long n) {
+    int Q = g->model->cfg.seq_len, V = g->model->cfg.vocab_size;
+    int T = 0;
+    for (long start = 0; start < n; start += T) {
+        T = n - start < Q ? (int)(n - start) : Q;
+        model_forward(g->model, g->ws, &g->mem, ids + start, NULL, T);
+        model_update_memory(g->model, g->ws, &g->mem, g->pos);
+        g->pos += T;
+    }
+    return workspace_logits(g->ws) + (long)(T - 1) * V;
+}
+
+int sample_logits(const float *logits, int vocab, float temperature, int top_k, Rng *rng) {
+    int best = 0;
+    for (int v = 1; v < vocab; v++)
+        if (logits[v] > logits[best]) best = v;
+    if (temperature <= 0.0f) return best;
+    // threshold = the top_k-th largest logit; ties at the threshold stay in.
+    float threshold = -INFINITY;
+    if (top_k > 0 && top_k < vocab) {
+        float sorted[256];
+        memcpy(sorted, logits, sizeof(float) * vocab);
+        for (int i = 0; i < top_k; i++) // partial selection sort: top_k is small
+            for (int j = i + 1; j < vocab; j++)
+                if (sorted[j] > sorted[i]) {
+                    float tmp = sorted[i];
+                    sorted[i] = sorted[j];
+                    sorted[j] = tmp;
+                }
+        threshold = sorted[top_k - 1];
+    }
+    double weights[256], sum = 0.0;
+    for (int v = 0; v < vocab; v++) {
+        weights[v] = logits[v] >= threshold ? exp((double)(logits[v] - logits[best]) / temperature) : 0.0;
+        sum += weights[v];
+    }
+    double r = rng_uniform(rng) * sum;
+    for (int v = 0; v < vocab; v++) {
+        r -= weights[v];
+        if (r < 0.0 && weights[v] > 0.0) return v;
+    }
+    return best;
+}
+
+void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out) {
+    Generator g;
+    memset(out, 0, sizeof *out);
+    if (n < 2 || generator_init(&g, model)) return;
+    int Q = model->cfg.seq_len;
+    double ce_sum = 0.0, ar_sum = 0.0;
+    long ar_segments = 0;
+    for (long start = 0; start < n - 1; start += Q) {
+        int T = n - 1 - start < Q ? (int)(n - 1 - start) : Q;
+        float ce = model_forward(model, g.ws, &g.mem, ids + start, ids + start + 1, T);
+        ce_sum += (double)ce * T;
+        if (model_update_memory(model, g.ws, &g.mem, start)) {
+            ar_sum += model_ar_loss(model, g.ws, NULL, 0);
+            ar_segments++;
+        }
+        out->segments++;
+    }
+    out->predictions = n - 1;
+    out->ce = ce_sum / (n - 1);
+    out->bpc = out->ce / M_LN2;
+    out->ar = ar_segments ? ar_sum / ar_segments : 0.0;
+    generator_free(&g);
+}

@@ -1,0 +1,34 @@
+// Generation with memory (model.md, Generation) and sampling, on its own batch-1 memory so the
+// training memory is never touched; and evaluation of a whole text as one stream.
+#ifndef MEMSCOPE_GENERATE_H
+#define MEMSCOPE_GENERATE_H
+
+#include "model.h"
+
+typedef struct {
+    Model *model;
+    Workspace *ws;  // batch 1
+    Memory mem;
+    long pos;       // characters fed so far
+} Generator;
+
+int generator_init(Generator *g, Model *model);
+void generator_free(Generator *g);
+void generator_reset(Generator *g);
+// Feeds n ids in segments of at most seq_len, updating memory after each; returns the logits (V)
+// that predict the character after the last one fed.
+const float *generator_feed(Generator *g, const int32_t *ids, long n);
+
+// Greedy when temperature <= 0; otherwise softmax(logits / temperature) over the top_k largest
+// (all when top_k <= 0).
+int sample_logits(const float *logits, int vocab, float temperature, int top_k, Rng *rng);
+
+typedef struct {
+    double ce, bpc, ar;  // mean CE over every prediction; AR mean over segments that compressed
+    long predictions, segments;
+} EvalResult;
+
+// The whole id stream as one stream (batch 1), consecutive segments with memory carried.
+void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out);
+
+#endif

@@ -1,0 +1,71 @@
+#include "memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len) {
+    memset(mem, 0, sizeof *mem);
+    mem->n_layers = n_layers;
+    mem->batch = batch;
+    mem->d = d;
+    mem->mem_len = mem_len;
+    mem->c_mem_len = c_mem_len;
+    mem->mem_cap = mem_len + seq_len;
+    mem->cmem_cap = c_mem_len + seq_len;
+    size_t per = (size_t)n_layers * batch * d;
+    mem->mem = calloc(per * mem->mem_cap + 1, sizeof(float));
+    mem->cmem = calloc(per * mem->cmem_cap + 1, sizeof(float));
+    mem->mem_pos = calloc((size_t)mem->mem_cap + 1, sizeof(long));
+    mem->cmem_first = calloc((size_t)mem->cmem_cap + 1, sizeof(long));
+    mem->cmem_last = calloc((size_t)mem->cmem_cap + 1, sizeof(long));
+    if (!mem->mem || !mem->cmem || !mem->mem_pos || !mem->cmem_first || !mem->cmem_last) {
+        memory_free(mem);
+        return -1;
+    }
+    return 0;
+}
+
+void memory_free(Memory *mem) {
+    free(mem->mem);
+    free(mem->cmem);
+    free(mem->mem_pos);
+    free(mem->cmem_first);
+    free(mem->cmem_last);
+    memset(mem, 0, sizeof *mem);
+}
+
+void memory_reset(Memory *mem) {
+    mem->m = 0;
+    mem->cm = 0;
+}
+
+float *memory_rows(const Memory *mem, int layer, int b) {
+    return mem->mem + ((size_t)layer * mem->batch + b) * mem->mem_cap * mem->d;
+}
+
+float *cmemory_rows(const Memory *mem, int layer, int b) {
+    return mem->cmem + ((size_t)layer * mem->batch + b) * mem->cmem_cap * mem->d;
+}
+
+static void copy_positions(Memory *dst, const Memory *src) {
+    dst->m = src->m;
+    dst->cm = src->cm;
+    memcpy(dst->mem_pos, src->mem_pos, sizeof(long) * src->m);
+    memcpy(dst->cmem_first, src->cmem_first, sizeof(long) * src->cm);
+    memcpy(dst->cmem_last, src->cmem_last, sizeof(long) * src->cm);
+}
+
+void memory_copy(Memory *dst, const Memory *src) {
+    size_t per = (size_t)src->n_layers * src->batch * src->d;
+    memcpy(dst->mem, src->mem, sizeof(float) * per * src->mem_cap);
+    memcpy(dst->cmem, src->cmem, sizeof(float) * per * src->cmem_cap);
+    copy_positions(dst, src);
+}
+
+void memory_copy_stream(Memory *dst, const Memory *src, int b) {
+    for (int l = 0; l < src->n_layers; l++) {
+        memcpy(memory_rows(dst, l, 0), memory_rows(src, l, b), sizeof(float) * src->m * src->d);
+        memcpy(cmemory_rows(dst, l, 0), cmemory_rows(src, l, b), sizeof(float) * src->cm * src->d);
+    }
+    copy_positions(dst, src);
+}

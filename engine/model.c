@@ -1,0 +1,226 @@
+// Forward and backward of the Compressive Transformer over one segment (model.md, Architecture).
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "workspace.h"
+
+static float *alloc_floats(size_t n) {
+    float *x = calloc(n + 1, sizeof(float));
+    if (!x) abort();
+    return x;
+}
+
+static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, int max_M) {
+    size_t d = c->d_model, Q = c->seq_len, BQ = (size_t)B * Q;
+    a->x_in = alloc_floats(BQ * d);
+    a->ln1 = alloc_floats(BQ * d);
+    a->ln1_mean = alloc_floats(BQ);
+    a->ln1_rstd = alloc_floats(BQ);
+    a->kvx = alloc_floats((size_t)B * max_K * d);
+    a->mem_mean = alloc_floats((size_t)B * max_M);
+    a->mem_rstd = alloc_floats((size_t)B * max_M);
+    a->q = alloc_floats(BQ * d);
+    a->k = alloc_floats((size_t)B * max_K * d);
+    a->v = alloc_floats((size_t)B * max_K * d);
+    a->probs = alloc_floats(BQ * c->n_heads * max_K);
+    a->ctx = alloc_floats(BQ * d);
+    a->x_mid = alloc_floats(BQ * d);
+    a->ln2 = alloc_floats(BQ * d);
+    a->ln2_mean = alloc_floats(BQ);
+    a->ln2_rstd = alloc_floats(BQ);
+    a->ff_pre = alloc_floats(BQ * c->d_ff);
+    a->ff_act = alloc_floats(BQ * c->d_ff);
+}
+
+static void layer_acts_free(LayerActs *a) {
+    float *all[] = {a->x_in, a->ln1, a->ln1_mean, a->ln1_rstd, a->kvx, a->mem_mean, a->mem_rstd,
+                    a->q,    a->k,   a->v,        a->probs,    a->ctx, a->x_mid,    a->ln2,
+                    a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+}
+
+Workspace *workspace_new(const Model *m, int batch) {
+    const Config *c = &m->cfg;
+    Workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) abort();
+    ws->n_layers = c->n_layers;
+    ws->batch = batch;
+    ws->max_T = c->seq_len;
+    ws->max_M = c->mem_len + c->c_mem_len;
+    ws->max_K = ws->max_M + c->seq_len;
+    ws->layer = calloc(c->n_layers, sizeof(LayerActs));
+    if (!ws->layer) abort();
+    for (int l = 0; l < c->n_layers; l++) layer_acts_alloc(&ws->layer[l], c, batch, ws->max_K, ws->max_M);
+    size_t d = c->d_model, BQ = (size_t)batch * c->seq_len, V = c->vocab_size;
+    size_t wide = BQ * (d > (size_t)c->d_ff ? d : (size_t)c->d_ff);
+    ws->x_out = alloc_floats(BQ * d);
+    ws->lnf = alloc_floats(BQ * d);
+    ws->lnf_mean = alloc_floats(BQ);
+    ws->lnf_rstd = alloc_floats(BQ);
+    ws->logits = alloc_floats(BQ * V);
+    ws->probs = alloc_floats(BQ * V);
+    ws->losses = alloc_floats(BQ);
+    float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dq, &ws->dz};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = alloc_floats(wide + BQ * V);
+    ws->dk = alloc_floats((size_t)batch * ws->max_K * d);
+    ws->dv = alloc_floats((size_t)batch * ws->max_K * d);
+    ws->dkvx = alloc_floats((size_t)batch * ws->max_K * d);
+    AttentionDims dm = {batch, c->seq_len, ws->max_K, c->d_model, c->n_heads, m->rel_len};
+    ws->scratch = alloc_floats(attention_scratch_floats(dm));
+    ws->rows_max = c->mem_len + c->seq_len;
+    ws->to_compress = alloc_floats((size_t)c->n_layers * batch * ws->rows_max * d);
+    ws->comp = alloc_floats((size_t)batch * ws->rows_max * d);
+    return ws;
+}
+
+void workspace_free(Workspace *ws) {
+    if (!ws) return;
+    for (int l = 0; l < ws->n_layers; l++) layer_acts_free(&ws->layer[l]);
+    free(ws->x_out);
+    free(ws->lnf);
+    free(ws->lnf_mean);
+    free(ws->lnf_rstd);
+    free(ws->logits);
+    free(ws->probs);
+    free(ws->losses);
+    float *bufs[] = {ws->dx, ws->dmid, ws->dln, ws->dff_act, ws->dff_pre, ws->dctx, ws->dq, ws->dz,
+                     ws->dk, ws->dv,   ws->dkvx, ws->scratch, ws->to_compress, ws->comp, ws->ar_buf};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
+    free(ws->layer);
+    free(ws);
+}
+
+static void add_inplace(float *y, const float *x, long n) {
+    for (long i = 0; i < n; i++) y[i] += x[i];
+}
+
+// kvx rows of each stream: [LN_att(cmem); LN_att(mem); ln1], memories normalised with current params.
+static void build_keys_input(LayerActs *a, const LayerParams *lp, const Memory *mem, int l, int B, int T, int d) {
+    int cm = mem->cm, m = mem->m, M = cm + m, K = M + T;
+    for (int b = 0; b < B; b++) {
+        float *kv = a->kvx + (long)b * K * d;
+        float *mean = a->mem_mean + (long)b * M, *rstd = a->mem_rstd + (long)b * M;
+        if (cm) layernorm_forward(kv, mean, rstd, cmemory_rows(mem, l, b), lp->attn_norm_w, lp->attn_norm_b, cm, d);
+        if (m)
+            layernorm_forward(kv + (long)cm * d, mean + cm, rstd + cm, memory_rows(mem, l, b), lp->attn_norm_w,
+                              lp->attn_norm_b, m, d);
+        memcpy(kv + (long)M * d, a->ln1 + (long)b * T * d, sizeof(float) * T * d);
+    }
+}
+
+static AttentionDims attention_dims(const Model *m, const Workspace *ws) {
+    return (AttentionDims){ws->batch, ws->T, ws->K, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
+}
+
+static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int l, float *x_out) {
+    const LayerParams *lp = &m->p.layer[l];
+    LayerActs *a = &ws->layer[l];
+    int BT = ws->batch * ws->T, BK = ws->batch * ws->K, d = m->cfg.d_model, ff = m->cfg.d_ff;
+    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, BT, d);
+    build_keys_input(a, lp, mem, l, ws->batch, ws->T, d);
+    linear_forward(a->q, a->ln1, lp->wq, NULL, BT, d, d);
+    linear_forward(a->k, a->kvx, lp->wk, NULL, BK, d, d);
+    linear_forward(a->v, a->kvx, lp->wv, lp->bv, BK, d, d);
+    attention_forward(a->ctx, a->probs, ws->scratch, a->q, a->k, a->v, lp->rel_key, lp->rel_bias, lp->content_bias,
+                      attention_dims(m, ws));
+    linear_forward(a->x_mid, a->ctx, lp->wo, lp->bo, BT, d, d);
+    add_inplace(a->x_mid, a->x_in, (long)BT * d);
+    layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, BT, d);
+    linear_forward(a->ff_pre, a->ln2, lp->w_up, lp->b_up, BT, d, ff);
+    relu_forward(a->ff_act, a->ff_pre, BT * ff);
+    linear_forward(x_out, a->ff_act, lp->w_down, lp->b_down, BT, ff, d);
+    add_inplace(x_out, a->x_mid, (long)BT * d);
+}
+
+float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs,
+                    const int32_t *targets, int T) {
+    const Config *c = &m->cfg;
+    int L = c->n_layers, d = c->d_model, V = c->vocab_size;
+    ws->T = T;
+    ws->M = mem->m + mem->cm;
+    ws->K = ws->M + T;
+    int BT = ws->batch * T;
+    embedding_forward(ws->layer[0].x_in, inputs, m->p.embed, BT, d);
+    for (int l = 0; l < L; l++) layer_forward(m, ws, mem, l, l + 1 < L ? ws->layer[l + 1].x_in : ws->x_out);
+    layernorm_forward(ws->lnf, ws->lnf_mean, ws->lnf_rstd, ws->x_out, m->p.norm_w, m->p.norm_b, BT, d);
+    linear_forward(ws->logits, ws->lnf, m->p.head_w, m->p.head_b, BT, d, V);
+    if (!targets) return 0.0f;
+    return crossentropy_forward(ws->probs, ws->losses, ws->logits, targets, BT, V);
+}
+
+static void zero(float *x, long n) { memset(x, 0, sizeof(float) * n); }
+
+// Memory rows are detached: their only gradient is into LN_att's weight and bias.
+static void memory_norm_backward(LayerActs *a, LayerParams *g, const LayerParams *lp, const Memory *mem,
+                                 const Workspace *ws, int l, int d) {
+    int cm = mem->cm, m = mem->m, M = ws->M, K = ws->K;
+    for (int b = 0; b < ws->batch; b++) {
+        const float *dkv = ws->dkvx + (long)b * K * d;
+        const float *mean = a->mem_mean + (long)b * M, *rstd = a->mem_rstd + (long)b * M;
+        if (cm)
+            layernorm_backward(NULL, g->attn_norm_w, g->attn_norm_b, dkv, cmemory_rows(mem, l, b), mean, rstd,
+                               lp->attn_norm_w, cm, d);
+        if (m)
+            layernorm_backward(NULL, g->attn_norm_w, g->attn_norm_b, dkv + (long)cm * d, memory_rows(mem, l, b),
+                               mean + cm, rstd + cm, lp->attn_norm_w, m, d);
+    }
+}
+
+// dx holds the gradient of the layer output on entry and of the layer input on return.
+static void layer_backward(Model *m, Workspace *ws, const Memory *mem, int l) {
+    const LayerParams *lp = &m->p.layer[l];
+    LayerParams *g = &m->g.layer[l];
+    LayerActs *a = &ws->layer[l];
+    int BT = ws->batch * ws->T, BK = ws->batch * ws->K, d = m->cfg.d_model, ff = m->cfg.d_ff, M = ws->M;
+    // feed-forward block: x_out = x_mid + down(relu(up(LN_ff(x_mid))))
+    memcpy(ws->dmid, ws->dx, sizeof(float) * BT * d);
+    zero(ws->dff_act, (long)BT * ff);
+    linear_backward(ws->dff_act, g->w_down, g->b_down, ws->dx, a->ff_act, lp->w_down, BT, ff, d);
+    zero(ws->dff_pre, (long)BT * ff);
+    relu_backward(ws->dff_pre, ws->dff_act, a->ff_pre, BT * ff);
+    zero(ws->dln, (long)BT * d);
+    linear_backward(ws->dln, g->w_up, g->b_up, ws->dff_pre, a->ln2, lp->w_up, BT, d, ff);
+    layernorm_backward(ws->dmid, g->ffn_norm_w, g->ffn_norm_b, ws->dln, a->x_mid, a->ln2_mean, a->ln2_rstd,
+                       lp->ffn_norm_w, BT, d);
+    // attention block: x_mid = x_in + o(attention(LN_att(x_in), kv))
+    memcpy(ws->dx, ws->dmid, sizeof(float) * BT * d);
+    zero(ws->dctx, (long)BT * d);
+    linear_backward(ws->dctx, g->wo, g->bo, ws->dmid, a->ctx, lp->wo, BT, d, d);
+    zero(ws->dq, (long)BT * d);
+    zero(ws->dk, (long)BK * d);
+    zero(ws->dv, (long)BK * d);
+    attention_backward(ws->dq, ws->dk, ws->dv, g->rel_key, g->rel_bias, g->content_bias, ws->scratch, ws->dctx,
+                       a->probs, a->q, a->k, a->v, lp->rel_key, lp->content_bias, attention_dims(m, ws));
+    zero(ws->dz, (long)BT * d);
+    linear_backward(ws->dz, g->wq, NULL, ws->dq, a->ln1, lp->wq, BT, d, d);
+    zero(ws->dkvx, (long)BK * d);
+    linear_backward(ws->dkvx, g->wk, NULL, ws->dk, a->kvx, lp->wk, BK, d, d);
+    linear_backward(ws->dkvx, g->wv, g->bv, ws->dv, a->kvx, lp->wv, BK, d, d);
+    for (int b = 0; b < ws->batch; b++)
+        add_inplace(ws->dz + (long)b * ws->T * d, ws->dkvx + ((long)b * ws->K + M) * d, (long)ws->T * d);
+    if (M) memory_norm_backward(a, g, lp, mem, ws, l, d);
+    layernorm_backward(ws->dx, g->attn_norm_w, g->attn_norm_b, ws->dz, a->x_in, a->ln1_mean, a->ln1_rstd,
+                       lp->attn_norm_w, BT, d);
+}
+
+void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets) {
+    const Config *c = &m->cfg;
+    int BT = ws->batch * ws->T, d = c->d_model, V = c->vocab_size;
+    float *dlogits = ws->dff_pre; // (B, T, V): free until the last layer's backward starts
+    zero(dlogits, (long)BT * V);
+    crossentropy_backward(dlogits, ws->probs, targets, 1.0f, BT, V);
+    zero(ws->dln, (long)BT * d);
+    linear_backward(ws->dln, m->g.head_w, m->g.head_b, dlogits, ws->lnf, m->p.head_w, BT, d, V);
+    zero(ws->dx, (long)BT * d);
+    layernorm_backward(ws->dx, m->g.norm_w, m->g.norm_b, ws->dln, ws->x_out, ws->lnf_mean, ws->lnf_rstd, m->p.norm_w,
+                       BT, d);
+    for (int l = c->n_layers - 1; l >= 0; l--) layer_backward(m, ws, mem, l);
+    embedding_backward(m->g.embed, ws->dx, inputs, BT, d);
+}
+
+const float *workspace_logits(const Workspace *ws) { return ws->logits; }
+const float *workspace_layer_inputs(const Workspace *ws, int layer) { return ws->layer[layer].x_in; }
+const float *workspace_attention(const Workspace *ws, int layer) { return ws->layer[layer].probs; }
+int workspace_keys(const Workspace *ws) { return ws->K; }
+int workspace_batch(const Workspace *ws) { return ws->batch; }

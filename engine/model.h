@@ -1,0 +1,115 @@
+// The Compressive Transformer: parameters, activations, forward and backward (model.md).
+#ifndef MEMSCOPE_MODEL_H
+#define MEMSCOPE_MODEL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "memory.h"
+#include "rng.h"
+
+#define MAX_RATES 16
+
+typedef struct {
+    float *attn_norm_w, *attn_norm_b; // (d), (d)
+    float *wq, *wk;                   // (d, d), (d, d)
+    float *wv, *bv;                   // (d, d), (d)
+    float *wo, *bo;                   // (d, d), (d)
+    float *rel_key;                   // (R, H, d_k)
+    float *rel_bias;                  // (R, H)
+    float *content_bias;              // (H, d_k)
+    float *ffn_norm_w, *ffn_norm_b;   // (d), (d)
+    float *w_up, *b_up;               // (d_ff, d), (d_ff)
+    float *w_down, *b_down;           // (d, d_ff), (d)
+} LayerParams;
+
+typedef struct {
+    float *embed;            // (V, d)
+    LayerParams layer[64];   // n_layers used
+    float *norm_w, *norm_b;  // (d), (d)
+    float *head_w, *head_b;  // (V, d), (V)
+} ModelParams;
+
+// One named tensor of a parameter block, in checkpoint order.
+typedef struct {
+    char name[96];
+    int ndim;
+    int64_t shape[3];
+    long offset; // floats from the block's start
+    long numel;
+} TensorInfo;
+
+typedef struct {
+    TensorInfo *tensors;
+    int n;
+    long total; // floats
+} TensorLayout;
+
+// Parameters, gradients and Adam moments of one block: four allocations of `total` floats, laid out
+// tensor by tensor in the same order, so the optimizer is one flat loop.
+typedef struct {
+    TensorLayout layout;
+    float *params, *grads, *adam_m, *adam_v;
+    long adam_t; // Adam steps taken by this block
+} ParamBlock;
+
+// The per-layer compression convs of one rate: weight (d, d, c) then bias (d), layer after layer.
+typedef struct {
+    int rate;
+    ParamBlock block;
+    int used; // took part in this step's loss (so it gets an optimizer update)
+} ConvSet;
+
+typedef struct {
+    Config cfg;
+    int d_k, rel_len;
+    ParamBlock main; // every tensor but the convs
+    ModelParams p, g; // pointers into main.params / main.grads
+    ConvSet convs[MAX_RATES];
+    int n_convs;
+    int active; // index into convs of the current compression rate
+} Model;
+
+// Creates a model with PyTorch's default initialisation from seed. Returns NULL (with err) on failure.
+Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen);
+void model_free(Model *m);
+long model_param_count(const Model *m); // main + active conv
+
+// Selects compression rate c, creating its convs as mean pooling when the rate is new.
+int model_set_rate(Model *m, int rate, char *err, size_t errlen);
+ConvSet *model_conv(Model *m); // the active rate's convs
+float *conv_weight(const ConvSet *cs, int layer, int d);  // (d, d, c)
+float *conv_bias(const ConvSet *cs, int layer, int d);    // (d)
+float *conv_grad_weight(const ConvSet *cs, int layer, int d);
+float *conv_grad_bias(const ConvSet *cs, int layer, int d);
+
+void model_zero_grad(Model *m);
+
+// Activations for `batch` streams and segments of up to seq_len tokens.
+typedef struct Workspace Workspace;
+Workspace *workspace_new(const Model *m, int batch);
+void workspace_free(Workspace *ws);
+
+// Forward one segment of T ≤ seq_len tokens per stream over the current memories.
+// inputs, targets (B, T); targets may be NULL (no loss). Returns the mean CE (0 without targets).
+float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs,
+                    const int32_t *targets, int T);
+// Backward of the mean CE of the last forward (memory must be unchanged since).
+void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets);
+
+const float *workspace_logits(const Workspace *ws);      // (B, T, V)
+const float *workspace_layer_inputs(const Workspace *ws, int layer); // (B, T, d): new memory of layer
+const float *workspace_attention(const Workspace *ws, int layer);    // (B, H, T, K) of the last forward
+int workspace_keys(const Workspace *ws);                  // K of the last forward
+int workspace_batch(const Workspace *ws);
+
+// Memory step of model.md 2–4 after a forward: appends the layer inputs, compresses the overflow with
+// the active convs (no gradient). Returns the number of rows removed (n·c, 0 when none) and leaves
+// them in the workspace for the AR loss.
+int model_update_memory(const Model *m, Workspace *ws, Memory *mem, long segment_pos);
+
+// AR loss of the rows removed by the last model_update_memory; per-layer values into ar (L).
+// With backward != 0, adds its gradient into the active convs' gradients.
+float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward);
+
+#endif

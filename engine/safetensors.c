@@ -1,0 +1,1008 @@
+// Safetensors reading and writing. The reader treats every file as hostile: it checks sizes before
+// allocating, parses the JSON header with its own strict parser and validates every tensor entry
+// (dtype, shape, offsets, overlaps), so callers can use StTensor fields without further checks.
+// The writer replaces files atomically (temp file, fsync, rename, fsync of the directory).
+#include "engine/safetensors.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+// The format is little-endian and tensor bytes are copied straight between memory and file.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "safetensors.c copies tensor bytes as they are in memory, which is only right on little-endian hosts"
+#endif
+
+// The same header limit as the reference implementation: a bigger header is certainly hostile.
+#define ST_MAX_HEADER ((uint64_t)100 * 1000 * 1000)
+// Real headers nest three levels deep (header, tensor, shape); anything far deeper is an attack on
+// the recursive parser's stack.
+#define JSON_MAX_DEPTH 32
+
+static const char *const dtype_names[] = {"F32", "F64", "I32", "I64", "U8", "U64"}; // indexed by StDtype
+#define N_DTYPES ((int)(sizeof dtype_names / sizeof dtype_names[0]))
+
+size_t st_dtype_size(StDtype t) {
+    switch (t) {
+    case ST_F32: case ST_I32: return 4;
+    case ST_F64: case ST_I64: case ST_U64: return 8;
+    case ST_U8: return 1;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared helpers: error lines, safe display of hostile strings, UTF-8, sizes
+
+// Writes "PATH: message" into err. Control characters (from an odd path, say) become '?' so the
+// message always stays on one line.
+__attribute__((format(printf, 4, 0)))
+static void vset_error(char *err, size_t errlen, const char *path, const char *fmt, va_list ap) {
+    if (!err || errlen == 0) return;
+    int n = snprintf(err, errlen, "%s: ", path);
+    if (n >= 0 && (size_t)n < errlen) vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    for (char *c = err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+}
+
+__attribute__((format(printf, 4, 5)))
+static void set_error(char *err, size_t errlen, const char *path, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vset_error(err, errlen, path, fmt, ap);
+    va_end(ap);
+}
+
+// A string fit for quoting in an error message: control bytes become \xNN and long strings are cut
+// at a character boundary, so a hostile tensor name can neither flood nor break the line.
+typedef struct {
+    char text[80];
+} Shown;
+
+static Shown shown(const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    const size_t keep = 56; // at most keep + 3 bytes are written before the "...\0" (see below)
+    Shown out;
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        // Past the limit, only the rest of a character already begun is kept (at most 3 bytes,
+        // however malformed the input).
+        if (o >= keep && ((*c & 0xC0) != 0x80 || o >= keep + 3)) {
+            memcpy(out.text + o, "...", 4);
+            return out;
+        }
+        if (*c < 0x20 || *c == 0x7f) {
+            out.text[o++] = '\\';
+            out.text[o++] = 'x';
+            out.text[o++] = hex[*c >> 4];
+            out.text[o++] = hex[*c & 15];
+        } else {
+            out.text[o++] = (char)*c;
+        }
+    }
+    out.text[o] = '\0';
+    return out;
+}
+
+// Length of the well-formed UTF-8 sequence at s (which has avail bytes), or 0 when there is none:
+// overlong forms, surrogates and code points above U+10FFFF are all rejected.
+static size_t utf8_sequence_length(const unsigned char *s, size_t avail) {
+    unsigned char lead = s[0];
+    size_t len;
+    uint32_t cp, min;
+    if (lead < 0x80) return 1;
+    if ((lead & 0xE0) == 0xC0) len = 2, cp = lead & 0x1F, min = 0x80;
+    else if ((lead & 0xF0) == 0xE0) len = 3, cp = lead & 0x0F, min = 0x800;
+    else if ((lead & 0xF8) == 0xF0) len = 4, cp = lead & 0x07, min = 0x10000;
+    else return 0;
+    if (len > avail) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+// Encodes a code point (a valid scalar value) as UTF-8 into out; returns the byte count.
+static size_t utf8_encode(uint32_t cp, char *out) {
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+// Bytes of a tensor of this dtype and shape; -1 when a dimension is negative or the product (or the
+// product times the element size) does not fit in size_t. Zero dimensions are skipped while
+// multiplying so that a huge dimension next to a zero one is still rejected.
+static int tensor_byte_size(StDtype dtype, int ndim, const int64_t *shape, size_t *nbytes) {
+    uint64_t elements = 1;
+    int has_zero = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] < 0) return -1;
+        uint64_t dim = (uint64_t)shape[d];
+        if (dim == 0) {
+            has_zero = 1;
+            continue;
+        }
+        if (dim > (uint64_t)SIZE_MAX / elements) return -1;
+        elements *= dim;
+    }
+    size_t size = st_dtype_size(dtype);
+    if (size == 0 || elements > SIZE_MAX / size) return -1;
+    *nbytes = has_zero ? 0 : (size_t)elements * size;
+    return 0;
+}
+
+// Grows a doubling array by one slot's worth; returns the new block (cap updated) or NULL, in which
+// case the old block is untouched.
+static void *grow_array(void *items, size_t *cap, size_t item_size) {
+    size_t new_cap = *cap ? *cap * 2 : 16;
+    if (new_cap < *cap || new_cap > SIZE_MAX / item_size) return NULL;
+    void *grown = realloc(items, new_cap * item_size);
+    if (grown) *cap = new_cap;
+    return grown;
+}
+
+static int by_string(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+// Sorts strs and returns a string occurring more than once, or NULL. Sorting keeps this
+// O(n log n): a header can hold millions of names.
+static const char *find_duplicate(const char **strs, size_t n) {
+    if (n < 2) return NULL;
+    qsort(strs, n, sizeof *strs, by_string);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(strs[i - 1], strs[i]) == 0) return strs[i];
+    return NULL;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A small strict JSON parser: objects, arrays, strings and integers only
+
+typedef enum { JSON_OBJECT, JSON_ARRAY, JSON_STRING, JSON_INT } JsonKind;
+
+// One parsed value. Values are stored flat in document order: a container is followed by its
+// descendants (an object's members as key, value, key, value, ...) and `end` is the index just past
+// its last descendant, so a walker steps over a whole subtree in one move.
+typedef struct {
+    JsonKind kind;
+    size_t pos;             // byte offset in the header, for messages
+    size_t end;
+    union {
+        size_t count;       // objects: members, arrays: items
+        int64_t integer;
+        struct {
+            const char *str; // decoded UTF-8, NUL-terminated, never contains NUL itself
+            size_t len;
+        } s;
+    } u;
+} JsonValue;
+
+typedef struct {
+    const char *text;
+    size_t len, pos;
+    JsonValue *values;
+    size_t n_values, cap_values;
+    char *strings;          // all decoded strings; sized once, so JsonValue.u.s.str stays valid
+    size_t strings_len, strings_cap;
+    char error[160];
+} Json;
+
+__attribute__((format(printf, 2, 3)))
+static int json_fail(Json *j, const char *fmt, ...) {
+    int n = snprintf(j->error, sizeof j->error, "invalid header JSON at byte %zu: ", j->pos);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof j->error) vsnprintf(j->error + n, sizeof j->error - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int json_out_of_memory(Json *j) {
+    snprintf(j->error, sizeof j->error, "out of memory while parsing the header");
+    return -1;
+}
+
+static int json_peek(const Json *j) {
+    return j->pos < j->len ? (unsigned char)j->text[j->pos] : -1;
+}
+
+static void json_skip_space(Json *j) {
+    while (j->pos < j->len) {
+        char c = j->text[j->pos];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        j->pos++;
+    }
+}
+
+static int json_new_value(Json *j, JsonKind kind, size_t *index) {
+    if (j->n_values == j->cap_values) {
+        JsonValue *grown = grow_array(j->values, &j->cap_values, sizeof *grown);
+        if (!grown) return json_out_of_memory(j);
+        j->values = grown;
+    }
+    *index = j->n_values++;
+    j->values[*index] = (JsonValue){.kind = kind, .pos = j->pos, .end = *index + 1};
+    return 0;
+}
+
+static int json_value(Json *j, int depth);
+
+static int json_hex4(Json *j, uint32_t *out) {
+    if (j->len - j->pos < 4) return json_fail(j, "truncated \\u escape");
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = j->text[j->pos + (size_t)i];
+        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (digit < 0) return json_fail(j, "\\u must be followed by four hex digits");
+        v = v * 16 + (uint32_t)digit;
+    }
+    j->pos += 4;
+    *out = v;
+    return 0;
+}
+
+// Decodes \uXXXX (pos just past the 'u'), joining a surrogate pair into one code point.
+static int json_unicode_escape(Json *j, uint32_t *cp) {
+    if (json_hex4(j, cp)) return -1;
+    if (*cp >= 0xDC00 && *cp <= 0xDFFF) return json_fail(j, "unpaired low surrogate");
+    if (*cp >= 0xD800 && *cp <= 0xDBFF) {
+        uint32_t low;
+        if (j->len - j->pos < 2 || j->text[j->pos] != '\\' || j->text[j->pos + 1] != 'u')
+            return json_fail(j, "high surrogate without a following low surrogate");
+        j->pos += 2;
+        if (json_hex4(j, &low)) return -1;
+        if (low < 0xDC00 || low > 0xDFFF) return json_fail(j, "high surrogate without a following low surrogate");
+        *cp = 0x10000 + ((*cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    // Every string read becomes a C string (a name or a metadata entry), where NUL would cut it short.
+    if (*cp == 0) return json_fail(j, "\\u0000 is not allowed");
+    return 0;
+}
+
+// Decodes the escape at pos (a backslash) into step (at most 4 UTF-8 bytes); returns its length.
+static int json_escape(Json *j, char step[4], size_t *step_len) {
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    if (j->len - j->pos < 2) return json_fail(j, "unterminated string");
+    char c = j->text[j->pos + 1];
+    const char *simple = c ? strchr(from, c) : NULL;
+    if (!simple && c != 'u') return json_fail(j, "invalid escape sequence");
+    j->pos += 2;
+    if (simple) {
+        step[0] = to[simple - from];
+        *step_len = 1;
+        return 0;
+    }
+    uint32_t cp;
+    if (json_unicode_escape(j, &cp)) return -1;
+    *step_len = utf8_encode(cp, step);
+    return 0;
+}
+
+// A string value, decoded into the pool. No step of decoding yields more bytes than it consumes
+// and every string has two quotes to spare for its NUL, so a pool the size of the header holds all
+// strings; the bounds check only guards that reasoning.
+static int json_string(Json *j) {
+    size_t self;
+    if (json_new_value(j, JSON_STRING, &self)) return -1;
+    j->pos++;
+    char *out = j->strings + j->strings_len;
+    size_t n = 0;
+    for (;;) {
+        if (j->pos >= j->len) return json_fail(j, "unterminated string");
+        unsigned char c = (unsigned char)j->text[j->pos];
+        if (c == '"') break;
+        char step[4];
+        size_t step_len = 0;
+        if (c == '\\') {
+            if (json_escape(j, step, &step_len)) return -1;
+        } else if (c < 0x20) {
+            return json_fail(j, "unescaped control character in a string");
+        } else {
+            step_len = utf8_sequence_length((const unsigned char *)j->text + j->pos, j->len - j->pos);
+            if (step_len == 0) return json_fail(j, "invalid UTF-8 in a string");
+            memcpy(step, j->text + j->pos, step_len);
+            j->pos += step_len;
+        }
+        if (step_len + 1 > j->strings_cap - j->strings_len - n) return json_out_of_memory(j);
+        memcpy(out + n, step, step_len);
+        n += step_len;
+    }
+    j->pos++;
+    out[n] = '\0';
+    j->strings_len += n + 1;
+    j->values[self].u.s.str = out;
+    j->values[self].u.s.len = n;
+    return 0;
+}
+
+static int json_integer(Json *j) {
+    size_t self;
+    if (json_new_value(j, JSON_INT, &self)) return -1;
+    int negative = json_peek(j) == '-';
+    if (negative) j->pos++;
+    int c = json_peek(j);
+    if (c < '0' || c > '9') return json_fail(j, "expected a digit");
+    if (c == '0' && j->pos + 1 < j->len && j->text[j->pos + 1] >= '0' && j->text[j->pos + 1] <= '9')
+        return json_fail(j, "numbers must not have leading zeros");
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    uint64_t magnitude = 0;
+    for (c = json_peek(j); c >= '0' && c <= '9'; c = json_peek(j)) {
+        unsigned digit = (unsigned)(c - '0');
+        if (magnitude > (limit - digit) / 10) return json_fail(j, "integer out of range");
+        magnitude = magnitude * 10 + digit;
+        j->pos++;
+    }
+    if (c == '.' || c == 'e' || c == 'E') return json_fail(j, "floating-point numbers are not allowed");
+    j->values[self].u.integer = !negative ? (int64_t)magnitude
+                              : magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
+    return 0;
+}
+
+// Parses the elements of an object or array after its opening bracket, up to its closing one.
+static int json_container(Json *j, int depth, int is_object) {
+    size_t self;
+    if (json_new_value(j, is_object ? JSON_OBJECT : JSON_ARRAY, &self)) return -1;
+    char close = is_object ? '}' : ']';
+    j->pos++;
+    json_skip_space(j);
+    if (json_peek(j) == close) {
+        j->pos++;
+        return 0;
+    }
+    for (;;) {
+        json_skip_space(j);
+        if (is_object) {
+            if (json_peek(j) != '"') return json_fail(j, "expected a string key");
+            if (json_string(j)) return -1;
+            json_skip_space(j);
+            if (json_peek(j) != ':') return json_fail(j, "expected ':' after an object key");
+            j->pos++;
+        }
+        if (json_value(j, depth + 1)) return -1;
+        j->values[self].u.count++;
+        json_skip_space(j);
+        int c = json_peek(j);
+        if (c != ',' && c != close) return json_fail(j, is_object ? "expected ',' or '}'" : "expected ',' or ']'");
+        j->pos++;
+        if (c == close) break;
+    }
+    j->values[self].end = j->n_values;
+    return 0;
+}
+
+static int json_value(Json *j, int depth) {
+    json_skip_space(j);
+    int c = json_peek(j);
+    if (c == '{' || c == '[') {
+        if (depth > JSON_MAX_DEPTH) return json_fail(j, "nested deeper than %d levels", JSON_MAX_DEPTH);
+        return json_container(j, depth, c == '{');
+    }
+    if (c == '"') return json_string(j);
+    if (c == '-' || (c >= '0' && c <= '9')) return json_integer(j);
+    if (c == 't' || c == 'f' || c == 'n') return json_fail(j, "true, false and null are not allowed");
+    if (c < 0) return json_fail(j, "unexpected end of the header");
+    if (c > 0x20 && c < 0x7f) return json_fail(j, "unexpected character '%c'", c);
+    return json_fail(j, "unexpected byte 0x%02x", (unsigned)c);
+}
+
+// Parses text (len bytes) as one JSON value followed only by whitespace (the writer pads with spaces).
+static int json_parse(Json *j, const char *text, size_t len) {
+    *j = (Json){.text = text, .len = len, .strings_cap = len + 1};
+    j->strings = malloc(j->strings_cap);
+    if (!j->strings) return json_out_of_memory(j);
+    if (json_value(j, 1)) return -1;
+    json_skip_space(j);
+    if (j->pos != j->len) return json_fail(j, "unexpected data after the end of the header object");
+    return 0;
+}
+
+static void json_free(Json *j) {
+    free(j->values);
+    free(j->strings);
+    j->values = NULL;
+    j->strings = NULL;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reader
+
+typedef struct {
+    const char *path;
+    char *err;
+    size_t errlen;
+    Json json;
+    const unsigned char *data; // the data section (after the header)
+    size_t data_len;
+} Reader;
+
+__attribute__((format(printf, 2, 3)))
+static int fail(Reader *r, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vset_error(r->err, r->errlen, r->path, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+// Renders a shape like "[2, 3]" for messages.
+static void format_shape(const StTensor *t, char *out, size_t outlen) {
+    size_t used = (size_t)snprintf(out, outlen, "[");
+    for (int d = 0; d < t->ndim && used < outlen; d++)
+        used += (size_t)snprintf(out + used, outlen - used, "%s%" PRId64, d ? ", " : "", t->shape[d]);
+    if (used < outlen) snprintf(out + used, outlen - used, "]");
+}
+
+// Reads the whole file, after checking it is a regular file at least 8 bytes long.
+static int read_file(Reader *r, StFile *f) {
+    // O_NONBLOCK: opening a FIFO must not hang before fstat gets the chance to reject it.
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return fail(r, "cannot open: %s", strerror(errno));
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) != 0) fail(r, "cannot stat: %s", strerror(errno));
+    else if (S_ISDIR(st.st_mode)) fail(r, "is a directory, not a safetensors file");
+    else if (!S_ISREG(st.st_mode)) fail(r, "is not a regular file");
+    else if (st.st_size == 0) fail(r, "file is empty");
+    else if (st.st_size < 8) fail(r, "file is %lld bytes, too short for the 8-byte header length", (long long)st.st_size);
+    else if ((off_t)(size_t)st.st_size != st.st_size) fail(r, "file is too large to load");
+    else if (!(f->buffer = malloc((size_t)st.st_size))) fail(r, "out of memory loading %lld bytes", (long long)st.st_size);
+    else rc = 0;
+    size_t size = rc == 0 ? (size_t)st.st_size : 0, got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, (char *)f->buffer + got, size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            rc = n < 0 ? fail(r, "read error: %s", strerror(errno)) : fail(r, "file shrank while being read");
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    f->buffer_len = got;
+    return rc;
+}
+
+static uint64_t read_u64_le(const unsigned char *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+// Checks the header length and parses the header; sets r->data to the section after it.
+static int parse_header(Reader *r, const StFile *f) {
+    const unsigned char *bytes = f->buffer;
+    uint64_t header_len = read_u64_le(bytes);
+    uint64_t available = f->buffer_len - 8;
+    if (header_len < 2) return fail(r, "header length %" PRIu64 " is too small for a JSON object", header_len);
+    if (header_len > available)
+        return fail(r, "header length %" PRIu64 " exceeds the %" PRIu64 " bytes after the length field", header_len, available);
+    if (header_len > ST_MAX_HEADER)
+        return fail(r, "header length %" PRIu64 " exceeds the limit of %" PRIu64 " bytes", header_len, ST_MAX_HEADER);
+    r->data = bytes + 8 + header_len;
+    r->data_len = f->buffer_len - 8 - (size_t)header_len;
+    if (json_parse(&r->json, (const char *)bytes + 8, (size_t)header_len)) return fail(r, "%s", r->json.error);
+    if (r->json.values[0].kind != JSON_OBJECT) return fail(r, "header is not a JSON object");
+    return 0;
+}
+
+// The loaders below take the tensor's name already made printable (name), for their messages.
+static int load_dtype(Reader *r, StTensor *t, const char *name, const JsonValue *v) {
+    if (v->kind != JSON_STRING) return fail(r, "tensor '%s' has a dtype that is not a string", name);
+    for (int i = 0; i < N_DTYPES; i++) {
+        if (strcmp(v->u.s.str, dtype_names[i]) == 0) {
+            t->dtype = (StDtype)i;
+            return 0;
+        }
+    }
+    return fail(r, "tensor '%s' has unknown dtype '%s' (expected F32, F64, I32, I64, U8 or U64)", name,
+                shown(v->u.s.str).text);
+}
+
+// Reads the shape and, from it, the byte size the tensor must have.
+static int load_shape(Reader *r, StTensor *t, const char *name, size_t index) {
+    const JsonValue *v = &r->json.values[index];
+    if (v->kind != JSON_ARRAY) return fail(r, "tensor '%s' has a shape that is not an array", name);
+    if (v->u.count > ST_MAX_DIMS)
+        return fail(r, "tensor '%s' has %zu dimensions (at most %d are supported)", name, v->u.count, ST_MAX_DIMS);
+    for (size_t d = 0, item = index + 1; d < v->u.count; d++, item = r->json.values[item].end) {
+        const JsonValue *dim = &r->json.values[item];
+        if (dim->kind != JSON_INT) return fail(r, "tensor '%s' has a shape entry that is not an integer", name);
+        if (dim->u.integer < 0)
+            return fail(r, "tensor '%s' has a negative dimension (%" PRId64 ") in its shape", name, dim->u.integer);
+        t->shape[d] = dim->u.integer;
+    }
+    t->ndim = (int)v->u.count;
+    if (tensor_byte_size(t->dtype, t->ndim, t->shape, &t->nbytes) != 0) {
+        char shape[ST_MAX_DIMS * 24 + 4];
+        format_shape(t, shape, sizeof shape);
+        return fail(r, "tensor '%s' has shape %s of %s, whose size in bytes overflows", name, shape, dtype_names[t->dtype]);
+    }
+    return 0;
+}
+
+// Reads data_offsets, checks them against the data section and the size the shape demands, and
+// points t->data at the bytes.
+static int load_offsets(Reader *r, StTensor *t, const char *name, size_t index) {
+    const JsonValue *v = &r->json.values[index];
+    if (v->kind != JSON_ARRAY || v->u.count != 2 || v[1].kind != JSON_INT || v[2].kind != JSON_INT)
+        return fail(r, "tensor '%s' has data_offsets that are not a pair of integers", name);
+    int64_t begin = v[1].u.integer, end = v[2].u.integer;
+    if (begin < 0 || end < 0)
+        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] (negative)", name, begin, end);
+    if (end < begin)
+        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] (end before begin)", name, begin, end);
+    if ((uint64_t)end > (uint64_t)r->data_len)
+        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] beyond the %zu-byte data section",
+                    name, begin, end, r->data_len);
+    if ((uint64_t)(end - begin) != (uint64_t)t->nbytes) {
+        char shape[ST_MAX_DIMS * 24 + 4];
+        format_shape(t, shape, sizeof shape);
+        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] spanning %" PRId64
+                    " bytes, but shape %s of %s needs %zu", name, begin, end, end - begin, shape,
+                    dtype_names[t->dtype], t->nbytes);
+    }
+    t->data = r->data + begin;
+    return 0;
+}
+
+// Fills t from one header member: key = the tensor name, value = {"dtype", "shape", "data_offsets"}.
+static int load_tensor(Reader *r, StTensor *t, size_t key, size_t value) {
+    static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
+    const JsonValue *k = &r->json.values[key], *v = &r->json.values[value];
+    if (k->u.s.len > ST_MAX_NAME - 1)
+        return fail(r, "tensor name '%s' is %zu bytes long (at most %d are allowed)", shown(k->u.s.str).text,
+                    k->u.s.len, ST_MAX_NAME - 1);
+    memcpy(t->name, k->u.s.str, k->u.s.len + 1);
+    Shown shown_name = shown(t->name);
+    const char *name = shown_name.text;
+    if (v->kind != JSON_OBJECT) return fail(r, "tensor '%s' is not a JSON object", name);
+    size_t found[3] = {0, 0, 0}; // value indices; 0 (the root) means absent
+    for (size_t m = 0, f = value + 1; m < v->u.count; m++, f = r->json.values[f + 1].end) {
+        const char *field = r->json.values[f].u.s.str;
+        int which = 0;
+        while (which < 3 && strcmp(field, fields[which]) != 0) which++;
+        if (which == 3) return fail(r, "tensor '%s' has unknown field '%s'", name, shown(field).text);
+        if (found[which]) return fail(r, "tensor '%s' has field '%s' twice", name, field);
+        found[which] = f + 1;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!found[i]) return fail(r, "tensor '%s' has no '%s' field", name, fields[i]);
+    if (load_dtype(r, t, name, &r->json.values[found[0]])) return -1;
+    if (load_shape(r, t, name, found[1])) return -1;
+    return load_offsets(r, t, name, found[2]);
+}
+
+static char *copy_string(const char *s, size_t len) {
+    char *copy = malloc(len + 1);
+    if (copy) memcpy(copy, s, len + 1);
+    return copy;
+}
+
+// Loads "__metadata__": an object whose values must all be strings, with no key twice.
+static int load_metadata(Reader *r, StFile *f, size_t value) {
+    const JsonValue *v = &r->json.values[value];
+    if (v->kind != JSON_OBJECT) return fail(r, "'__metadata__' is not a JSON object");
+    if (v->u.count > INT_MAX) return fail(r, "'__metadata__' has too many entries");
+    f->meta = calloc(v->u.count ? v->u.count : 1, sizeof *f->meta);
+    if (!f->meta) return fail(r, "out of memory");
+    for (size_t m = 0, k = value + 1; m < v->u.count; m++, k = r->json.values[k + 1].end) {
+        const JsonValue *key = &r->json.values[k], *val = &r->json.values[k + 1];
+        if (val->kind != JSON_STRING) return fail(r, "metadata '%s' is not a string", shown(key->u.s.str).text);
+        StMeta entry = {copy_string(key->u.s.str, key->u.s.len), copy_string(val->u.s.str, val->u.s.len)};
+        if (!entry.key || !entry.value) {
+            free(entry.key);
+            free(entry.value);
+            return fail(r, "out of memory");
+        }
+        f->meta[f->n_meta++] = entry;
+    }
+    const char **keys = malloc((size_t)f->n_meta * sizeof *keys + 1);
+    if (!keys) return fail(r, "out of memory");
+    for (int i = 0; i < f->n_meta; i++) keys[i] = f->meta[i].key;
+    const char *dup = find_duplicate(keys, (size_t)f->n_meta);
+    int rc = dup ? fail(r, "metadata key '%s' appears twice", shown(dup).text) : 0;
+    free(keys);
+    return rc;
+}
+
+static int check_unique_names(Reader *r, const StFile *f) {
+    const char **names = malloc((size_t)f->n_tensors * sizeof *names + 1);
+    if (!names) return fail(r, "out of memory");
+    for (int i = 0; i < f->n_tensors; i++) names[i] = f->tensors[i].name;
+    const char *dup = find_duplicate(names, (size_t)f->n_tensors);
+    int rc = dup ? fail(r, "tensor name '%s' appears twice", shown(dup).text) : 0;
+    free(names);
+    return rc;
+}
+
+static int by_data_range(const void *a, const void *b) {
+    const StTensor *x = *(const StTensor *const *)a, *y = *(const StTensor *const *)b;
+    const unsigned char *xd = x->data, *yd = y->data;
+    if (xd != yd) return xd < yd ? -1 : 1;
+    return (x->nbytes > y->nbytes) - (x->nbytes < y->nbytes);
+}
+
+// Two tensors sharing bytes would let a write through one corrupt the other; empty tensors own no
+// bytes and are left out. Sorted by start, each range only needs comparing with its predecessor.
+static int check_no_overlap(Reader *r, const StFile *f) {
+    const StTensor **sorted = malloc((size_t)f->n_tensors * sizeof *sorted + 1);
+    if (!sorted) return fail(r, "out of memory");
+    size_t n = 0;
+    for (int i = 0; i < f->n_tensors; i++)
+        if (f->tensors[i].nbytes) sorted[n++] = &f->tensors[i];
+    if (n > 1) qsort(sorted, n, sizeof *sorted, by_data_range);
+    int rc = 0;
+    for (size_t i = 1; i < n && rc == 0; i++) {
+        const StTensor *a = sorted[i - 1], *b = sorted[i];
+        size_t a_begin = (size_t)((const unsigned char *)a->data - r->data);
+        size_t b_begin = (size_t)((const unsigned char *)b->data - r->data);
+        if (a_begin + a->nbytes > b_begin)
+            rc = fail(r, "tensors '%s' (data_offsets [%zu, %zu]) and '%s' (data_offsets [%zu, %zu]) overlap",
+                      shown(a->name).text, a_begin, a_begin + a->nbytes, shown(b->name).text, b_begin,
+                      b_begin + b->nbytes);
+    }
+    free(sorted);
+    return rc;
+}
+
+// Walks the header's members: "__metadata__" once, everything else a tensor.
+static int load_entries(Reader *r, StFile *f) {
+    const JsonValue *root = &r->json.values[0];
+    size_t cap = 0;
+    int seen_metadata = 0;
+    for (size_t m = 0, k = 1; m < root->u.count; m++, k = r->json.values[k + 1].end) {
+        if (strcmp(r->json.values[k].u.s.str, "__metadata__") == 0) {
+            if (seen_metadata) return fail(r, "'__metadata__' appears twice");
+            seen_metadata = 1;
+            if (load_metadata(r, f, k + 1)) return -1;
+            continue;
+        }
+        // Grown per validated entry (not sized by the member count), so memory follows real tensors.
+        if ((size_t)f->n_tensors == cap) {
+            StTensor *grown = cap < INT_MAX ? grow_array(f->tensors, &cap, sizeof *grown) : NULL;
+            if (!grown) return fail(r, "out of memory");
+            f->tensors = grown;
+        }
+        StTensor *t = &f->tensors[f->n_tensors];
+        memset(t, 0, sizeof *t);
+        if (load_tensor(r, t, k, k + 1)) return -1;
+        f->n_tensors++;
+    }
+    if (check_unique_names(r, f)) return -1;
+    return check_no_overlap(r, f);
+}
+
+int st_open(StFile *f, const char *path, char *err, size_t errlen) {
+    memset(f, 0, sizeof *f);
+    if (err && errlen) err[0] = '\0';
+    Reader r = {.path = path, .err = err, .errlen = errlen};
+    int rc = read_file(&r, f);
+    if (rc == 0) rc = parse_header(&r, f);
+    if (rc == 0) rc = load_entries(&r, f);
+    json_free(&r.json);
+    if (rc != 0) st_close(f);
+    return rc;
+}
+
+void st_close(StFile *f) {
+    for (int i = 0; i < f->n_meta; i++) {
+        free(f->meta[i].key);
+        free(f->meta[i].value);
+    }
+    free(f->meta);
+    free(f->tensors);
+    free(f->buffer);
+    memset(f, 0, sizeof *f);
+}
+
+const StTensor *st_find(const StFile *f, const char *name) {
+    for (int i = 0; i < f->n_tensors; i++)
+        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
+    return NULL;
+}
+
+const char *st_meta(const StFile *f, const char *key) {
+    for (int i = 0; i < f->n_meta; i++)
+        if (strcmp(f->meta[i].key, key) == 0) return f->meta[i].value;
+    return NULL;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writer
+
+typedef struct {
+    char *name;
+    StDtype dtype;
+    int ndim;
+    int64_t shape[ST_MAX_DIMS];
+    size_t nbytes;
+    const void *data;
+} PendingTensor;
+
+struct StWriter {
+    PendingTensor *tensors;
+    size_t n_tensors, cap_tensors;
+    StMeta *meta;
+    size_t n_meta, cap_meta;
+};
+
+// Misuse of the writer is a bug in the caller, not a condition to recover from.
+__attribute__((noreturn, format(printf, 1, 2)))
+static void programming_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "safetensors: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+static char *xstrdup(const char *s) {
+    char *copy = copy_string(s, strlen(s));
+    if (!copy) programming_error("out of memory");
+    return copy;
+}
+
+static int is_valid_utf8(const char *s) {
+    size_t len = strlen(s);
+    for (size_t i = 0, n; i < len; i += n)
+        if (!(n = utf8_sequence_length((const unsigned char *)s + i, len - i))) return 0;
+    return 1;
+}
+
+StWriter *st_writer_new(void) {
+    StWriter *w = calloc(1, sizeof *w);
+    if (!w) programming_error("out of memory");
+    return w;
+}
+
+void st_writer_free(StWriter *w) {
+    if (!w) return;
+    for (size_t i = 0; i < w->n_tensors; i++) free(w->tensors[i].name);
+    for (size_t i = 0; i < w->n_meta; i++) {
+        free(w->meta[i].key);
+        free(w->meta[i].value);
+    }
+    free(w->tensors);
+    free(w->meta);
+    free(w);
+}
+
+// Aborts unless the tensor is one the reader will accept back unchanged.
+static void check_tensor_args(const StWriter *w, const char *name, StDtype dtype, int ndim, const int64_t *shape) {
+    if (!name) programming_error("st_writer_add: NULL tensor name");
+    // Names must read back byte for byte, so they must be valid UTF-8 (see append_json_string).
+    if (strlen(name) > ST_MAX_NAME - 1 || !is_valid_utf8(name) || strcmp(name, "__metadata__") == 0)
+        programming_error("st_writer_add: invalid tensor name '%s' (too long, not UTF-8 or reserved)", shown(name).text);
+    if ((int)dtype < 0 || (int)dtype >= N_DTYPES) programming_error("st_writer_add: tensor '%s' has invalid dtype %d", name, (int)dtype);
+    if (ndim < 0 || ndim > ST_MAX_DIMS || (ndim > 0 && !shape))
+        programming_error("st_writer_add: tensor '%s' has invalid ndim %d", name, ndim);
+    for (size_t i = 0; i < w->n_tensors; i++)
+        if (strcmp(w->tensors[i].name, name) == 0) programming_error("st_writer_add: duplicate tensor name '%s'", name);
+}
+
+void st_writer_add(StWriter *w, const char *name, StDtype dtype, int ndim, const int64_t *shape, const void *data) {
+    check_tensor_args(w, name, dtype, ndim, shape);
+    PendingTensor t = {.dtype = dtype, .ndim = ndim, .data = data};
+    for (int d = 0; d < ndim; d++) t.shape[d] = shape[d];
+    if (tensor_byte_size(dtype, ndim, shape, &t.nbytes) != 0)
+        programming_error("st_writer_add: tensor '%s' has a negative dimension or an overflowing size", name);
+    if (t.nbytes && !data) programming_error("st_writer_add: tensor '%s' has NULL data", name);
+    if (w->n_tensors == w->cap_tensors) {
+        PendingTensor *grown = grow_array(w->tensors, &w->cap_tensors, sizeof *grown);
+        if (!grown) programming_error("out of memory");
+        w->tensors = grown;
+    }
+    t.name = xstrdup(name);
+    w->tensors[w->n_tensors++] = t;
+}
+
+void st_writer_meta(StWriter *w, const char *key, const char *value) {
+    if (!key || !value) programming_error("st_writer_meta: NULL key or value");
+    for (size_t i = 0; i < w->n_meta; i++)
+        if (strcmp(w->meta[i].key, key) == 0) programming_error("st_writer_meta: duplicate metadata key '%s'", key);
+    if (w->n_meta == w->cap_meta) {
+        StMeta *grown = grow_array(w->meta, &w->cap_meta, sizeof *grown);
+        if (!grown) programming_error("out of memory");
+        w->meta = grown;
+    }
+    w->meta[w->n_meta++] = (StMeta){xstrdup(key), xstrdup(value)};
+}
+
+// A growing text buffer for the header.
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Text;
+
+static void text_append(Text *b, const char *s, size_t n) {
+    if (n > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (n > cap - b->len) {
+            if (cap > SIZE_MAX / 2) programming_error("out of memory");
+            cap *= 2;
+        }
+        char *grown = realloc(b->data, cap);
+        if (!grown) programming_error("out of memory");
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+static void text_puts(Text *b, const char *s) {
+    text_append(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void text_printf(Text *b, const char *fmt, ...) {
+    char piece[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(piece, sizeof piece, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof piece) programming_error("text_printf: piece too long");
+    text_append(b, piece, (size_t)n);
+}
+
+// Appends s as a JSON string. Valid UTF-8 passes through unchanged. A byte that is not part of valid
+// UTF-8 is written as \u00XX so the header stays valid JSON; since the reader decodes \uXXXX to
+// UTF-8, such a byte reads back as the UTF-8 encoding of U+00XX (0xFF comes back as C3 BF).
+static void append_json_string(Text *b, const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
+    text_puts(b, "\"");
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        size_t n = c >= 0x80 ? utf8_sequence_length(p + i, len - i) : 1;
+        if (c == '"') text_puts(b, "\\\"");
+        else if (c == '\\') text_puts(b, "\\\\");
+        else if (c == '\n') text_puts(b, "\\n");
+        else if (c == '\t') text_puts(b, "\\t");
+        else if (c == '\r') text_puts(b, "\\r");
+        else if (c < 0x20 || n == 0) text_printf(b, "\\u%04x", c);
+        else text_append(b, s + i, n);
+        i += n ? n : 1;
+    }
+    text_puts(b, "\"");
+}
+
+// The JSON header, padded with spaces to a multiple of 8 so the data section starts 8-aligned.
+// Tensors are laid out back to back in the order added (no gaps, as other readers require).
+static int build_header(const StWriter *w, Text *b, const char *path, char *err, size_t errlen) {
+    text_puts(b, "{");
+    if (w->n_meta) {
+        text_puts(b, "\"__metadata__\":{");
+        for (size_t i = 0; i < w->n_meta; i++) {
+            if (i) text_puts(b, ",");
+            append_json_string(b, w->meta[i].key);
+            text_puts(b, ":");
+            append_json_string(b, w->meta[i].value);
+        }
+        text_puts(b, "}");
+    }
+    size_t offset = 0;
+    for (size_t i = 0; i < w->n_tensors; i++) {
+        const PendingTensor *t = &w->tensors[i];
+        if (t->nbytes > SIZE_MAX - offset) {
+            set_error(err, errlen, path, "the tensors' total size overflows");
+            return -1;
+        }
+        if (i || w->n_meta) text_puts(b, ",");
+        append_json_string(b, t->name);
+        text_printf(b, ":{\"dtype\":\"%s\",\"shape\":[", dtype_names[t->dtype]);
+        for (int d = 0; d < t->ndim; d++) text_printf(b, "%s%" PRId64, d ? "," : "", t->shape[d]);
+        text_printf(b, "],\"data_offsets\":[%zu,%zu]}", offset, offset + t->nbytes);
+        offset += t->nbytes;
+    }
+    text_puts(b, "}");
+    while (b->len % 8) text_puts(b, " ");
+    if (b->len > ST_MAX_HEADER) {
+        set_error(err, errlen, path, "header would be %zu bytes, more than readers accept", b->len);
+        return -1;
+    }
+    return 0;
+}
+
+// Writes length, header and data to tmp and forces them to disk. On failure the temp file is removed.
+static int write_temp_file(const StWriter *w, const Text *header, const char *path, const char *tmp, char *err,
+                           size_t errlen) {
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp) {
+        set_error(err, errlen, path, "cannot create temporary file %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    unsigned char length[8];
+    for (int i = 0; i < 8; i++) length[i] = (unsigned char)((uint64_t)header->len >> (8 * i));
+    errno = 0;
+    int ok = fwrite(length, 1, 8, fp) == 8 && fwrite(header->data, 1, header->len, fp) == header->len;
+    for (size_t i = 0; ok && i < w->n_tensors; i++) {
+        const PendingTensor *t = &w->tensors[i];
+        ok = t->nbytes == 0 || fwrite(t->data, 1, t->nbytes, fp) == t->nbytes;
+    }
+    ok = ok && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+    int saved_errno = errno;
+    if (fclose(fp) != 0 && ok) {
+        ok = 0;
+        saved_errno = errno;
+    }
+    if (ok) return 0;
+    unlink(tmp);
+    set_error(err, errlen, path, "cannot write temporary file %s: %s", tmp, strerror(saved_errno ? saved_errno : EIO));
+    return -1;
+}
+
+// After the rename the new name lives in the directory entry, which reaches disk only when the
+// directory itself is synced.
+static int sync_parent_dir(const char *path, char *err, size_t errlen) {
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    char *dir = xstrdup(dir_len ? path : ".");
+    if (dir_len) dir[dir_len] = '\0';
+    int rc = 0, fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        set_error(err, errlen, path, "saved, but cannot open directory %s to sync it: %s", dir, strerror(errno));
+        rc = -1;
+    } else {
+        // EINVAL: the filesystem has no notion of syncing a directory; nothing more can be done.
+        if (fsync(fd) != 0 && errno != EINVAL) {
+            set_error(err, errlen, path, "saved, but syncing directory %s failed: %s", dir, strerror(errno));
+            rc = -1;
+        }
+        close(fd);
+    }
+    free(dir);
+    return rc;
+}
+
+int st_writer_save(StWriter *w, const char *path, char *err, size_t errlen) {
+    if (err && errlen) err[0] = '\0';
+    Text header = {0};
+    if (build_header(w, &header, path, err, errlen) != 0) {
+        free(header.data);
+        return -1;
+    }
+    size_t tmp_len = strlen(path) + 32;
+    char *tmp = malloc(tmp_len);
+    if (!tmp) programming_error("out of memory");
+    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
+    int rc = write_temp_file(w, &header, path, tmp, err, errlen);
+    if (rc == 0 && rename(tmp, path) != 0) {
+        set_error(err, errlen, path, "cannot rename %s over it: %s", tmp, strerror(errno));
+        unlink(tmp);
+        rc = -1;
+    }
+    if (rc == 0) rc = sync_parent_dir(path, err, errlen);
+    free(tmp);
+    free(header.data);
+    return rc;
+}

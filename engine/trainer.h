@@ -1,0 +1,37 @@
+// Training and validation over a corpus: stream batching, memories, the optimizer step.
+#ifndef MEMSCOPE_TRAINER_H
+#define MEMSCOPE_TRAINER_H
+
+#include "data.h"
+#include "model.h"
+
+typedef struct {
+    long step;        // optimizer steps taken after this one
+    float ce, bpc, ar_total, lr, grad_norm;
+    float ar[64];     // per layer
+    int compressed;   // rows removed from memory this step
+    int skipped;      // loss or gradient not finite: the step was not applied
+} StepStats;
+
+typedef struct {
+    Model *model;
+    Workspace *ws;       // batch B, shared by training and validation
+    Memory mem;          // training memory
+    Memory valid_mem;    // validation memory
+    Batcher train, valid;
+    long step;           // optimizer steps taken
+    long epoch;          // 0-based epoch of the next step
+    long batch_index;    // segment of the epoch the next step reads
+    long valid_index;    // next segment of a running partial validation
+    int32_t *inputs, *targets; // (B, Q)
+} Trainer;
+
+int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);
+void trainer_free(Trainer *t);
+void trainer_step(Trainer *t, StepStats *out);
+// Mean CE over the whole validation split from a fresh validation memory (the figure of model.md).
+float trainer_validate_full(Trainer *t);
+// Mean CE over the next n validation segments, continuing the validation memory (wraps around).
+float trainer_validate_some(Trainer *t, int n);
+
+#endif

@@ -1,0 +1,44 @@
+// Activations and gradient buffers of one forward/backward (internal to the engine).
+#ifndef MEMSCOPE_WORKSPACE_H
+#define MEMSCOPE_WORKSPACE_H
+
+#include "model.h"
+
+typedef struct {
+    float *x_in;                // (B, Q, d) layer input = this layer's new memory
+    float *ln1, *ln1_mean, *ln1_rstd; // (B, Q, d), (B, Q), (B, Q)
+    float *kvx;                 // (B, K_max, d) [LN(cmem); LN(mem); ln1] per stream
+    float *mem_mean, *mem_rstd; // (B, M_max) statistics of the normalised memory rows
+    float *q;                   // (B, Q, d)
+    float *k, *v;               // (B, K_max, d)
+    float *probs;               // (B, H, Q, K_max) packed as (B, H, T, K) for the current K
+    float *ctx;                 // (B, Q, d)
+    float *x_mid;               // (B, Q, d) after the attention residual
+    float *ln2, *ln2_mean, *ln2_rstd;
+    float *ff_pre, *ff_act;     // (B, Q, d_ff)
+} LayerActs;
+
+struct Workspace {
+    int n_layers;
+    int batch, T, K, M;         // sizes of the last forward
+    int max_T, max_K, max_M;
+    LayerActs *layer;           // (L)
+    float *x_out;               // (B, Q, d) output of the last layer
+    float *lnf, *lnf_mean, *lnf_rstd;
+    float *logits, *probs, *losses; // (B, Q, V), (B, Q, V), (B, Q)
+    // backward scratch, one layer at a time
+    float *dx, *dmid, *dln, *dff_act, *dff_pre, *dctx, *dq, *dz; // (B, Q, max(d, d_ff))
+    float *dk, *dv, *dkvx;      // (B, K_max, d)
+    float *scratch;             // attention scratch
+    // memory update / AR loss
+    int n_old;                  // rows removed by the last memory update (per stream)
+    int n_comp;                 // compressed rows made from them
+    int rate;                   // rate used
+    float *to_compress;         // (L, B, rows_max, d)
+    float *comp;                // (B, rows_max, d)
+    float *ar_buf;              // AR scratch
+    long ar_floats;
+    int rows_max;
+};
+
+#endif

@@ -1,0 +1,235 @@
+// Whole-model tests: finite-difference gradient of CE + AR through memory, compressed memory and the
+// relative tables; memory bookkeeping; generation leaves training memory alone.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/generate.h"
+#include "engine/model.h"
+#include "tests/gradcheck.h"
+#include "tests/harness.h"
+
+static Config tiny_config(void) {
+    return (Config){.vocab_size = 7, .d_model = 8, .n_heads = 2, .n_layers = 2, .d_ff = 12, .seq_len = 3,
+                    .mem_len = 4, .c_mem_len = 3, .compression_rate = 2, .batch_size = 2, .lr = 1e-3f,
+                    .warmup = 0, .clip = 1.0f, .seed = 1};
+}
+
+// Noise on every parameter so zero-initialised tables and unit LayerNorms are exercised too.
+static void randomise(Model *m, GcRng *r) {
+    gc_fill_normal(r, m->main.params, m->main.layout.total, 0.3);
+    for (int i = 0; i < m->main.layout.n; i++) {
+        const TensorInfo *t = &m->main.layout.tensors[i];
+        if (strstr(t->name, "norm.weight"))
+            for (long k = 0; k < t->numel; k++) m->main.params[t->offset + k] += 1.0f;
+    }
+    ConvSet *cs = model_conv(m);
+    gc_fill_normal(r, cs->block.params, cs->block.layout.total, 0.3);
+}
+
+typedef struct {
+    Model *m;
+    Workspace *ws;
+    Memory start, scratch;
+    int32_t inputs[6], targets[6];
+} ModelCase;
+
+// The two halves of the training loss. AR treats everything but the convs as constants (model.md), and CE
+// does not depend on the convs at all, so main tensors are checked against CE and convs against AR.
+static double ce_loss(void *ctx) {
+    ModelCase *c = ctx;
+    return model_forward(c->m, c->ws, &c->start, c->inputs, c->targets, 3);
+}
+
+static double ar_loss(void *ctx) {
+    ModelCase *c = ctx;
+    memory_copy(&c->scratch, &c->start);
+    model_forward(c->m, c->ws, &c->scratch, c->inputs, c->targets, 3);
+    model_update_memory(c->m, c->ws, &c->scratch, 100);
+    return model_ar_loss(c->m, c->ws, NULL, 0);
+}
+
+static void fill_tokens(GcRng *r, int32_t *x, int n, int vocab) {
+    for (int i = 0; i < n; i++) x[i] = gc_rng_int(r, vocab);
+}
+
+static void setup_case(ModelCase *c, GcRng *r) {
+    Config cfg = tiny_config();
+    char err[256];
+    c->m = model_new(&cfg, 7, err, sizeof err);
+    CHECK_MSG(c->m, "%s", err);
+    randomise(c->m, r);
+    c->ws = workspace_new(c->m, 2);
+    CHECK(!memory_init(&c->start, 2, 2, 8, 4, 3, 3) && !memory_init(&c->scratch, 2, 2, 8, 4, 3, 3));
+    for (int seg = 0; seg < 4; seg++) { // fill memory and compressed memory
+        fill_tokens(r, c->inputs, 6, 7);
+        model_forward(c->m, c->ws, &c->start, c->inputs, NULL, 3);
+        model_update_memory(c->m, c->ws, &c->start, seg * 3);
+    }
+    CHECK(c->start.m > 0 && c->start.cm > 0);
+    fill_tokens(r, c->inputs, 6, 7);
+    fill_tokens(r, c->targets, 6, 7);
+}
+
+static void free_case(ModelCase *c) {
+    memory_free(&c->start);
+    memory_free(&c->scratch);
+    workspace_free(c->ws);
+    model_free(c->m);
+}
+
+TEST(model_gradient_matches_finite_differences) {
+    GcRng r;
+    gc_rng_init(&r, 42);
+    ModelCase c;
+    setup_case(&c, &r);
+    Model *m = c.m;
+    model_zero_grad(m);
+    memory_copy(&c.scratch, &c.start);
+    model_forward(m, c.ws, &c.scratch, c.inputs, c.targets, 3);
+    model_backward(m, c.ws, &c.scratch, c.inputs, c.targets);
+    CHECK(model_update_memory(m, c.ws, &c.scratch, 100) > 0);
+    model_ar_loss(m, c.ws, NULL, 1);
+    CHECK(model_conv(m)->used);
+    GradcheckOpts o = gradcheck_default_opts();
+    o.tol = 5e-2;
+    o.floor = 3e-3; // the forward is float: rounding noise of the loss is ~3e-5 in a numeric gradient
+    o.max_checks = 40;
+    o.quiet = 1;
+    double worst = 0;
+    for (int i = 0; i < m->main.layout.n; i++) {
+        const TensorInfo *t = &m->main.layout.tensors[i];
+        double e = gradcheck_tensor_ex(t->name, m->main.params + t->offset, t->numel, m->main.grads + t->offset,
+                                       ce_loss, &c, &o);
+        worst = e > worst ? e : worst;
+    }
+    ConvSet *cs = model_conv(m);
+    for (int i = 0; i < cs->block.layout.n; i++) {
+        const TensorInfo *t = &cs->block.layout.tensors[i];
+        double e = gradcheck_tensor_ex(t->name, cs->block.params + t->offset, t->numel, cs->block.grads + t->offset,
+                                       ar_loss, &c, &o);
+        worst = e > worst ? e : worst;
+    }
+    printf("    whole model: worst relative error %.2e over %d tensors\n", worst,
+           m->main.layout.n + cs->block.layout.n);
+    free_case(&c);
+}
+
+TEST(ce_gradient_never_reaches_convs_and_ar_only_reaches_convs) {
+    GcRng r;
+    gc_rng_init(&r, 5);
+    ModelCase c;
+    setup_case(&c, &r);
+    Model *m = c.m;
+    model_zero_grad(m);
+    memory_copy(&c.scratch, &c.start);
+    model_forward(m, c.ws, &c.scratch, c.inputs, c.targets, 3);
+    model_backward(m, c.ws, &c.scratch, c.inputs, c.targets);
+    ConvSet *cs = model_conv(m);
+    for (long i = 0; i < cs->block.layout.total; i++) CHECK(cs->block.grads[i] == 0.0f);
+    float *before = malloc(sizeof(float) * m->main.layout.total);
+    memcpy(before, m->main.grads, sizeof(float) * m->main.layout.total);
+    model_update_memory(m, c.ws, &c.scratch, 100);
+    float ar[2];
+    CHECK(model_ar_loss(m, c.ws, ar, 1) > 0.0f);
+    gradcheck_identical("main grads after AR", before, m->main.grads, m->main.layout.total);
+    free(before);
+    free_case(&c);
+}
+
+TEST(memory_follows_the_merge_compress_order) {
+    // Q=3, N_m=4, c=2: lengths after each segment, worked out by hand from model.md steps 3-4.
+    Config cfg = tiny_config();
+    char err[256];
+    Model *m = model_new(&cfg, 3, err, sizeof err);
+    Workspace *ws = workspace_new(m, 2);
+    Memory mem;
+    memory_init(&mem, 2, 2, 8, 4, 3, 3);
+    int32_t in[6] = {1, 2, 3, 4, 5, 6};
+    int want_m[] = {3, 4, 3, 4, 3}, want_cm[] = {0, 1, 3, 3, 3}, want_removed[] = {0, 2, 4, 2, 4};
+    for (int seg = 0; seg < 5; seg++) {
+        model_forward(m, ws, &mem, in, NULL, 3);
+        int removed = model_update_memory(m, ws, &mem, seg * 3);
+        CHECK_INT_EQ(removed, want_removed[seg]);
+        CHECK_INT_EQ(mem.m, want_m[seg]);
+        CHECK_INT_EQ(mem.cm, want_cm[seg]);
+    }
+    // positions: memory rows are the last characters seen; compressed rows cover pairs before them
+    CHECK_INT_EQ(mem.mem_pos[0], 12);
+    CHECK_INT_EQ(mem.mem_pos[2], 14);
+    CHECK_INT_EQ(mem.cmem_first[2], 10);
+    CHECK_INT_EQ(mem.cmem_last[2], 11);
+    // the newest memory row of layer 0 is the embedding of the last input token
+    const float *row = memory_rows(&mem, 0, 1) + 2 * 8;
+    for (int j = 0; j < 8; j++) CHECK(row[j] == m->p.embed[6 * 8 + j]);
+    memory_free(&mem);
+    workspace_free(ws);
+    model_free(m);
+}
+
+TEST(segment_logits_ignore_future_tokens) {
+    Config cfg = tiny_config();
+    char err[256];
+    Model *m = model_new(&cfg, 3, err, sizeof err);
+    GcRng r;
+    gc_rng_init(&r, 9);
+    randomise(m, &r);
+    Workspace *ws = workspace_new(m, 2);
+    Memory mem;
+    memory_init(&mem, 2, 2, 8, 4, 3, 3);
+    int32_t a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {1, 2, 0, 4, 5, 6};
+    float la[6 * 7];
+    model_forward(m, ws, &mem, a, NULL, 3);
+    memcpy(la, workspace_logits(ws), sizeof la);
+    model_forward(m, ws, &mem, b, NULL, 3);
+    const float *lb = workspace_logits(ws);
+    for (int v = 0; v < 14; v++) CHECK(la[v] == lb[v]); // positions 0 and 1 of stream 0
+    int changed = 0;
+    for (int v = 14; v < 21; v++) changed |= la[v] != lb[v];
+    CHECK(changed);
+    memory_free(&mem);
+    workspace_free(ws);
+    model_free(m);
+}
+
+TEST(greedy_generation_is_deterministic_and_matches_full_segments) {
+    Config cfg = tiny_config();
+    char err[256];
+    Model *m = model_new(&cfg, 11, err, sizeof err);
+    GcRng r;
+    gc_rng_init(&r, 3);
+    randomise(m, &r);
+    Generator g1, g2;
+    generator_init(&g1, m);
+    generator_init(&g2, m);
+    int32_t prompt[5] = {1, 2, 3, 4, 5};
+    Rng rng;
+    rng_seed(&rng, 0);
+    int32_t out1[20], out2[20];
+    const float *l1 = generator_feed(&g1, prompt, 5), *l2 = generator_feed(&g2, prompt, 5);
+    for (int i = 0; i < 20; i++) {
+        out1[i] = sample_logits(l1, 7, 0.0f, 0, &rng);
+        out2[i] = sample_logits(l2, 7, 0.0f, 0, &rng);
+        l1 = generator_feed(&g1, &out1[i], 1);
+        l2 = generator_feed(&g2, &out2[i], 1);
+    }
+    for (int i = 0; i < 20; i++) CHECK_INT_EQ(out1[i], out2[i]);
+    generator_free(&g1);
+    generator_free(&g2);
+    model_free(m);
+}
+
+TEST(sampling_respects_top_k_and_temperature) {
+    float logits[5] = {0.0f, 3.0f, 2.9f, -1.0f, 1.0f};
+    Rng rng;
+    rng_seed(&rng, 1);
+    CHECK_INT_EQ(sample_logits(logits, 5, 0.0f, 0, &rng), 1);
+    int counts[5] = {0};
+    for (int i = 0; i < 2000; i++) counts[sample_logits(logits, 5, 1.0f, 2, &rng)]++;
+    CHECK(counts[0] == 0 && counts[3] == 0 && counts[4] == 0);
+    CHECK(counts[1] > 800 && counts[2] > 800);
+    Rng a, b;
+    rng_seed(&a, 77);
+    rng_seed(&b, 77);
+    for (int i = 0; i < 50; i++) CHECK_INT_EQ(sample_logits(logits, 5, 0.8f, 0, &a), sample_logits(logits, 5, 0.8f, 0, &b));
+}
