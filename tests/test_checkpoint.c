@@ -1,0 +1,144 @@
+// Checkpoints: exact resume, weights-only files, several compression rates.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/checkpoint.h"
+#include "engine/trainer.h"
+#include "tests/harness.h"
+
+// A small corpus whose epoch (168 steps at B=4, Q=4) ends inside a 200-step run.
+static void make_corpus(Corpus *c) {
+    size_t n = 3000;
+    unsigned char *text = malloc(n);
+    Rng r;
+    rng_seed(&r, 99);
+    const char *words[] = {"the ", "memory ", "of ", "a ", "king ", "is ", "long\n", "short, "};
+    size_t k = 0;
+    while (k < n) {
+        const char *w = words[rng_next(&r) % 8];
+        for (size_t i = 0; w[i] && k < n; i++) text[k++] = (unsigned char)w[i];
+    }
+    char err[256];
+    CHECK_MSG(!corpus_from_text(c, text, n, "test corpus", err, sizeof err), "%s", err);
+}
+
+static Config small_config(int vocab) {
+    return (Config){.vocab_size = vocab, .d_model = 16, .n_heads = 2, .n_layers = 2, .d_ff = 32, .seq_len = 4,
+                    .mem_len = 4, .c_mem_len = 4, .compression_rate = 2, .batch_size = 4, .lr = 1e-2f,
+                    .warmup = 10, .clip = 0.5f, .seed = 3};
+}
+
+static void run_steps(Trainer *t, int n, float *losses) {
+    for (int i = 0; i < n; i++) {
+        StepStats s;
+        trainer_step(t, &s);
+        losses[i] = s.ce + s.ar_total;
+    }
+}
+
+TEST(resume_is_bit_identical) {
+    Corpus corpus;
+    make_corpus(&corpus);
+    Config cfg = small_config(corpus.vocab.size);
+    char err[512], path[600];
+    snprintf(path, sizeof path, "%s/resume.safetensors", test_tmpdir());
+    float straight[200], resumed[200];
+
+    Model *m = model_new(&cfg, cfg.seed, err, sizeof err);
+    Trainer t;
+    CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
+    CHECK(t.train.n_steps < 200 && t.train.n_steps > 100);
+    run_steps(&t, 200, straight);
+    trainer_free(&t);
+    model_free(m);
+
+    m = model_new(&cfg, cfg.seed, err, sizeof err);
+    CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
+    run_steps(&t, 100, resumed);
+    CHECK_MSG(!checkpoint_save(path, m, &corpus.vocab, &t, err, sizeof err), "%s", err);
+    trainer_free(&t);
+    model_free(m);
+
+    Checkpoint ck;
+    CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
+    CHECK(ck.has_state && ck.step == 100 && ck.has_training_keys);
+    m = model_new(&ck.cfg, 12345, err, sizeof err); // a different init: everything must come from the file
+    CHECK_MSG(!checkpoint_load_weights(&ck, m, err, sizeof err), "%s", err);
+    CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
+    CHECK_MSG(!checkpoint_load_state(&ck, &t, err, sizeof err), "%s", err);
+    checkpoint_close(&ck);
+    run_steps(&t, 100, resumed + 100);
+    for (int i = 0; i < 200; i++)
+        CHECK_MSG(memcmp(&straight[i], &resumed[i], sizeof(float)) == 0, "step %d: %.9g straight vs %.9g resumed", i + 1,
+                  straight[i], resumed[i]);
+    trainer_free(&t);
+    model_free(m);
+    corpus_free(&corpus);
+}
+
+TEST(weights_only_checkpoint_loads_with_fresh_optimizer) {
+    Corpus corpus;
+    make_corpus(&corpus);
+    Config cfg = small_config(corpus.vocab.size);
+    char err[512], path[600];
+    snprintf(path, sizeof path, "%s/weights.safetensors", test_tmpdir());
+    Model *m = model_new(&cfg, 1, err, sizeof err);
+    CHECK(!checkpoint_save(path, m, &corpus.vocab, NULL, err, sizeof err));
+    Checkpoint ck;
+    CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
+    CHECK(!ck.has_state);
+    Model *m2 = model_new(&ck.cfg, 2, err, sizeof err);
+    CHECK(!checkpoint_load_weights(&ck, m2, err, sizeof err));
+    CHECK(!memcmp(m->main.params, m2->main.params, sizeof(float) * m->main.layout.total));
+    CHECK(!memcmp(model_conv(m)->block.params, model_conv(m2)->block.params,
+                  sizeof(float) * model_conv(m)->block.layout.total));
+    CHECK_INT_EQ(m2->main.adam_t, 0);
+    checkpoint_close(&ck);
+    model_free(m);
+    model_free(m2);
+    corpus_free(&corpus);
+}
+
+TEST(every_rate_keeps_its_convs_through_a_checkpoint) {
+    Corpus corpus;
+    make_corpus(&corpus);
+    Config cfg = small_config(corpus.vocab.size);
+    char err[512], path[600];
+    snprintf(path, sizeof path, "%s/rates.safetensors", test_tmpdir());
+    Model *m = model_new(&cfg, 1, err, sizeof err);
+    float conv2 = conv_weight(model_conv(m), 1, 16)[5];
+    CHECK(!model_set_rate(m, 4, err, sizeof err));
+    CHECK(conv_weight(model_conv(m), 0, 16)[(0 * 16 + 0) * 4 + 3] == 0.25f); // mean pooling start
+    conv_weight(model_conv(m), 1, 16)[7] = 0.5f;
+    CHECK(!checkpoint_save(path, m, &corpus.vocab, NULL, err, sizeof err));
+    Checkpoint ck;
+    CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
+    CHECK_INT_EQ(ck.cfg.compression_rate, 4);
+    Model *m2 = model_new(&ck.cfg, 2, err, sizeof err);
+    CHECK_MSG(!checkpoint_load_weights(&ck, m2, err, sizeof err), "%s", err);
+    CHECK_INT_EQ(m2->n_convs, 2);
+    CHECK(conv_weight(model_conv(m2), 1, 16)[7] == 0.5f);
+    CHECK(!model_set_rate(m2, 2, err, sizeof err));
+    CHECK(conv_weight(model_conv(m2), 1, 16)[5] == conv2);
+    checkpoint_close(&ck);
+    model_free(m);
+    model_free(m2);
+    corpus_free(&corpus);
+}
+
+TEST(vocab_json_round_trips_every_byte) {
+    Vocab v, back;
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++) all[i] = (unsigned char)i;
+    vocab_build(&v, all, 256);
+    char json[256 * 7 + 8];
+    vocab_to_json(&v, json, sizeof json);
+    CHECK(!vocab_from_json(&back, json));
+    CHECK_INT_EQ(back.size, 256);
+    CHECK(!memcmp(back.chars, v.chars, 256));
+    CHECK(!vocab_from_json(&back, "\"\\n !abc\""));
+    CHECK_INT_EQ(back.size, 6);
+    CHECK(vocab_from_json(&back, "\"ba\"") != 0); // not in byte order
+    CHECK(vocab_from_json(&back, "\"aa\"") != 0); // repeated
+}
