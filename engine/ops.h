@@ -1,6 +1,7 @@
 // The engine's ops, llm.c style: op_forward(outputs..., inputs..., dims) and
 // op_backward(input grads..., output grad, saved inputs..., dims). Backward ADDS into every gradient
-// it writes; a gradient pointer may be NULL when that gradient is not wanted (detached inputs).
+// it writes. Where a signature says "may be NULL" (layernorm, linear, compress, plain attention), a NULL
+// gradient pointer skips that gradient (detached inputs); elsewhere every gradient pointer is required.
 // Rows are contiguous: a (N, d) tensor is N rows of d floats.
 #ifndef MEMSCOPE_OPS_H
 #define MEMSCOPE_OPS_H

@@ -63,21 +63,15 @@ static void apply_update(Model *m, float clip_coef) {
     }
 }
 
-void trainer_step(Trainer *t, StepStats *out) {
-    Model *m = t->model;
+void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,
+                      long segment_pos, StepStats *out) {
     const Config *c = &m->cfg;
-    if (t->batch_index >= t->train.n_steps) {
-        t->epoch++;
-        t->batch_index = 0;
-        memory_reset(&t->mem);
-    }
-    batcher_get(&t->train, t->batch_index, t->inputs, t->targets);
-    model_zero_grad(m);
     StepStats s = {0};
-    s.ce = model_forward(m, t->ws, &t->mem, t->inputs, t->targets, c->seq_len);
-    model_backward(m, t->ws, &t->mem, t->inputs, t->targets);
-    s.compressed = model_update_memory(m, t->ws, &t->mem, t->batch_index * c->seq_len);
-    s.ar_total = model_ar_loss(m, t->ws, s.ar, 1);
+    model_zero_grad(m);
+    s.ce = model_forward(m, ws, mem, inputs, targets, c->seq_len);
+    model_backward(m, ws, mem, inputs, targets);
+    s.compressed = model_update_memory(m, ws, mem, segment_pos);
+    s.ar_total = model_ar_loss(m, ws, s.ar, 1);
     double norm = sqrt(global_grad_sq(m));
     s.grad_norm = (float)norm;
     s.skipped = !isfinite(s.ce) || !isfinite(s.ar_total) || !isfinite(norm);
@@ -85,12 +79,25 @@ void trainer_step(Trainer *t, StepStats *out) {
         // as torch.nn.utils.clip_grad_norm_
         float coef = c->clip > 0.0f ? (float)(c->clip / (norm + 1e-6)) : 1.0f;
         apply_update(m, coef);
-        t->step++;
     }
-    t->batch_index++;
-    s.step = t->step;
     s.bpc = s.ce / (float)M_LN2;
     s.lr = adam_lr(c->lr, c->warmup, m->main.adam_t);
+    *out = s;
+}
+
+void trainer_step(Trainer *t, StepStats *out) {
+    const Config *c = &t->model->cfg;
+    if (t->batch_index >= t->train.n_steps) {
+        t->epoch++;
+        t->batch_index = 0;
+        memory_reset(&t->mem);
+    }
+    batcher_get(&t->train, t->batch_index, t->inputs, t->targets);
+    StepStats s;
+    train_on_segment(t->model, t->ws, &t->mem, t->inputs, t->targets, t->batch_index * c->seq_len, &s);
+    if (!s.skipped) t->step++;
+    t->batch_index++;
+    s.step = t->step;
     if (out) *out = s;
 }
 

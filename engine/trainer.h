@@ -29,6 +29,9 @@ typedef struct {
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);
 void trainer_free(Trainer *t);
 void trainer_step(Trainer *t, StepStats *out);
+// One optimizer step on a given segment (B, Q): forward, CE backward, memory update, AR, clip, Adam.
+void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,
+                      long segment_pos, StepStats *out);
 // Mean CE over the whole validation split from a fresh validation memory (the figure of model.md).
 float trainer_validate_full(Trainer *t);
 // Mean CE over the next n validation segments, continuing the validation memory (wraps around).
