@@ -53,6 +53,7 @@ deps:
 
 # The main job: the TUI, training on the default corpus.
 run: deps $(B)/memscope
+	@[ -f data/tinyshakespeare.txt ] || sh data/fetch.sh || true
 	./$(B)/memscope
 
 # Unit + CLI tests, the same under ASan+UBSan, then the end-to-end tests; one summary line at the end.

@@ -459,33 +459,45 @@ static void format_shape(const StTensor *t, char *out, size_t outlen) {
     if (used < outlen) snprintf(out + used, outlen - used, "]");
 }
 
-// Reads the whole file, after checking it is a regular file at least 8 bytes long.
+// Refuses anything but a regular file big enough for the length field; sets *size.
+static int check_file(Reader *r, int fd, size_t *size) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return fail(r, "cannot stat: %s", strerror(errno));
+    if (S_ISDIR(st.st_mode)) return fail(r, "is a directory, not a safetensors file");
+    if (!S_ISREG(st.st_mode)) return fail(r, "is not a regular file");
+    if (st.st_size == 0) return fail(r, "file is empty");
+    if (st.st_size < 8)
+        return fail(r, "file is %lld bytes, too short for the 8-byte header length", (long long)st.st_size);
+    if ((off_t)(size_t)st.st_size != st.st_size) return fail(r, "file is too large to load");
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+static int read_all(Reader *r, int fd, unsigned char *buffer, size_t size) {
+    for (size_t got = 0; got < size;) {
+        ssize_t n = read(fd, buffer + got, size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(r, "read error: %s", strerror(errno));
+        if (n == 0) return fail(r, "file shrank while being read");
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+// Loads the whole file into f->buffer (its size was checked first, so this is the one allocation
+// that follows the file rather than its contents).
 static int read_file(Reader *r, StFile *f) {
     // O_NONBLOCK: opening a FIFO must not hang before fstat gets the chance to reject it.
     int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return fail(r, "cannot open: %s", strerror(errno));
-    struct stat st;
-    int rc = -1;
-    if (fstat(fd, &st) != 0) fail(r, "cannot stat: %s", strerror(errno));
-    else if (S_ISDIR(st.st_mode)) fail(r, "is a directory, not a safetensors file");
-    else if (!S_ISREG(st.st_mode)) fail(r, "is not a regular file");
-    else if (st.st_size == 0) fail(r, "file is empty");
-    else if (st.st_size < 8) fail(r, "file is %lld bytes, too short for the 8-byte header length", (long long)st.st_size);
-    else if ((off_t)(size_t)st.st_size != st.st_size) fail(r, "file is too large to load");
-    else if (!(f->buffer = malloc((size_t)st.st_size))) fail(r, "out of memory loading %lld bytes", (long long)st.st_size);
-    else rc = 0;
-    size_t size = rc == 0 ? (size_t)st.st_size : 0, got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, (char *)f->buffer + got, size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            rc = n < 0 ? fail(r, "read error: %s", strerror(errno)) : fail(r, "file shrank while being read");
-            break;
-        }
-        got += (size_t)n;
+    size_t size = 0;
+    int rc = check_file(r, fd, &size);
+    if (rc == 0 && !(f->buffer = malloc(size))) rc = fail(r, "out of memory loading %zu bytes", size);
+    if (rc == 0) {
+        f->buffer_len = size;
+        rc = read_all(r, fd, f->buffer, size);
     }
     close(fd);
-    f->buffer_len = got;
     return rc;
 }
 
@@ -502,7 +514,8 @@ static int parse_header(Reader *r, const StFile *f) {
     uint64_t available = f->buffer_len - 8;
     if (header_len < 2) return fail(r, "header length %" PRIu64 " is too small for a JSON object", header_len);
     if (header_len > available)
-        return fail(r, "header length %" PRIu64 " exceeds the %" PRIu64 " bytes after the length field", header_len, available);
+        return fail(r, "header length %" PRIu64 " exceeds the %" PRIu64 " bytes after the length field", header_len,
+                    available);
     if (header_len > ST_MAX_HEADER)
         return fail(r, "header length %" PRIu64 " exceeds the limit of %" PRIu64 " bytes", header_len, ST_MAX_HEADER);
     r->data = bytes + 8 + header_len;
@@ -542,7 +555,8 @@ static int load_shape(Reader *r, StTensor *t, const char *name, size_t index) {
     if (tensor_byte_size(t->dtype, t->ndim, t->shape, &t->nbytes) != 0) {
         char shape[ST_MAX_DIMS * 24 + 4];
         format_shape(t, shape, sizeof shape);
-        return fail(r, "tensor '%s' has shape %s of %s, whose size in bytes overflows", name, shape, dtype_names[t->dtype]);
+        return fail(r, "tensor '%s' has shape %s of %s, whose size in bytes overflows", name, shape,
+                    dtype_names[t->dtype]);
     }
     return 0;
 }
@@ -753,9 +767,9 @@ struct StWriter {
     size_t n_meta, cap_meta;
 };
 
-// Misuse of the writer is a bug in the caller, not a condition to recover from.
+// Misuse of the writer (a bug in the caller) and running out of memory are not conditions to recover from.
 __attribute__((noreturn, format(printf, 1, 2)))
-static void programming_error(const char *fmt, ...) {
+static void fatal(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "safetensors: ");
@@ -767,7 +781,7 @@ static void programming_error(const char *fmt, ...) {
 
 static char *xstrdup(const char *s) {
     char *copy = copy_string(s, strlen(s));
-    if (!copy) programming_error("out of memory");
+    if (!copy) fatal("out of memory");
     return copy;
 }
 
@@ -780,7 +794,7 @@ static int is_valid_utf8(const char *s) {
 
 StWriter *st_writer_new(void) {
     StWriter *w = calloc(1, sizeof *w);
-    if (!w) programming_error("out of memory");
+    if (!w) fatal("out of memory");
     return w;
 }
 
@@ -798,15 +812,17 @@ void st_writer_free(StWriter *w) {
 
 // Aborts unless the tensor is one the reader will accept back unchanged.
 static void check_tensor_args(const StWriter *w, const char *name, StDtype dtype, int ndim, const int64_t *shape) {
-    if (!name) programming_error("st_writer_add: NULL tensor name");
+    if (!name) fatal("st_writer_add: NULL tensor name");
     // Names must read back byte for byte, so they must be valid UTF-8 (see append_json_string).
     if (strlen(name) > ST_MAX_NAME - 1 || !is_valid_utf8(name) || strcmp(name, "__metadata__") == 0)
-        programming_error("st_writer_add: invalid tensor name '%s' (too long, not UTF-8 or reserved)", shown(name).text);
-    if ((int)dtype < 0 || (int)dtype >= N_DTYPES) programming_error("st_writer_add: tensor '%s' has invalid dtype %d", name, (int)dtype);
+        fatal("st_writer_add: invalid tensor name '%s' (too long, not UTF-8 or reserved)",
+                          shown(name).text);
+    if ((int)dtype < 0 || (int)dtype >= N_DTYPES)
+        fatal("st_writer_add: tensor '%s' has invalid dtype %d", name, (int)dtype);
     if (ndim < 0 || ndim > ST_MAX_DIMS || (ndim > 0 && !shape))
-        programming_error("st_writer_add: tensor '%s' has invalid ndim %d", name, ndim);
+        fatal("st_writer_add: tensor '%s' has invalid ndim %d", name, ndim);
     for (size_t i = 0; i < w->n_tensors; i++)
-        if (strcmp(w->tensors[i].name, name) == 0) programming_error("st_writer_add: duplicate tensor name '%s'", name);
+        if (strcmp(w->tensors[i].name, name) == 0) fatal("st_writer_add: duplicate tensor name '%s'", name);
 }
 
 void st_writer_add(StWriter *w, const char *name, StDtype dtype, int ndim, const int64_t *shape, const void *data) {
@@ -814,11 +830,11 @@ void st_writer_add(StWriter *w, const char *name, StDtype dtype, int ndim, const
     PendingTensor t = {.dtype = dtype, .ndim = ndim, .data = data};
     for (int d = 0; d < ndim; d++) t.shape[d] = shape[d];
     if (tensor_byte_size(dtype, ndim, shape, &t.nbytes) != 0)
-        programming_error("st_writer_add: tensor '%s' has a negative dimension or an overflowing size", name);
-    if (t.nbytes && !data) programming_error("st_writer_add: tensor '%s' has NULL data", name);
+        fatal("st_writer_add: tensor '%s' has a negative dimension or an overflowing size", name);
+    if (t.nbytes && !data) fatal("st_writer_add: tensor '%s' has NULL data", name);
     if (w->n_tensors == w->cap_tensors) {
         PendingTensor *grown = grow_array(w->tensors, &w->cap_tensors, sizeof *grown);
-        if (!grown) programming_error("out of memory");
+        if (!grown) fatal("out of memory");
         w->tensors = grown;
     }
     t.name = xstrdup(name);
@@ -826,12 +842,12 @@ void st_writer_add(StWriter *w, const char *name, StDtype dtype, int ndim, const
 }
 
 void st_writer_meta(StWriter *w, const char *key, const char *value) {
-    if (!key || !value) programming_error("st_writer_meta: NULL key or value");
+    if (!key || !value) fatal("st_writer_meta: NULL key or value");
     for (size_t i = 0; i < w->n_meta; i++)
-        if (strcmp(w->meta[i].key, key) == 0) programming_error("st_writer_meta: duplicate metadata key '%s'", key);
+        if (strcmp(w->meta[i].key, key) == 0) fatal("st_writer_meta: duplicate metadata key '%s'", key);
     if (w->n_meta == w->cap_meta) {
         StMeta *grown = grow_array(w->meta, &w->cap_meta, sizeof *grown);
-        if (!grown) programming_error("out of memory");
+        if (!grown) fatal("out of memory");
         w->meta = grown;
     }
     w->meta[w->n_meta++] = (StMeta){xstrdup(key), xstrdup(value)};
@@ -847,11 +863,11 @@ static void text_append(Text *b, const char *s, size_t n) {
     if (n > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 256;
         while (n > cap - b->len) {
-            if (cap > SIZE_MAX / 2) programming_error("out of memory");
+            if (cap > SIZE_MAX / 2) fatal("out of memory");
             cap *= 2;
         }
         char *grown = realloc(b->data, cap);
-        if (!grown) programming_error("out of memory");
+        if (!grown) fatal("out of memory");
         b->data = grown;
         b->cap = cap;
     }
@@ -870,7 +886,7 @@ static void text_printf(Text *b, const char *fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(piece, sizeof piece, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof piece) programming_error("text_printf: piece too long");
+    if (n < 0 || (size_t)n >= sizeof piece) fatal("text_printf: piece too long");
     text_append(b, piece, (size_t)n);
 }
 
@@ -993,7 +1009,7 @@ int st_writer_save(StWriter *w, const char *path, char *err, size_t errlen) {
     }
     size_t tmp_len = strlen(path) + 32;
     char *tmp = malloc(tmp_len);
-    if (!tmp) programming_error("out of memory");
+    if (!tmp) fatal("out of memory");
     snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
     int rc = write_temp_file(w, &header, path, tmp, err, errlen);
     if (rc == 0 && rename(tmp, path) != 0) {
