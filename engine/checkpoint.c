@@ -288,7 +288,11 @@ static int load_memory(const Checkpoint *ck, Memory *mem, char *err, size_t errl
             snprintf(err, errlen, "%s: tensor '%s' is missing or not I64 [%ld]", ck->path, pos_names[i], lens[i]);
             return -1;
         }
-        for (long k = 0; k < lens[i]; k++) pos[i][k] = (long)((const int64_t *)t->data)[k];
+        for (long k = 0; k < lens[i]; k++) { // the data may sit at any 4-byte offset: copy, don't cast
+            int64_t value;
+            memcpy(&value, (const char *)t->data + 8 * k, sizeof value);
+            pos[i][k] = (long)value;
+        }
     }
     return 0;
 }

@@ -758,6 +758,7 @@ typedef struct {
     int64_t shape[ST_MAX_DIMS];
     size_t nbytes;
     const void *data;
+    size_t begin;        // offset in the data section, set by build_header
 } PendingTensor;
 
 struct StWriter {
@@ -913,8 +914,9 @@ static void append_json_string(Text *b, const char *s) {
 }
 
 // The JSON header, padded with spaces to a multiple of 8 so the data section starts 8-aligned.
-// Tensors are laid out back to back in the order added (no gaps, as other readers require).
-static int build_header(const StWriter *w, Text *b, const char *path, char *err, size_t errlen) {
+// Tensors are laid out back to back in the order added: the format forbids holes in the data section
+// (Hugging Face's reader rejects them), so 8-byte values may be unaligned and readers copy them.
+static int build_header(StWriter *w, Text *b, const char *path, char *err, size_t errlen) {
     text_puts(b, "{");
     if (w->n_meta) {
         text_puts(b, "\"__metadata__\":{");
@@ -928,8 +930,9 @@ static int build_header(const StWriter *w, Text *b, const char *path, char *err,
     }
     size_t offset = 0;
     for (size_t i = 0; i < w->n_tensors; i++) {
-        const PendingTensor *t = &w->tensors[i];
-        if (t->nbytes > SIZE_MAX - offset) {
+        PendingTensor *t = &w->tensors[i];
+        t->begin = offset;
+        if (t->nbytes > SIZE_MAX - t->begin) {
             set_error(err, errlen, path, "the tensors' total size overflows");
             return -1;
         }
@@ -937,8 +940,8 @@ static int build_header(const StWriter *w, Text *b, const char *path, char *err,
         append_json_string(b, t->name);
         text_printf(b, ":{\"dtype\":\"%s\",\"shape\":[", dtype_names[t->dtype]);
         for (int d = 0; d < t->ndim; d++) text_printf(b, "%s%" PRId64, d ? "," : "", t->shape[d]);
-        text_printf(b, "],\"data_offsets\":[%zu,%zu]}", offset, offset + t->nbytes);
-        offset += t->nbytes;
+        text_printf(b, "],\"data_offsets\":[%zu,%zu]}", t->begin, t->begin + t->nbytes);
+        offset = t->begin + t->nbytes;
     }
     text_puts(b, "}");
     while (b->len % 8) text_puts(b, " ");
@@ -949,7 +952,8 @@ static int build_header(const StWriter *w, Text *b, const char *path, char *err,
     return 0;
 }
 
-// Writes length, header and data to tmp and forces them to disk. On failure the temp file is removed.
+// Writes length, header and data (at the offsets build_header chose) to tmp and forces them to disk.
+// On failure the temp file is removed.
 static int write_temp_file(const StWriter *w, const Text *header, const char *path, const char *tmp, char *err,
                            size_t errlen) {
     FILE *fp = fopen(tmp, "wb");
