@@ -1,0 +1,156 @@
+// Prompt line parser: generation prompts and ':' commands.
+#include "ui/cmdline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fail(UiLineResult *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(UiLineResult *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    va_end(ap);
+    out->is_error = 1;
+    out->n_cmds = 0;
+}
+
+static UiCommand *add_cmd(UiLineResult *out, UiCommandType t) {
+    UiCommand *c = &out->cmds[out->n_cmds++];
+    memset(c, 0, sizeof *c);
+    c->type = t;
+    return c;
+}
+
+static int parse_int(const char *s, long lo, long hi, int *v) {
+    if (!s || !*s) return 0;
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || *end || x < lo || x > hi) return 0;
+    *v = (int)x;
+    return 1;
+}
+
+static int parse_float(const char *s, float lo, float hi, float *v) {
+    if (!s || !*s) return 0;
+    char *end;
+    errno = 0;
+    float x = strtof(s, &end);
+    if (errno || *end || !isfinite(x) || x < lo || x > hi) return 0;
+    *v = x;
+    return 1;
+}
+
+static void generate(const char *text, const UiGenSettings *gs, UiLineResult *out) {
+    UiCommand *c = add_cmd(out, UI_CMD_GENERATE);
+    size_t n = strlen(text);
+    if (n >= sizeof c->text) {
+        n = sizeof c->text - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--; // cut at a character boundary
+        snprintf(out->message, sizeof out->message, "prompt cut to its first %zu bytes", n);
+    }
+    memcpy(c->text, text, n);
+    c->text[n] = 0;
+    c->ival = gs->gen_length;
+    c->fval = gs->temperature;
+    c->top_k = gs->top_k;
+}
+
+// Splits "name arg rest" in place: returns the name; *arg = the rest with blanks trimmed ("" if none).
+static char *split(char *s, char **arg) {
+    char *p = s;
+    while (*p && !isspace((unsigned char)*p)) p++;
+    if (*p) *p++ = 0;
+    while (isspace((unsigned char)*p)) p++;
+    char *e = p + strlen(p);
+    while (e > p && isspace((unsigned char)e[-1])) *--e = 0;
+    *arg = p;
+    return s;
+}
+
+static int has_space(const char *s) {
+    for (; *s; s++)
+        if (isspace((unsigned char)*s)) return 1;
+    return 0;
+}
+
+static void number_cmd(const char *name, const char *arg, UiLineResult *out) {
+    int iv;
+    float fv;
+    if (has_space(arg)) {
+        fail(out, ":%s takes one value", name);
+    } else if (!strcmp(name, "rate")) {
+        if (!parse_int(arg, 1, 4096, &iv)) fail(out, ":rate needs a whole number >= 1, e.g. :rate 4");
+        else add_cmd(out, UI_CMD_SET_RATE)->ival = iv;
+    } else if (!strcmp(name, "temp")) {
+        if (!parse_float(arg, 0, 100, &fv)) fail(out, ":temp needs a number >= 0 (0 = greedy), e.g. :temp 0.8");
+        else add_cmd(out, UI_CMD_SET_TEMP)->fval = fv;
+    } else if (!strcmp(name, "len")) {
+        if (!parse_int(arg, 1, 1000000, &iv)) fail(out, ":len needs a whole number >= 1, e.g. :len 200");
+        else add_cmd(out, UI_CMD_SET_LEN)->ival = iv;
+    } else {
+        if (!parse_int(arg, 0, 1000000, &iv)) fail(out, ":topk needs a whole number >= 0 (0 = off), e.g. :topk 40");
+        else add_cmd(out, UI_CMD_SET_TOPK)->ival = iv;
+    }
+}
+
+static int simple_cmd(const char *name, UiLineResult *out) {
+    static const struct {
+        const char *name;
+        UiCommandType type;
+    } table[] = {{"validate", UI_CMD_VALIDATE}, {"val", UI_CMD_VALIDATE}, {"pause", UI_CMD_PAUSE},
+                 {"resume", UI_CMD_RESUME},     {"step", UI_CMD_STEP},    {"quit!", UI_CMD_QUIT},
+                 {"q!", UI_CMD_QUIT}};
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (!strcmp(name, table[i].name)) {
+            add_cmd(out, table[i].type);
+            return 1;
+        }
+    return 0;
+}
+
+static void save_cmd(const char *path, UiLineResult *out) {
+    size_t n = strlen(path);
+    if (n >= UI_CMD_TEXT_BYTES) {
+        fail(out, ":save path is too long (%zu bytes)", n);
+        return;
+    }
+    memcpy(add_cmd(out, UI_CMD_SAVE)->text, path, n + 1);
+}
+
+static void command(char *body, UiLineResult *out) {
+    char *arg, *name = split(body, &arg);
+    int takes_number = !strcmp(name, "rate") || !strcmp(name, "temp") || !strcmp(name, "len") || !strcmp(name, "topk");
+    if (takes_number) number_cmd(name, arg, out);
+    else if (!strcmp(name, "save")) save_cmd(arg, out);
+    else if (*arg) fail(out, ":%s takes no argument", name);
+    else if (!strcmp(name, "help") || !strcmp(name, "h") || !strcmp(name, "?")) out->show_help = 1;
+    else if (!strcmp(name, "quit") || !strcmp(name, "q")) out->quit = 1;
+    else if (!simple_cmd(name, out)) fail(out, "unknown command :%s (try :help)", name);
+}
+
+void ui_parse_line(const char *line, const UiGenSettings *gs, UiLineResult *out) {
+    memset(out, 0, sizeof *out);
+    const char *p = line;
+    while (isspace((unsigned char)*p)) p++;
+    if (!*p) {
+        out->empty = 1;
+        return;
+    }
+    if (p[0] != ':' || p[1] == ':') {  // "::text" generates from ":text"
+        generate(p[0] == ':' ? p + 1 : line, gs, out);
+        return;
+    }
+    char body[UI_CMD_TEXT_BYTES + 64];
+    snprintf(body, sizeof body, "%s", p + 1);
+    if (!body[0] || isspace((unsigned char)body[0])) {
+        fail(out, "a command follows ':' directly, e.g. :rate 4 (try :help)");
+        return;
+    }
+    command(body, out);
+}

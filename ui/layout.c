@@ -1,0 +1,38 @@
+// Layout: status on top, then [heatmap | layers], [loss | recon], output, prompt, message.
+#include "ui/layout.h"
+
+#include <string.h>
+
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+UiLayout ui_layout(int cols, int rows) {
+    UiLayout L;
+    memset(&L, 0, sizeof L);
+    L.cols = cols;
+    L.rows = rows;
+    if (cols < UI_MIN_COLS || rows < UI_MIN_ROWS) {
+        L.too_small = 1;
+        return L;
+    }
+    int status_h = cols >= 180 ? 1 : 2;
+    int body = rows - status_h - 2;            // minus prompt and message rows
+    int out_h = clampi(body / 6, 3, 14);
+    int top_h = (body - out_h) * 55 / 100;
+    if (top_h < 10) top_h = 10;
+    int mid_h = body - out_h - top_h;
+    int left_w = cols * 62 / 100, half_w = cols / 2;
+    int y = 0;
+    L.status = ui_rect(0, y, cols, status_h);
+    y += status_h;
+    L.heatmap = ui_rect(0, y, left_w, top_h);
+    L.layers = ui_rect(left_w + 1, y, cols - left_w - 1, top_h);
+    y += top_h;
+    L.loss = ui_rect(0, y, half_w, mid_h);
+    L.recon = ui_rect(half_w + 1, y, cols - half_w - 1, mid_h);
+    y += mid_h;
+    L.output = ui_rect(0, y, cols, out_h);
+    y += out_h;
+    L.prompt = ui_rect(0, y++, cols, 1);
+    L.message = ui_rect(0, y, cols, 1);
+    return L;
+}

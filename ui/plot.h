@@ -1,0 +1,15 @@
+// Braille line plot of the training and validation loss against step.
+#ifndef MEMSCOPE_UI_PLOT_H
+#define MEMSCOPE_UI_PLOT_H
+
+#include "ui/grid.h"
+#include "ui/snapshot.h"
+
+// Plot with a labelled y axis on the left and step labels on the bottom row of r.
+void ui_plot_draw(Grid *g, UiRect r, const UiSeries *train, const UiSeries *valid);
+// "━ train 1.81  ━ valid 1.86", right-aligned to end at column x + w (for a panel's title rule).
+void ui_plot_legend(Grid *g, int x, int y, int w, float train, float valid);
+// Compact count: 950, 1.5k, 12k, 1.2M.
+void ui_fmt_count(char *out, int n, double v);
+
+#endif

@@ -1,0 +1,13 @@
+// The status line: run state, step, epoch, losses, speed, compression, memory fill, corpus.
+#ifndef MEMSCOPE_UI_STATUS_H
+#define MEMSCOPE_UI_STATUS_H
+
+#include "ui/grid.h"
+#include "ui/snapshot.h"
+
+// Fields flow left to right over the rows of r; a field that fits nowhere is left out.
+void ui_status_draw(Grid *g, UiRect r, const UiSnapshot *s);
+// "RUNNING", "PAUSED", ...
+const char *ui_run_state_name(UiRunState st);
+
+#endif

@@ -1,0 +1,236 @@
+// UI state: keys and mouse -> state changes and posted commands; per-frame snapshot sync.
+#include "ui/tui.h"
+
+#include "ui/bars.h"
+#include "ui/heatmap.h"
+#include "ui/help.h"
+#include "ui/keys.h"
+#include "ui/prompt.h"
+#include "ui/render.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void ui_state_init(UiState *ui, int caps) {
+    memset(ui, 0, sizeof *ui);
+    ui->caps = caps;
+    ui->head = -1;
+    ui->run_state = UI_RUN_RUNNING;
+    ui->gen = (UiGenSettings){200, 0.8f, 0};
+}
+
+void ui_set_message(UiState *ui, int is_error, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ui->message, sizeof ui->message, fmt, ap);
+    va_end(ap);
+    ui->message_error = is_error;
+}
+
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static void sync_gen(UiState *ui, const UiSnapshot *s) {
+    UiGenSettings now = {s->gen_length, s->temperature, s->top_k};
+    if (now.gen_length <= 0) return;  // the app has not filled them in
+    if (!ui->gen_known || memcmp(&now, &ui->snap_gen, sizeof now)) ui->gen = now;
+    ui->snap_gen = now;
+    ui->gen_known = 1;
+}
+
+void ui_update(UiState *ui, const UiSnapshot *s, int cols, int rows) {
+    const UiAttention *a = &s->attn;
+    ui->cols = cols;
+    ui->rows = rows;
+    ui->help_scroll = clampi(ui->help_scroll, 0, ui_help_max_scroll(cols, rows));
+    if (s->seq != ui->seen_seq) ui->run_state = s->state;
+    ui->seen_seq = s->seq;
+    ui->n_layers = clampi(s->n_layers, 0, UI_MAX_LAYERS);
+    ui->layer = clampi(ui->layer, 0, ui->n_layers > 0 ? ui->n_layers - 1 : 0);
+    int valid = ui_attn_valid(a);
+    ui->n_heads = valid ? a->n_heads : 0;
+    if (ui->head >= ui->n_heads) ui->head = -1;
+    ui->n_queries = valid ? a->n_queries : 0;
+    ui->n_cmem = valid ? a->n_cmem : 0;
+    ui->n_mem = valid ? a->n_mem : 0;
+    ui->n_keys = valid ? ui_attn_keys(a) : 0;
+    ui->cur_q = clampi(ui->cur_q, 0, ui->n_queries > 0 ? ui->n_queries - 1 : 0);
+    ui->cur_k = clampi(ui->cur_k, 0, ui->n_keys > 0 ? ui->n_keys - 1 : 0);
+    ui->unsaved = s->unsaved;
+    sync_gen(ui, s);
+    if (s->message_seq != ui->seen_msg_seq) ui->message[0] = 0; // the app's newer message wins
+    ui->seen_msg_seq = s->message_seq;
+}
+
+static void post_simple(UiPostFn post, void *ctx, UiCommandType t, int ival) {
+    UiCommand c;
+    memset(&c, 0, sizeof c);
+    c.type = t;
+    c.ival = ival;
+    post(ctx, &c);
+}
+
+static void select_layer(UiState *ui, int layer, UiPostFn post, void *ctx) {
+    if (ui->n_layers <= 0) return;
+    ui->layer = (layer + ui->n_layers) % ui->n_layers;
+    post_simple(post, ctx, UI_CMD_VIEW_LAYER, ui->layer);
+}
+
+static void ask_quit(UiState *ui, UiPostFn post, void *ctx) {
+    ui->focus = UI_FOCUS_MAIN;
+    if (ui->unsaved) {
+        ui->confirm_quit = 1;
+        return;
+    }
+    post_simple(post, ctx, UI_CMD_QUIT, 0);
+    ui->quit = 1;
+}
+
+static void toggle_pause(UiState *ui, UiPostFn post, void *ctx) {
+    if (ui->run_state == UI_RUN_PAUSED || ui->run_state == UI_RUN_STOPPED) {
+        post_simple(post, ctx, UI_CMD_RESUME, 0);
+        ui->run_state = UI_RUN_RUNNING;
+    } else {
+        post_simple(post, ctx, UI_CMD_PAUSE, 0);
+        ui->run_state = UI_RUN_PAUSED;
+    }
+}
+
+// Start of the group after (dir > 0) or before (dir < 0) the cursor's group.
+static int group_jump(const UiState *ui, int dir) {
+    int starts[3] = {0, ui->n_cmem, ui->n_cmem + ui->n_mem}, g = 0;
+    for (int i = 0; i < 3; i++)
+        if (ui->cur_k >= starts[i] && starts[i] < ui->n_keys) g = i;
+    for (int i = g + dir; i >= 0 && i < 3; i += dir)
+        if (starts[i] < ui->n_keys && (i == 2 || starts[i + 1] > starts[i])) return starts[i];
+    return ui->cur_k;
+}
+
+static int cursor_key(UiState *ui, int key) {
+    int last_k = ui->n_keys > 0 ? ui->n_keys - 1 : 0, last_q = ui->n_queries > 0 ? ui->n_queries - 1 : 0;
+    switch (key) {
+    case UI_KEY_UP: ui->cur_q = clampi(ui->cur_q - 1, 0, last_q); return 1;
+    case UI_KEY_DOWN: ui->cur_q = clampi(ui->cur_q + 1, 0, last_q); return 1;
+    case ',': case '<': case UI_KEY_SLEFT: ui->cur_k = clampi(ui->cur_k - 1, 0, last_k); return 1;
+    case '.': case '>': case UI_KEY_SRIGHT: ui->cur_k = clampi(ui->cur_k + 1, 0, last_k); return 1;
+    case '[': ui->cur_k = group_jump(ui, -1); return 1;
+    case ']': ui->cur_k = group_jump(ui, +1); return 1;
+    case UI_KEY_HOME: ui->cur_k = 0; return 1;
+    case UI_KEY_END: ui->cur_k = last_k; return 1;
+    default: return 0;
+    }
+}
+
+static void cycle_head(UiState *ui) {
+    if (ui->n_heads <= 0) {
+        ui->head = -1;
+        ui_set_message(ui, 0, "no per-head attention in this snapshot: showing the mean");
+        return;
+    }
+    ui->head = ui->head + 1 >= ui->n_heads ? -1 : ui->head + 1;
+}
+
+static void main_key(UiState *ui, int key, UiPostFn post, void *ctx) {
+    if (cursor_key(ui, key)) return;
+    switch (key) {
+    case ' ': toggle_pause(ui, post, ctx); break;
+    case 'n':
+        if (ui->run_state == UI_RUN_PAUSED) post_simple(post, ctx, UI_CMD_STEP, 0);
+        else ui_set_message(ui, 0, "n steps once while paused: press Space to pause first");
+        break;
+    case '+': case '=': post_simple(post, ctx, UI_CMD_RATE_UP, 0); break;
+    case '-': case '_': post_simple(post, ctx, UI_CMD_RATE_DOWN, 0); break;
+    case UI_KEY_TAB: case UI_KEY_RIGHT: select_layer(ui, ui->layer + 1, post, ctx); break;
+    case UI_KEY_BTAB: case UI_KEY_LEFT: select_layer(ui, ui->layer - 1, post, ctx); break;
+    case 'h': cycle_head(ui); break;
+    case '/': case UI_KEY_ENTER: case UI_KEY_LF: ui->focus = UI_FOCUS_PROMPT; break;
+    case 's': post_simple(post, ctx, UI_CMD_SAVE, 0); break;
+    case 'v': post_simple(post, ctx, UI_CMD_VALIDATE, 0); break;
+    case 'q': ask_quit(ui, post, ctx); break;
+    case '?': case UI_KEY_F1: ui->help = 1, ui->help_scroll = 0; break;
+    default: break;
+    }
+}
+
+static void confirm_key(UiState *ui, int key, UiPostFn post, void *ctx) {
+    ui->confirm_quit = 0;
+    if (key == 'y' || key == 'Y' || key == 's') {
+        post_simple(post, ctx, UI_CMD_SAVE, 0);
+        post_simple(post, ctx, UI_CMD_QUIT, 0);
+        ui->quit = 1;
+    } else if (key == 'n' || key == 'N') {
+        post_simple(post, ctx, UI_CMD_QUIT, 0);
+        ui->quit = 1;
+    }
+}
+
+static void help_key(UiState *ui, int key) {
+    switch (key) {
+    case UI_KEY_UP: ui->help_scroll--; break;
+    case UI_KEY_DOWN: ui->help_scroll++; break;
+    case UI_KEY_PGUP: ui->help_scroll -= 10; break;
+    case UI_KEY_PGDN: case ' ': ui->help_scroll += 10; break;
+    case '?': case 'q': case UI_KEY_ESC: case UI_KEY_F1: case UI_KEY_ENTER: ui->help = 0; break;
+    default: break;
+    }
+    ui->help_scroll = clampi(ui->help_scroll, 0, ui_help_max_scroll(ui->cols, ui->rows));
+}
+
+void ui_handle_key(UiState *ui, int key, UiPostFn post, void *ctx) {
+    if (key == UI_KEY_RESIZE || key == UI_KEY_NONE || key == UI_KEY_MOUSE) return;
+    if (ui->confirm_quit) confirm_key(ui, key, post, ctx);
+    else if (ui->help) help_key(ui, key);
+    else if (ui->focus == UI_FOCUS_PROMPT) {
+        if (key == UI_KEY_ESC) ui->focus = UI_FOCUS_MAIN;
+        else if (key < 256) ui_prompt_feed(ui, key, post, ctx);
+    } else main_key(ui, key, post, ctx);
+}
+
+void ui_handle_mouse(UiState *ui, const UiSnapshot *s, int cols, int rows, int x, int y, UiPostFn post, void *ctx) {
+    if (ui->help || ui->confirm_quit) return;
+    UiRenderRects R;
+    if (!ui_render_rects(ui, s, cols, rows, &R)) return;
+    int q, k, layer;
+    if (ui_heatmap_hit(ui->caps, R.heat, &s->attn, x, y, &q, &k)) {
+        ui->cur_q = q;
+        ui->cur_k = k;
+    } else if (x >= R.layers.x && x < R.layers.x + R.layers.w &&
+               (layer = ui_bars_hit(R.layers, s, ui->layer, y)) >= 0) {
+        if (layer != ui->layer) select_layer(ui, layer, post, ctx);
+    } else if (y == R.prompt.y) {
+        ui->focus = UI_FOCUS_PROMPT;
+    }
+}
+
+static void apply_setting(UiState *ui, const UiCommand *c) {
+    if (c->type == UI_CMD_SET_TEMP) {
+        ui->gen.temperature = c->fval;
+        ui_set_message(ui, 0, "temperature %.2f for the next generation", c->fval);
+    } else if (c->type == UI_CMD_SET_LEN) {
+        ui->gen.gen_length = c->ival;
+        ui_set_message(ui, 0, "length %d for the next generation", c->ival);
+    } else if (c->type == UI_CMD_SET_TOPK) {
+        ui->gen.top_k = c->ival;
+        if (c->ival) ui_set_message(ui, 0, "top-k %d for the next generation", c->ival);
+        else ui_set_message(ui, 0, "top-k off for the next generation");
+    } else if (c->type == UI_CMD_SET_RATE) {
+        ui_set_message(ui, 0, "compression rate %d from the next compression", c->ival);
+    }
+}
+
+void ui_submit_line(UiState *ui, const char *line, UiPostFn post, void *ctx) {
+    UiLineResult r;
+    ui_parse_line(line, &ui->gen, &r);
+    if (r.empty) {
+        ui->focus = UI_FOCUS_MAIN;
+        return;
+    }
+    if (r.message[0]) ui_set_message(ui, r.is_error, "%s", r.message);
+    for (int i = 0; i < r.n_cmds; i++) {
+        apply_setting(ui, &r.cmds[i]);
+        post(ctx, &r.cmds[i]);
+        if (r.cmds[i].type == UI_CMD_QUIT) ui->quit = 1;
+    }
+    if (r.show_help) ui->help = 1, ui->help_scroll = 0;
+    if (r.quit) ask_quit(ui, post, ctx);
+}
