@@ -17,12 +17,11 @@ static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, in
     a->ln1 = alloc_floats(BQ * d);
     a->ln1_mean = alloc_floats(BQ);
     a->ln1_rstd = alloc_floats(BQ);
-    a->kvx = alloc_floats((size_t)B * max_K * d);
+    a->qkv = alloc_floats(BQ * 3 * d);
+    a->mem_xhat = alloc_floats((size_t)B * max_M * d);
     a->mem_mean = alloc_floats((size_t)B * max_M);
     a->mem_rstd = alloc_floats((size_t)B * max_M);
-    a->q = alloc_floats(BQ * d);
-    a->k = alloc_floats((size_t)B * max_K * d);
-    a->v = alloc_floats((size_t)B * max_K * d);
+    a->kv_mem = alloc_floats((size_t)B * max_M * 2 * d);
     a->probs = alloc_floats(BQ * c->n_heads * max_K);
     a->ctx = alloc_floats(BQ * d);
     a->x_mid = alloc_floats(BQ * d);
@@ -34,9 +33,9 @@ static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, in
 }
 
 static void layer_acts_free(LayerActs *a) {
-    float *all[] = {a->x_in, a->ln1, a->ln1_mean, a->ln1_rstd, a->kvx, a->mem_mean, a->mem_rstd,
-                    a->q,    a->k,   a->v,        a->probs,    a->ctx, a->x_mid,    a->ln2,
-                    a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act};
+    float *all[] = {a->x_in,  a->ln1,   a->ln1_mean, a->ln1_rstd, a->qkv,      a->mem_xhat,
+                    a->mem_mean, a->mem_rstd, a->kv_mem, a->probs, a->ctx,      a->x_mid,
+                    a->ln2,   a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
 }
 
@@ -61,13 +60,15 @@ Workspace *workspace_new(const Model *m, int batch) {
     ws->logits = alloc_floats(BQ * V);
     ws->probs = alloc_floats(BQ * V);
     ws->losses = alloc_floats(BQ);
-    float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dq, &ws->dz};
+    float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dz};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = alloc_floats(wide + BQ * V);
-    ws->dk = alloc_floats((size_t)batch * ws->max_K * d);
-    ws->dv = alloc_floats((size_t)batch * ws->max_K * d);
-    ws->dkvx = alloc_floats((size_t)batch * ws->max_K * d);
-    AttentionDims dm = {batch, c->seq_len, ws->max_K, c->d_model, c->n_heads, m->rel_len};
+    ws->dqkv = alloc_floats(BQ * 3 * d);
+    ws->dkv_mem = alloc_floats((size_t)batch * ws->max_M * 2 * d);
+    AttentionDims dm = {batch, c->seq_len, ws->max_M, c->d_model, c->n_heads, m->rel_len};
     ws->scratch = alloc_floats(attention_scratch_floats(dm));
+    ws->proj_scratch = alloc_floats(3 * d * d + 3 * d);
+    ws->bias3 = alloc_floats(3 * d);
+    ws->dbias3 = alloc_floats(3 * d);
     ws->rows_max = c->mem_len + c->seq_len;
     ws->to_compress = alloc_floats((size_t)c->n_layers * batch * ws->rows_max * d);
     ws->comp = alloc_floats((size_t)batch * ws->rows_max * d);
@@ -84,8 +85,9 @@ void workspace_free(Workspace *ws) {
     free(ws->logits);
     free(ws->probs);
     free(ws->losses);
-    float *bufs[] = {ws->dx, ws->dmid, ws->dln, ws->dff_act, ws->dff_pre, ws->dctx, ws->dq, ws->dz,
-                     ws->dk, ws->dv,   ws->dkvx, ws->scratch, ws->to_compress, ws->comp, ws->ar_buf};
+    float *bufs[] = {ws->dx,   ws->dmid,    ws->dln,          ws->dff_act, ws->dff_pre, ws->dctx,
+                     ws->dz,   ws->dqkv,    ws->dkv_mem,      ws->scratch, ws->proj_scratch,
+                     ws->bias3, ws->dbias3, ws->to_compress, ws->comp,    ws->ar_buf};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     free(ws->layer);
     free(ws);
@@ -95,35 +97,47 @@ static void add_inplace(float *y, const float *x, long n) {
     for (long i = 0; i < n; i++) y[i] += x[i];
 }
 
-// kvx rows of each stream: [LN_att(cmem); LN_att(mem); ln1], memories normalised with current params.
-static void build_keys_input(LayerActs *a, const LayerParams *lp, const Memory *mem, int l, int B, int T, int d) {
-    int cm = mem->cm, m = mem->m, M = cm + m, K = M + T;
+// Memory rows of every stream, [cmem; mem], normalised without the affine part (it is folded into the
+// projection by memory_projection_forward).
+static void normalize_memory(LayerActs *a, const Memory *mem, int l, int B, int d) {
+    int cm = mem->cm, m = mem->m, M = cm + m;
     for (int b = 0; b < B; b++) {
-        float *kv = a->kvx + (long)b * K * d;
+        float *xhat = a->mem_xhat + (long)b * M * d;
         float *mean = a->mem_mean + (long)b * M, *rstd = a->mem_rstd + (long)b * M;
-        if (cm) layernorm_forward(kv, mean, rstd, cmemory_rows(mem, l, b), lp->attn_norm_w, lp->attn_norm_b, cm, d);
-        if (m)
-            layernorm_forward(kv + (long)cm * d, mean + cm, rstd + cm, memory_rows(mem, l, b), lp->attn_norm_w,
-                              lp->attn_norm_b, m, d);
-        memcpy(kv + (long)M * d, a->ln1 + (long)b * T * d, sizeof(float) * T * d);
+        normalize_rows(xhat, mean, rstd, cmemory_rows(mem, l, b), cm, d);
+        normalize_rows(xhat + (long)cm * d, mean + cm, rstd + cm, memory_rows(mem, l, b), m, d);
     }
 }
 
 static AttentionDims attention_dims(const Model *m, const Workspace *ws) {
-    return (AttentionDims){ws->batch, ws->T, ws->K, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
+    return (AttentionDims){ws->batch, ws->T, ws->M, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
+}
+
+// q, k, v as column slices of the fused projections: [q | k | v] rows of the segment, [k | v] rows of memory.
+static AttentionRows attention_rows(float *qkv, float *kv_mem, int d) {
+    return (AttentionRows){qkv, qkv + d, qkv + 2 * d, kv_mem, kv_mem ? kv_mem + d : NULL, 3 * d, 2 * d};
+}
+
+// [0 | 0 | b_v]: W_q and W_k have no bias; the three weights are adjacent, so [W_q; W_k; W_v] is one matrix.
+static void fill_qkv_bias(float *bias3, const LayerParams *lp, int d) {
+    memset(bias3, 0, sizeof(float) * 2 * d);
+    memcpy(bias3 + 2 * d, lp->bv, sizeof(float) * d);
 }
 
 static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int l, float *x_out) {
     const LayerParams *lp = &m->p.layer[l];
     LayerActs *a = &ws->layer[l];
-    int BT = ws->batch * ws->T, BK = ws->batch * ws->K, d = m->cfg.d_model, ff = m->cfg.d_ff;
+    int BT = ws->batch * ws->T, BM = ws->batch * ws->M, d = m->cfg.d_model, ff = m->cfg.d_ff;
     layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, BT, d);
-    build_keys_input(a, lp, mem, l, ws->batch, ws->T, d);
-    linear_forward(a->q, a->ln1, lp->wq, NULL, BT, d, d);
-    linear_forward(a->k, a->kvx, lp->wk, NULL, BK, d, d);
-    linear_forward(a->v, a->kvx, lp->wv, lp->bv, BK, d, d);
-    attention_forward(a->ctx, a->probs, ws->scratch, a->q, a->k, a->v, lp->rel_key, lp->rel_bias, lp->content_bias,
-                      attention_dims(m, ws));
+    fill_qkv_bias(ws->bias3, lp, d);
+    linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
+    if (BM) {
+        normalize_memory(a, mem, l, ws->batch, d);
+        memory_projection_forward(a->kv_mem, ws->proj_scratch, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk,
+                                  ws->bias3 + d, BM, d, 2 * d);
+    }
+    attention_forward(a->ctx, a->probs, ws->scratch, attention_rows(a->qkv, BM ? a->kv_mem : NULL, d), lp->rel_key,
+                      lp->rel_bias, lp->content_bias, attention_dims(m, ws));
     linear_forward(a->x_mid, a->ctx, lp->wo, lp->bo, BT, d, d);
     add_inplace(a->x_mid, a->x_in, (long)BT * d);
     layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, BT, d);
@@ -151,28 +165,12 @@ float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int3
 
 static void zero(float *x, long n) { memset(x, 0, sizeof(float) * n); }
 
-// Memory rows are detached: their only gradient is into LN_att's weight and bias.
-static void memory_norm_backward(LayerActs *a, LayerParams *g, const LayerParams *lp, const Memory *mem,
-                                 const Workspace *ws, int l, int d) {
-    int cm = mem->cm, m = mem->m, M = ws->M, K = ws->K;
-    for (int b = 0; b < ws->batch; b++) {
-        const float *dkv = ws->dkvx + (long)b * K * d;
-        const float *mean = a->mem_mean + (long)b * M, *rstd = a->mem_rstd + (long)b * M;
-        if (cm)
-            layernorm_backward(NULL, g->attn_norm_w, g->attn_norm_b, dkv, cmemory_rows(mem, l, b), mean, rstd,
-                               lp->attn_norm_w, cm, d);
-        if (m)
-            layernorm_backward(NULL, g->attn_norm_w, g->attn_norm_b, dkv + (long)cm * d, memory_rows(mem, l, b),
-                               mean + cm, rstd + cm, lp->attn_norm_w, m, d);
-    }
-}
-
 // dx holds the gradient of the layer output on entry and of the layer input on return.
-static void layer_backward(Model *m, Workspace *ws, const Memory *mem, int l) {
+static void layer_backward(Model *m, Workspace *ws, int l) {
     const LayerParams *lp = &m->p.layer[l];
     LayerParams *g = &m->g.layer[l];
     LayerActs *a = &ws->layer[l];
-    int BT = ws->batch * ws->T, BK = ws->batch * ws->K, d = m->cfg.d_model, ff = m->cfg.d_ff, M = ws->M;
+    int BT = ws->batch * ws->T, BM = ws->batch * ws->M, d = m->cfg.d_model, ff = m->cfg.d_ff;
     // feed-forward block: x_out = x_mid + down(relu(up(LN_ff(x_mid))))
     memcpy(ws->dmid, ws->dx, sizeof(float) * BT * d);
     zero(ws->dff_act, (long)BT * ff);
@@ -183,23 +181,22 @@ static void layer_backward(Model *m, Workspace *ws, const Memory *mem, int l) {
     linear_backward(ws->dln, g->w_up, g->b_up, ws->dff_pre, a->ln2, lp->w_up, BT, d, ff);
     layernorm_backward(ws->dmid, g->ffn_norm_w, g->ffn_norm_b, ws->dln, a->x_mid, a->ln2_mean, a->ln2_rstd,
                        lp->ffn_norm_w, BT, d);
-    // attention block: x_mid = x_in + o(attention(LN_att(x_in), kv))
+    // attention block: x_mid = x_in + o(attention(LN_att(x_in), memories))
     memcpy(ws->dx, ws->dmid, sizeof(float) * BT * d);
     zero(ws->dctx, (long)BT * d);
     linear_backward(ws->dctx, g->wo, g->bo, ws->dmid, a->ctx, lp->wo, BT, d, d);
-    zero(ws->dq, (long)BT * d);
-    zero(ws->dk, (long)BK * d);
-    zero(ws->dv, (long)BK * d);
-    attention_backward(ws->dq, ws->dk, ws->dv, g->rel_key, g->rel_bias, g->content_bias, ws->scratch, ws->dctx,
-                       a->probs, a->q, a->k, a->v, lp->rel_key, lp->content_bias, attention_dims(m, ws));
+    zero(ws->dqkv, (long)BT * 3 * d);
+    if (BM) zero(ws->dkv_mem, (long)BM * 2 * d);
+    attention_backward(attention_rows(ws->dqkv, BM ? ws->dkv_mem : NULL, d), g->rel_key, g->rel_bias, g->content_bias,
+                       ws->scratch, ws->dctx, a->probs, attention_rows(a->qkv, BM ? a->kv_mem : NULL, d), lp->rel_key,
+                       lp->content_bias, attention_dims(m, ws));
     zero(ws->dz, (long)BT * d);
-    linear_backward(ws->dz, g->wq, NULL, ws->dq, a->ln1, lp->wq, BT, d, d);
-    zero(ws->dkvx, (long)BK * d);
-    linear_backward(ws->dkvx, g->wk, NULL, ws->dk, a->kvx, lp->wk, BK, d, d);
-    linear_backward(ws->dkvx, g->wv, g->bv, ws->dv, a->kvx, lp->wv, BK, d, d);
-    for (int b = 0; b < ws->batch; b++)
-        add_inplace(ws->dz + (long)b * ws->T * d, ws->dkvx + ((long)b * ws->K + M) * d, (long)ws->T * d);
-    if (M) memory_norm_backward(a, g, lp, mem, ws, l, d);
+    zero(ws->dbias3, 3L * d);
+    linear_backward(ws->dz, g->wq, ws->dbias3, ws->dqkv, a->ln1, lp->wq, BT, d, 3 * d);
+    if (BM) // the bias gradient of [k | v] lands in dbias3[d, 3d), next to the segment rows' one
+        memory_projection_backward(g->wk, ws->dbias3 + d, g->attn_norm_w, g->attn_norm_b, ws->proj_scratch,
+                                   ws->dkv_mem, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk, BM, d, 2 * d);
+    add_inplace(g->bv, ws->dbias3 + 2 * d, d);
     layernorm_backward(ws->dx, g->attn_norm_w, g->attn_norm_b, ws->dz, a->x_in, a->ln1_mean, a->ln1_rstd,
                        lp->attn_norm_w, BT, d);
 }
@@ -215,7 +212,7 @@ void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *i
     zero(ws->dx, (long)BT * d);
     layernorm_backward(ws->dx, m->g.norm_w, m->g.norm_b, ws->dln, ws->x_out, ws->lnf_mean, ws->lnf_rstd, m->p.norm_w,
                        BT, d);
-    for (int l = c->n_layers - 1; l >= 0; l--) layer_backward(m, ws, mem, l);
+    for (int l = c->n_layers - 1; l >= 0; l--) layer_backward(m, ws, l);
     embedding_backward(m->g.embed, ws->dx, inputs, BT, d);
 }
 

@@ -41,19 +41,26 @@ void crossentropy_backward(float *dlogits, const float *probs, const int32_t *ta
                            int vocab);
 // dloss is the gradient of the scalar mean loss (1.0 for the training loss).
 
-// engine/attention.c: relative multi-head attention of model.md over K keys whose last T rows are the
-// queries' own segment. Key j is visible to query i when its distance δ = (K − T + i) − j ≥ 0.
+// engine/attention.c: relative multi-head attention of model.md. Each stream's K = M + T keys are its M
+// memory rows ([compressed; memory], oldest first) followed by its own T segment rows; key j is visible
+// to query i when its distance δ = (K − T + i) − j ≥ 0. Rows are read through AttentionRows, so q, k and
+// v may be column slices of fused projections.
 typedef struct {
-    int batch, queries, keys, d_model, heads, rel_len; // B, T, K, d, H, R
+    int batch, queries, mem_keys, d_model, heads, rel_len; // B, T, M, d, H, R
 } AttentionDims;
-void attention_forward(float *ctx, float *probs, float *scratch, const float *q, const float *k, const float *v,
-                       const float *rel_key, const float *rel_bias, const float *content_bias, AttentionDims dm);
-// ctx (B, T, d), probs (B, H, T, K), scratch (attention_scratch_floats), q (B, T, d), k (B, K, d),
-// v (B, K, d), rel_key (R, H, d_k), rel_bias (R, H), content_bias (H, d_k)
-void attention_backward(float *dq, float *dk, float *dv, float *drel_key, float *drel_bias,
-                        float *dcontent_bias, float *scratch, const float *dctx, const float *probs,
-                        const float *q, const float *k, const float *v, const float *rel_key,
-                        const float *content_bias, AttentionDims dm);
+typedef struct {
+    float *q, *k_cur, *v_cur; // (B, T, ·) rows, cur_stride floats apart
+    float *k_mem, *v_mem;     // (B, M, ·) rows, mem_stride floats apart (unused when M = 0)
+    int cur_stride, mem_stride;
+} AttentionRows;
+void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows in, const float *rel_key,
+                       const float *rel_bias, const float *content_bias, AttentionDims dm);
+// ctx (B, T, d), probs (B, H, T, K), scratch (attention_scratch_floats), rel_key (R, H, d_k),
+// rel_bias (R, H), content_bias (H, d_k)
+void attention_backward(AttentionRows grad, float *drel_key, float *drel_bias, float *dcontent_bias,
+                        float *scratch, const float *dctx, const float *probs, AttentionRows in,
+                        const float *rel_key, const float *content_bias, AttentionDims dm);
+// grad: gradients of q, k, v in the same layout as in (k_mem/v_mem may be NULL: memory is detached)
 long attention_scratch_floats(AttentionDims dm);
 
 // engine/plain_attention.c: softmax(q kᵀ / sqrt(d_k)) v per head, no mask, no relative terms (AR loss).
@@ -64,6 +71,19 @@ void plain_attention_backward(float *dq, float *dk, float *dv, float *scratch, c
                               const float *probs, const float *q, const float *k, const float *v, int batch,
                               int queries, int keys, int d_model, int heads);
 // scratch (T, S)
+
+// engine/memory_projection.c: LayerNorm + linear over detached rows (memories), without input gradient.
+void normalize_rows(float *xhat, float *mean, float *rstd, const float *in, int n, int d);
+// xhat (n, d), mean (n), rstd (n), in (n, d): LayerNorm without the affine part
+void memory_projection_forward(float *out, float *scratch, const float *xhat, const float *ln_weight,
+                               const float *ln_bias, const float *weight, const float *bias, int n, int d,
+                               int out_dim);
+// out (n, out_dim) = (xhat ⊙ ln_weight + ln_bias) · weightᵀ + bias; scratch (out_dim·d + out_dim);
+// weight (out_dim, d); bias (out_dim) may be NULL
+void memory_projection_backward(float *dweight, float *dbias, float *dln_weight, float *dln_bias, float *scratch,
+                                const float *dout, const float *xhat, const float *ln_weight, const float *ln_bias,
+                                const float *weight, int n, int d, int out_dim);
+// dbias may be NULL
 
 // engine/compress.c: Conv1d(d → d, kernel = stride = c) over time, weight (d_out, d_in, c) as PyTorch.
 void compress_forward(float *out, const float *in, const float *weight, const float *bias, int n_out, int d, int c);

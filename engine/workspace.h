@@ -7,10 +7,10 @@
 typedef struct {
     float *x_in;                // (B, Q, d) layer input = this layer's new memory
     float *ln1, *ln1_mean, *ln1_rstd; // (B, Q, d), (B, Q), (B, Q)
-    float *kvx;                 // (B, K_max, d) [LN(cmem); LN(mem); ln1] per stream
-    float *mem_mean, *mem_rstd; // (B, M_max) statistics of the normalised memory rows
-    float *q;                   // (B, Q, d)
-    float *k, *v;               // (B, K_max, d)
+    float *qkv;                 // (B, Q, 3d) [q | k | v] of the segment's rows
+    float *mem_xhat;            // (B, M_max, d) memory rows [cmem; mem] per stream, normalised (no affine)
+    float *mem_mean, *mem_rstd; // (B, M_max)
+    float *kv_mem;              // (B, M_max, 2d) [k | v] of the memory rows
     float *probs;               // (B, H, Q, K_max) packed as (B, H, T, K) for the current K
     float *ctx;                 // (B, Q, d)
     float *x_mid;               // (B, Q, d) after the attention residual
@@ -27,9 +27,12 @@ struct Workspace {
     float *lnf, *lnf_mean, *lnf_rstd;
     float *logits, *probs, *losses; // (B, Q, V), (B, Q, V), (B, Q)
     // backward scratch, one layer at a time
-    float *dx, *dmid, *dln, *dff_act, *dff_pre, *dctx, *dq, *dz; // (B, Q, max(d, d_ff))
-    float *dk, *dv, *dkvx;      // (B, K_max, d)
+    float *dx, *dmid, *dln, *dff_act, *dff_pre, *dctx, *dz; // (B, Q, max(d, d_ff))
+    float *dqkv;                // (B, Q, 3d)
+    float *dkv_mem;             // (B, M_max, 2d)
     float *scratch;             // attention scratch
+    float *proj_scratch;        // (3d·d + 3d) folded weights / weight-gradient products
+    float *bias3, *dbias3;      // (3d) [0 | 0 | b_v] and its gradient
     // memory update / AR loss
     int n_old;                  // rows removed by the last memory update (per stream)
     int n_comp;                 // compressed rows made from them

@@ -383,26 +383,97 @@ TEST(gradcheck_crossentropy) {
 // ---------------------------------------------------------------------------------------------------------
 // Relative attention (model.md)
 
+// The tests keep every stream's K keys in one (B, K, d) array; the op takes memory keys (B, M, d) and the
+// segment's keys (B, T, d) as two blocks, so the calls below split and merge.
 typedef struct {
-    AttentionDims dm;
+    int batch, queries, keys, d_model, heads, rel_len;
+} AttnTestDims;
+
+static AttentionDims op_dims(AttnTestDims t) {
+    return (AttentionDims){t.batch, t.queries, t.keys - t.queries, t.d_model, t.heads, t.rel_len};
+}
+
+// full (B, K, d) <-> mem (B, M, d) + cur (B, T, d)
+static void split_keys(float *mem, float *cur, const float *full, AttnTestDims t) {
+    int M = t.keys - t.queries, d = t.d_model;
+    for (int b = 0; b < t.batch; b++) {
+        memcpy(mem + (long)b * M * d, full + (long)b * t.keys * d, sizeof(float) * M * d);
+        memcpy(cur + (long)b * t.queries * d, full + ((long)b * t.keys + M) * d, sizeof(float) * t.queries * d);
+    }
+}
+
+static void merge_keys(float *full, const float *mem, const float *cur, AttnTestDims t) {
+    int M = t.keys - t.queries, d = t.d_model;
+    for (int b = 0; b < t.batch; b++) {
+        memcpy(full + (long)b * t.keys * d, mem + (long)b * M * d, sizeof(float) * M * d);
+        memcpy(full + ((long)b * t.keys + M) * d, cur + (long)b * t.queries * d, sizeof(float) * t.queries * d);
+    }
+}
+
+typedef struct {
+    float *km, *kc, *vm, *vc;
+} SplitKV;
+
+static SplitKV split_kv(const float *k, const float *v, AttnTestDims t) {
+    long nm = (long)t.batch * (t.keys - t.queries) * t.d_model + 1, nc = (long)t.batch * t.queries * t.d_model;
+    SplitKV s = {malloc(sizeof(float) * nm), malloc(sizeof(float) * nc), malloc(sizeof(float) * nm),
+                 malloc(sizeof(float) * nc)};
+    split_keys(s.km, s.kc, k, t);
+    split_keys(s.vm, s.vc, v, t);
+    return s;
+}
+
+static void free_split(SplitKV *s) {
+    free(s->km);
+    free(s->kc);
+    free(s->vm);
+    free(s->vc);
+}
+
+static AttentionRows rows_of(float *q, SplitKV *s, AttnTestDims t) {
+    return (AttentionRows){q, s->kc, s->vc, s->km, s->vm, t.d_model, t.d_model};
+}
+
+static void attention_forward_full(float *ctx, float *probs, float *scratch, float *q, const float *k, const float *v,
+                                   const float *rel_key, const float *rel_bias, const float *content_bias,
+                                   AttnTestDims t) {
+    SplitKV in = split_kv(k, v, t);
+    attention_forward(ctx, probs, scratch, rows_of(q, &in, t), rel_key, rel_bias, content_bias, op_dims(t));
+    free_split(&in);
+}
+
+static void attention_backward_full(float *dq, float *dk, float *dv, float *drk, float *drb, float *dcb,
+                                    float *scratch, const float *dctx, const float *probs, float *q, const float *k,
+                                    const float *v, const float *rel_key, const float *content_bias, AttnTestDims t) {
+    SplitKV in = split_kv(k, v, t), grad = split_kv(dk, dv, t);
+    attention_backward(rows_of(dq, &grad, t), drk, drb, dcb, scratch, dctx, probs, rows_of(q, &in, t), rel_key,
+                       content_bias, op_dims(t));
+    merge_keys(dk, grad.km, grad.kc, t);
+    merge_keys(dv, grad.vm, grad.vc, t);
+    free_split(&in);
+    free_split(&grad);
+}
+
+typedef struct {
+    AttnTestDims dm;
     float *q, *k, *v, *rel_key, *rel_bias, *content_bias; // inputs
     float *ctx, *probs, *scratch, *R;
 } AttnCtx;
 
-static long attn_ctx_n(AttentionDims dm) { return (long)dm.batch * dm.queries * dm.d_model; }
-static long attn_kv_n(AttentionDims dm) { return (long)dm.batch * dm.keys * dm.d_model; }
-static long attn_probs_n(AttentionDims dm) { return (long)dm.batch * dm.heads * dm.queries * dm.keys; }
+static long attn_ctx_n(AttnTestDims dm) { return (long)dm.batch * dm.queries * dm.d_model; }
+static long attn_kv_n(AttnTestDims dm) { return (long)dm.batch * dm.keys * dm.d_model; }
+static long attn_probs_n(AttnTestDims dm) { return (long)dm.batch * dm.heads * dm.queries * dm.keys; }
 
 static double attn_loss(void *p) {
     AttnCtx *c = p;
-    attention_forward(c->ctx, c->probs, c->scratch, c->q, c->k, c->v, c->rel_key, c->rel_bias, c->content_bias,
+    attention_forward_full(c->ctx, c->probs, c->scratch, c->q, c->k, c->v, c->rel_key, c->rel_bias, c->content_bias,
                       c->dm);
     return gc_dot(c->ctx, c->R, attn_ctx_n(c->dm));
 }
 
 static AttnCtx attn_setup(GcRng *r, int B, int T, int K, int d, int H, int R) {
     AttnCtx c;
-    c.dm = (AttentionDims){B, T, K, d, H, R};
+    c.dm = (AttnTestDims){B, T, K, d, H, R};
     int dk = d / H;
     c.q = fnormal(r, (long)B * T * d, 1.0);
     c.k = fnormal(r, (long)B * K * d, 1.0);
@@ -412,7 +483,7 @@ static AttnCtx attn_setup(GcRng *r, int B, int T, int K, int d, int H, int R) {
     c.content_bias = fnormal(r, (long)H * dk, 0.5);
     c.ctx = fnan(attn_ctx_n(c.dm));
     c.probs = fnan(attn_probs_n(c.dm));
-    c.scratch = fnan(attention_scratch_floats(c.dm)); // garbage: the ops must not read scratch before writing
+    c.scratch = fnan(attention_scratch_floats(op_dims(c.dm))); // garbage: the ops must not read scratch before writing
     c.R = fnormal(r, attn_ctx_n(c.dm), 1.0);
     return c;
 }
@@ -452,8 +523,8 @@ static void attn_naive(double *ctx, double *probs, const AttnCtx *c) {
 }
 
 static void attn_backward_into(AttnCtx *c, float *dq, float *dk, float *dv, float *drk, float *drb, float *dcb) {
-    gc_fill_const(c->scratch, attention_scratch_floats(c->dm), NAN);
-    attention_backward(dq, dk, dv, drk, drb, dcb, c->scratch, c->R, c->probs, c->q, c->k, c->v, c->rel_key,
+    gc_fill_const(c->scratch, attention_scratch_floats(op_dims(c->dm)), NAN);
+    attention_backward_full(dq, dk, dv, drk, drb, dcb, c->scratch, c->R, c->probs, c->q, c->k, c->v, c->rel_key,
                        c->content_bias, c->dm);
 }
 
@@ -818,4 +889,60 @@ TEST(gradcheck_rng_is_deterministic_and_normal) {
         int k = gc_rng_int(&a, 7);
         CHECK(k >= 0 && k < 7);
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory projection: LayerNorm + linear over detached rows, with the weight-gradient trick of
+// engine/memory_projection.c (no input gradient)
+
+typedef struct {
+    int n, d, o;
+    float *x, *xhat, *mean, *rstd, *ln_w, *ln_b, *w, *b, *out, *scratch, *R;
+} MemProjCtx;
+
+static double memproj_loss(void *p) {
+    MemProjCtx *c = p;
+    normalize_rows(c->xhat, c->mean, c->rstd, c->x, c->n, c->d);
+    memory_projection_forward(c->out, c->scratch, c->xhat, c->ln_w, c->ln_b, c->w, c->b, c->n, c->d, c->o);
+    return gc_dot(c->out, c->R, (long)c->n * c->o);
+}
+
+TEST(gradcheck_memory_projection) {
+    enum { N = 7, D = 6, O = 10 };
+    GcRng r;
+    gc_rng_init(&r, 31);
+    MemProjCtx c = {.n = N, .d = D, .o = O};
+    c.x = fnormal(&r, N * D, 2.0);
+    c.xhat = fnan(N * D);
+    c.mean = fnan(N);
+    c.rstd = fnan(N);
+    c.ln_w = fnormal(&r, D, 1.0);
+    c.ln_b = fnormal(&r, D, 0.5);
+    c.w = fnormal(&r, O * D, 0.5);
+    c.b = fnormal(&r, O, 0.5);
+    c.out = fnan(N * O);
+    c.scratch = fnan(O * D + O);
+    c.R = fnormal(&r, N * O, 1.0);
+    memproj_loss(&c);
+    // forward = layernorm_forward then linear_forward
+    float *y = fzeros(N * D), *mean = fzeros(N), *rstd = fzeros(N), *want = fzeros(N * O);
+    layernorm_forward(y, mean, rstd, c.x, c.ln_w, c.ln_b, N, D);
+    linear_forward(want, y, c.w, c.b, N, D, O);
+    for (int i = 0; i < N * O; i++) CHECK_NEAR(c.out[i], want[i], 1e-5 * (1 + fabs(want[i])));
+    Grad g[4] = {grad_make(&r, "memory_projection.dweight", c.w, O * D, 1e-2, 1e-1, 2e-3),
+                 grad_make(&r, "memory_projection.dbias", c.b, O, 1e-2, 1e-1, 2e-3),
+                 grad_make(&r, "memory_projection.dln_weight", c.ln_w, D, 1e-2, 1e-1, 2e-3),
+                 grad_make(&r, "memory_projection.dln_bias", c.ln_b, D, 1e-2, 1e-1, 2e-3)};
+    memory_projection_backward(g[0].g0, g[1].g0, g[2].g0, g[3].g0, c.scratch, c.R, c.xhat, c.ln_w, c.ln_b, c.w, N, D, O);
+    memory_projection_backward(g[0].gacc, g[1].gacc, g[2].gacc, g[3].gacc, c.scratch, c.R, c.xhat, c.ln_w, c.ln_b, c.w,
+                               N, D, O);
+    // the same gradients as layernorm_backward + linear_backward
+    float *dw = fzeros(O * D), *db = fzeros(O), *dlw = fzeros(D), *dlb = fzeros(D), *dy = fzeros(N * D);
+    linear_backward(dy, dw, db, c.R, y, c.w, N, D, O);
+    layernorm_backward(NULL, dlw, dlb, dy, c.x, mean, rstd, c.ln_w, N, D);
+    for (int i = 0; i < O * D; i++) CHECK_NEAR(g[0].g0[i], dw[i], 1e-4 * (1 + fabs(dw[i])));
+    for (int i = 0; i < D; i++) CHECK_NEAR(g[2].g0[i], dlw[i], 1e-4 * (1 + fabs(dlw[i])));
+    for (int i = 0; i < D; i++) CHECK_NEAR(g[3].g0[i], dlb[i], 1e-4 * (1 + fabs(dlb[i])));
+    check_grads(g, 4, memproj_loss, &c, 900);
+    release_all();
 }
