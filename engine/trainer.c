@@ -69,6 +69,12 @@ void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *input
     StepStats s = {0};
     model_zero_grad(m);
     s.ce = model_forward(m, ws, mem, inputs, targets, c->seq_len);
+    if (!isfinite(s.ce)) { // a non-finite forward must not reach the memory either
+        s.skipped = 1;
+        s.bpc = s.lr = s.grad_norm = s.ce;
+        *out = s;
+        return;
+    }
     model_backward(m, ws, mem, inputs, targets);
     s.compressed = model_update_memory(m, ws, mem, segment_pos);
     s.ar_total = model_ar_loss(m, ws, s.ar, 1);
