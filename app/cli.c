@@ -29,6 +29,13 @@ double now_seconds(void) {
 
 void set_threads(long threads) { openblas_set_num_threads((int)threads); }
 
+// Training splits the batch over the threads (one shard each, see trainer_set_threads), so every
+// BLAS call runs on its caller's thread: OpenBLAS workers would only spin against the shards.
+void trainer_threads(Trainer *t, long threads) {
+    trainer_set_threads(t, (int)threads);
+    set_threads(t->n_shards > 1 ? 1 : threads);
+}
+
 static int parse_long(const char *cmd, const char *flag, const char *text, long lo, long hi, long *out) {
     char *end;
     errno = 0;

@@ -6,6 +6,7 @@
 #include "engine/config.h"
 #include "engine/data.h"
 #include "engine/model.h"
+#include "engine/trainer.h"
 
 #define MAX_SETS 64
 
@@ -37,6 +38,8 @@ int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd);
 
 void set_threads(long threads);
+// Threads for training: batch shards, with BLAS single-threaded under them.
+void trainer_threads(Trainer *t, long threads);
 double now_seconds(void);
 
 #endif

@@ -21,7 +21,7 @@ static double train_speed(const char *preset, const Corpus *corpus, int threads,
     Model *m = model_new(&cfg, 0, err, sizeof err);
     Trainer t;
     if (!m || trainer_init(&t, m, corpus, err, sizeof err)) return 0;
-    set_threads(threads);
+    trainer_threads(&t, threads);
     for (int i = 0; i < 3; i++) trainer_step(&t, NULL);
     double speeds[16];
     for (int r = 0; r < reps; r++) {

@@ -65,6 +65,7 @@ static int setup(TrainRun *r) {
     r->model = build_model(&cfg, r->have_ck ? &r->ck : NULL, "train");
     if (!r->model) return 1;
     if (trainer_init(&r->t, r->model, &r->corpus, err, sizeof err)) return fail("train", "%s", err);
+    trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
     if (r->o.log && !(r->log = fopen(r->o.log, "w")))
@@ -126,7 +127,6 @@ int cmd_train(int argc, char **argv) {
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
     if (r.o.help) return fputs(train_help, stdout), 0;
     if (r.o.steps && r.o.epochs) return fail("train", "give --steps or --epochs, not both"), 2;
-    set_threads(r.o.threads ? r.o.threads : 2);
     int rc = setup(&r);
     if (!rc) {
         signal(SIGINT, on_signal);

@@ -48,7 +48,7 @@ static void project_rows(float *kout, float *vout, float *rn, float *mean, float
     linear_forward(vout, rn, lp->wv, lp->bv, n, d, d);
 }
 
-static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward) {
+static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward, float weight) {
     const LayerParams *lp = &m->p.layer[l];
     ConvSet *cs = &m->convs[m->active];
     int B = ws->batch, T = ws->T, d = m->cfg.d_model, H = m->cfg.n_heads, S = ws->n_old, n = ws->n_comp;
@@ -65,7 +65,7 @@ static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward
     for (long i = 0; i < count; i++) {
         float diff = a->ac[i] - a->ao[i];
         sum += (double)diff * diff;
-        a->dac[i] = 2.0f * diff / (float)count;
+        a->dac[i] = 2.0f * weight * diff / (float)count;
     }
     if (backward) {
         memset(a->dkc, 0, sizeof(float) * B * n * d);
@@ -83,18 +83,20 @@ static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward
     return (float)(sum / count);
 }
 
-float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
+float model_ar_loss_weighted(Model *m, Workspace *ws, float *ar, int backward, float weight) {
     int L = m->cfg.n_layers;
-    if (ws->n_old == 0) {
-        if (ar) memset(ar, 0, sizeof(float) * L);
-        return 0.0f;
-    }
+    if (ws->n_old == 0) return 0.0f;
     ArBuffers a = ar_buffers(ws, ws->batch, ws->max_T, ws->rows_max, m->cfg.d_model, m->cfg.n_heads);
     float total = 0.0f;
     for (int l = 0; l < L; l++) {
-        float loss = layer_ar(m, ws, &a, l, backward);
-        if (ar) ar[l] = loss;
+        float loss = weight * layer_ar(m, ws, &a, l, backward, weight);
+        if (ar) ar[l] += loss;
         total += loss;
     }
     return total;
+}
+
+float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
+    if (ar) memset(ar, 0, sizeof(float) * m->cfg.n_layers);
+    return model_ar_loss_weighted(m, ws, ar, backward, 1.0f);
 }

@@ -5,22 +5,21 @@
 #include "ops.h"
 #include "workspace.h"
 
-static void append_segment(Memory *mem, const Workspace *ws, long segment_pos) {
+// Appends a shard's layer inputs after the m rows its streams hold (the caller then advances m).
+static void append_segment(Memory *mem, const Workspace *ws) {
     int T = ws->T, d = mem->d;
     for (int l = 0; l < mem->n_layers; l++)
-        for (int b = 0; b < mem->batch; b++)
-            memcpy(memory_rows(mem, l, b) + (long)mem->m * d, ws->layer[l].x_in + (long)b * T * d,
+        for (int b = 0; b < ws->batch; b++)
+            memcpy(memory_rows(mem, l, ws->stream0 + b) + (long)mem->m * d, ws->layer[l].x_in + (long)b * T * d,
                    sizeof(float) * T * d);
-    for (int t = 0; t < T; t++) mem->mem_pos[mem->m + t] = segment_pos + t;
-    mem->m += T;
 }
 
-// Moves the oldest n_old rows of every (layer, stream) into ws->to_compress (L, B, n_old, d).
+// Moves the oldest n_old rows of the shard's streams into ws->to_compress (L, B_shard, n_old, d).
 static void take_oldest(Memory *mem, Workspace *ws, int n_old) {
-    int d = mem->d, B = mem->batch, keep = mem->m - n_old;
+    int d = mem->d, B = ws->batch, keep = mem->m - n_old;
     for (int l = 0; l < mem->n_layers; l++)
         for (int b = 0; b < B; b++) {
-            float *rows = memory_rows(mem, l, b);
+            float *rows = memory_rows(mem, l, ws->stream0 + b);
             memcpy(ws->to_compress + ((long)l * B + b) * n_old * d, rows, sizeof(float) * n_old * d);
             memmove(rows, rows + (long)n_old * d, sizeof(float) * keep * d);
         }
@@ -28,8 +27,23 @@ static void take_oldest(Memory *mem, Workspace *ws, int n_old) {
 
 static void append_compressed(Memory *mem, const Workspace *ws, int l, int n) {
     int d = mem->d;
-    for (int b = 0; b < mem->batch; b++)
-        memcpy(cmemory_rows(mem, l, b) + (long)mem->cm * d, ws->comp + (long)b * n * d, sizeof(float) * n * d);
+    for (int b = 0; b < ws->batch; b++)
+        memcpy(cmemory_rows(mem, l, ws->stream0 + b) + (long)mem->cm * d, ws->comp + (long)b * n * d,
+               sizeof(float) * n * d);
+}
+
+// Compresses the rows a shard removed with the active convs and appends them to its streams.
+static void compress_shard(const ConvSet *cs, Memory *mem, Workspace *ws, int n, int n_old) {
+    int d = mem->d, B = ws->batch, c = cs->rate;
+    take_oldest(mem, ws, n_old);
+    for (int l = 0; l < mem->n_layers; l++) {
+        compress_forward(ws->comp, ws->to_compress + (long)l * B * n_old * d, conv_weight(cs, l, d),
+                         conv_bias(cs, l, d), B * n, d, c);
+        append_compressed(mem, ws, l, n);
+    }
+    ws->n_old = n_old;
+    ws->n_comp = n;
+    ws->rate = c;
 }
 
 static void record_spans(Memory *mem, int n, int c) {
@@ -53,26 +67,25 @@ static void keep_last_compressed(Memory *mem) {
     mem->cm = mem->c_mem_len;
 }
 
-int model_update_memory(const Model *m, Workspace *ws, Memory *mem, long segment_pos) {
-    ws->n_old = ws->n_comp = 0;
+int model_update_memory_shards(const Model *m, Workspace *const *ws, int n_shards, Memory *mem, long segment_pos) {
+    for (int k = 0; k < n_shards; k++) ws[k]->n_old = ws[k]->n_comp = 0;
     if (mem->mem_len == 0 && mem->c_mem_len == 0) return 0;
-    append_segment(mem, ws, segment_pos);
+    int T = ws[0]->T;
+    for (int k = 0; k < n_shards; k++) append_segment(mem, ws[k]);
+    for (int t = 0; t < T; t++) mem->mem_pos[mem->m + t] = segment_pos + t;
+    mem->m += T;
     if (mem->m <= mem->mem_len) return 0;
     const ConvSet *cs = &m->convs[m->active];
-    int c = cs->rate, d = mem->d, B = mem->batch;
+    int c = cs->rate;
     int n = (mem->m - mem->mem_len + c - 1) / c, n_old = n * c;
-    take_oldest(mem, ws, n_old);
-    for (int l = 0; l < mem->n_layers; l++) {
-        compress_forward(ws->comp, ws->to_compress + (long)l * B * n_old * d, conv_weight(cs, l, d),
-                         conv_bias(cs, l, d), B * n, d, c);
-        append_compressed(mem, ws, l, n);
-    }
+    for (int k = 0; k < n_shards; k++) compress_shard(cs, mem, ws[k], n, n_old);
     record_spans(mem, n, c);
     mem->m -= n_old;
     mem->cm += n;
     keep_last_compressed(mem);
-    ws->n_old = n_old;
-    ws->n_comp = n;
-    ws->rate = c;
     return n_old;
+}
+
+int model_update_memory(const Model *m, Workspace *ws, Memory *mem, long segment_pos) {
+    return model_update_memory_shards(m, &ws, 1, mem, segment_pos);
 }

@@ -39,12 +39,15 @@ static void layer_acts_free(LayerActs *a) {
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
 }
 
-Workspace *workspace_new(const Model *m, int batch) {
+Workspace *workspace_new(const Model *m, int batch) { return workspace_new_shard(m, batch, 0); }
+
+Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
     const Config *c = &m->cfg;
     Workspace *ws = calloc(1, sizeof *ws);
     if (!ws) abort();
     ws->n_layers = c->n_layers;
     ws->batch = batch;
+    ws->stream0 = stream0;
     ws->max_T = c->seq_len;
     ws->max_M = c->mem_len + c->c_mem_len;
     ws->max_K = ws->max_M + c->seq_len;
@@ -99,13 +102,14 @@ static void add_inplace(float *y, const float *x, long n) {
 
 // Memory rows of every stream, [cmem; mem], normalised without the affine part (it is folded into the
 // projection by memory_projection_forward).
-static void normalize_memory(LayerActs *a, const Memory *mem, int l, int B, int d) {
+static void normalize_memory(LayerActs *a, const Memory *mem, int l, int B, int stream0, int d) {
     int cm = mem->cm, m = mem->m, M = cm + m;
     for (int b = 0; b < B; b++) {
+        int stream = stream0 + b;
         float *xhat = a->mem_xhat + (long)b * M * d;
         float *mean = a->mem_mean + (long)b * M, *rstd = a->mem_rstd + (long)b * M;
-        normalize_rows(xhat, mean, rstd, cmemory_rows(mem, l, b), cm, d);
-        normalize_rows(xhat + (long)cm * d, mean + cm, rstd + cm, memory_rows(mem, l, b), m, d);
+        normalize_rows(xhat, mean, rstd, cmemory_rows(mem, l, stream), cm, d);
+        normalize_rows(xhat + (long)cm * d, mean + cm, rstd + cm, memory_rows(mem, l, stream), m, d);
     }
 }
 
@@ -132,7 +136,7 @@ static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int 
     fill_qkv_bias(ws->bias3, lp, d);
     linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
     if (BM) {
-        normalize_memory(a, mem, l, ws->batch, d);
+        normalize_memory(a, mem, l, ws->batch, ws->stream0, d);
         memory_projection_forward(a->kv_mem, ws->proj_scratch, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk,
                                   ws->bias3 + d, BM, d, 2 * d);
     }
@@ -166,9 +170,9 @@ float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int3
 static void zero(float *x, long n) { memset(x, 0, sizeof(float) * n); }
 
 // dx holds the gradient of the layer output on entry and of the layer input on return.
-static void layer_backward(Model *m, Workspace *ws, int l) {
+static void layer_backward(const Model *m, Workspace *ws, ModelParams *grads, int l) {
     const LayerParams *lp = &m->p.layer[l];
-    LayerParams *g = &m->g.layer[l];
+    LayerParams *g = &grads->layer[l];
     LayerActs *a = &ws->layer[l];
     int BT = ws->batch * ws->T, BM = ws->batch * ws->M, d = m->cfg.d_model, ff = m->cfg.d_ff;
     // feed-forward block: x_out = x_mid + down(relu(up(LN_ff(x_mid))))
@@ -201,19 +205,24 @@ static void layer_backward(Model *m, Workspace *ws, int l) {
                        lp->attn_norm_w, BT, d);
 }
 
-void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets) {
+void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
+                         ModelParams *g) {
     const Config *c = &m->cfg;
     int BT = ws->batch * ws->T, d = c->d_model, V = c->vocab_size;
     float *dlogits = ws->dff_pre; // (B, T, V): free until the last layer's backward starts
     zero(dlogits, (long)BT * V);
-    crossentropy_backward(dlogits, ws->probs, targets, 1.0f, BT, V);
+    crossentropy_backward(dlogits, ws->probs, targets, dloss, BT, V);
     zero(ws->dln, (long)BT * d);
-    linear_backward(ws->dln, m->g.head_w, m->g.head_b, dlogits, ws->lnf, m->p.head_w, BT, d, V);
+    linear_backward(ws->dln, g->head_w, g->head_b, dlogits, ws->lnf, m->p.head_w, BT, d, V);
     zero(ws->dx, (long)BT * d);
-    layernorm_backward(ws->dx, m->g.norm_w, m->g.norm_b, ws->dln, ws->x_out, ws->lnf_mean, ws->lnf_rstd, m->p.norm_w,
-                       BT, d);
-    for (int l = c->n_layers - 1; l >= 0; l--) layer_backward(m, ws, l);
-    embedding_backward(m->g.embed, ws->dx, inputs, BT, d);
+    layernorm_backward(ws->dx, g->norm_w, g->norm_b, ws->dln, ws->x_out, ws->lnf_mean, ws->lnf_rstd, m->p.norm_w, BT, d);
+    for (int l = c->n_layers - 1; l >= 0; l--) layer_backward(m, ws, g, l);
+    embedding_backward(g->embed, ws->dx, inputs, BT, d);
+}
+
+void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets) {
+    (void)mem; // the normalised memory rows the backward needs are kept in the workspace
+    model_backward_into(m, ws, inputs, targets, 1.0f, &m->g);
 }
 
 const float *workspace_logits(const Workspace *ws) { return ws->logits; }
@@ -221,3 +230,4 @@ const float *workspace_layer_inputs(const Workspace *ws, int layer) { return ws-
 const float *workspace_attention(const Workspace *ws, int layer) { return ws->layer[layer].probs; }
 int workspace_keys(const Workspace *ws) { return ws->K; }
 int workspace_batch(const Workspace *ws) { return ws->batch; }
+int workspace_stream0(const Workspace *ws) { return ws->stream0; }

@@ -88,6 +88,8 @@ void model_zero_grad(Model *m);
 // Activations for `batch` streams and segments of up to seq_len tokens.
 typedef struct Workspace Workspace;
 Workspace *workspace_new(const Model *m, int batch);
+// A workspace for `batch` streams of a larger memory, starting at memory stream stream0 (a shard).
+Workspace *workspace_new_shard(const Model *m, int batch, int stream0);
 void workspace_free(Workspace *ws);
 
 // Forward one segment of T ≤ seq_len tokens per stream over the current memories.
@@ -96,20 +98,30 @@ float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int3
                     const int32_t *targets, int T);
 // Backward of the mean CE of the last forward (memory must be unchanged since).
 void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets);
+// The same, with the loss scaled by dloss and the gradients added into g (a gradient shard or &m->g).
+void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
+                         ModelParams *g);
+// Points g at a block laid out like the model's main parameters.
+void model_point_params(ModelParams *g, float *base, const Config *cfg);
 
 const float *workspace_logits(const Workspace *ws);      // (B, T, V)
 const float *workspace_layer_inputs(const Workspace *ws, int layer); // (B, T, d): new memory of layer
 const float *workspace_attention(const Workspace *ws, int layer);    // (B, H, T, K) of the last forward
 int workspace_keys(const Workspace *ws);                  // K of the last forward
 int workspace_batch(const Workspace *ws);
+int workspace_stream0(const Workspace *ws);            // first memory stream it covers
 
 // Memory step of model.md 2–4 after a forward: appends the layer inputs, compresses the overflow with
 // the active convs (no gradient). Returns the number of rows removed (n·c, 0 when none) and leaves
 // them in the workspace for the AR loss.
 int model_update_memory(const Model *m, Workspace *ws, Memory *mem, long segment_pos);
+// The same when the batch was split over n workspaces (shards of consecutive streams).
+int model_update_memory_shards(const Model *m, Workspace *const *ws, int n, Memory *mem, long segment_pos);
 
 // AR loss of the rows removed by the last model_update_memory; per-layer values into ar (L).
 // With backward != 0, adds its gradient into the active convs' gradients.
 float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward);
+// For one shard: the loss (and gradient) scaled by weight = its share of the batch; ar accumulates.
+float model_ar_loss_weighted(Model *m, Workspace *ws, float *ar, int backward, float weight);
 
 #endif

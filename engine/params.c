@@ -89,7 +89,7 @@ static void block_free(ParamBlock *b) {
     memset(b, 0, sizeof *b);
 }
 
-static void point_params(ModelParams *p, float *base, const Config *c) {
+void model_point_params(ModelParams *p, float *base, const Config *c) {
     const int d = c->d_model, R = config_rel_len(c), ff = c->d_ff;
     float *x = base;
 #define TAKE(ptr, count) (ptr = x, x += (count))
@@ -226,8 +226,8 @@ Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
     m->rel_len = config_rel_len(cfg);
     build_main_layout(&m->main.layout, cfg);
     if (block_alloc(&m->main)) goto oom;
-    point_params(&m->p, m->main.params, cfg);
-    point_params(&m->g, m->main.grads, cfg);
+    model_point_params(&m->p, m->main.params, cfg);
+    model_point_params(&m->g, m->main.grads, cfg);
     Rng r;
     rng_seed(&r, seed);
     init_main(m, &r);

@@ -1,8 +1,10 @@
 #include "trainer.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "adam.h"
 
@@ -18,7 +20,7 @@ int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size
                  c->seq_len);
         return -1;
     }
-    t->ws = workspace_new(model, c->batch_size);
+    trainer_set_threads(t, 1);
     if (memory_init(&t->mem, c->n_layers, c->batch_size, c->d_model, c->mem_len, c->c_mem_len, c->seq_len) ||
         memory_init(&t->valid_mem, c->n_layers, c->batch_size, c->d_model, c->mem_len, c->c_mem_len, c->seq_len)) {
         snprintf(err, errlen, "memory: out of memory");
@@ -31,8 +33,39 @@ int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size
     return 0;
 }
 
+static void free_shards(Trainer *t) {
+    for (int k = 0; k < t->n_shards; k++) {
+        workspace_free(t->shard_ws[k]);
+        free(t->shard_grads[k]);
+        t->shard_ws[k] = NULL;
+        t->shard_grads[k] = NULL;
+    }
+    t->n_shards = 0;
+    t->ws = NULL;
+}
+
+void trainer_set_threads(Trainer *t, int n) {
+    const Config *c = &t->model->cfg;
+    int B = c->batch_size;
+    n = n < 1 ? 1 : n > MAX_SHARDS ? MAX_SHARDS : n > B ? B : n;
+    free_shards(t);
+    int stream0 = 0;
+    for (int k = 0; k < n; k++) {
+        int batch = B / n + (k < B % n);
+        t->shard_ws[k] = workspace_new_shard(t->model, batch, stream0);
+        stream0 += batch;
+        if (k == 0) continue;
+        t->shard_grads[k] = calloc((size_t)t->model->main.layout.total, sizeof(float));
+        if (!t->shard_grads[k]) abort();
+        model_point_params(&t->shard_g[k], t->shard_grads[k], c);
+    }
+    t->shard_g[0] = t->model->g;
+    t->n_shards = n;
+    t->ws = t->shard_ws[0];
+}
+
 void trainer_free(Trainer *t) {
-    workspace_free(t->ws);
+    free_shards(t);
     memory_free(&t->mem);
     memory_free(&t->valid_mem);
     free(t->inputs);
@@ -63,24 +96,91 @@ static void apply_update(Model *m, float clip_coef) {
     }
 }
 
-void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,
-                      long segment_pos, StepStats *out) {
+// One shard's share of a pass: forward (and backward with its share of the loss) over its streams.
+typedef struct {
+    Trainer *t;
+    int k, backward;
+    const Memory *mem;
+    const int32_t *inputs, *targets; // (B, Q) of the whole batch
+    float ce;
+} ShardJob;
+
+static float shard_weight(const Trainer *t, int k) {
+    return (float)workspace_batch(t->shard_ws[k]) / (float)t->model->cfg.batch_size;
+}
+
+static void *run_shard(void *arg) {
+    ShardJob *j = arg;
+    Trainer *t = j->t;
+    Workspace *ws = t->shard_ws[j->k];
+    int Q = t->model->cfg.seq_len;
+    long off = (long)workspace_stream0(ws) * Q;
+    j->ce = model_forward(t->model, ws, j->mem, j->inputs + off, j->targets + off, Q);
+    if (j->backward && isfinite(j->ce))
+        model_backward_into(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->shard_g[j->k]);
+    return NULL;
+}
+
+// Runs every shard (shard 0 on this thread) and returns the batch's mean CE.
+static float sharded_pass(Trainer *t, const Memory *mem, const int32_t *inputs, const int32_t *targets,
+                          int backward) {
+    ShardJob jobs[MAX_SHARDS];
+    pthread_t threads[MAX_SHARDS];
+    int started[MAX_SHARDS] = {0};
+    for (int k = 0; k < t->n_shards; k++) jobs[k] = (ShardJob){t, k, backward, mem, inputs, targets, 0.0f};
+    for (int k = 1; k < t->n_shards; k++) started[k] = pthread_create(&threads[k], NULL, run_shard, &jobs[k]) == 0;
+    for (int k = 0; k < t->n_shards; k++)
+        if (!k || !started[k]) run_shard(&jobs[k]); // a thread that could not start runs here
+    float ce = 0.0f;
+    for (int k = 0; k < t->n_shards; k++) {
+        if (k && started[k]) pthread_join(threads[k], NULL);
+        ce += shard_weight(t, k) * jobs[k].ce;
+    }
+    return ce;
+}
+
+static void zero_shard_grads(Trainer *t) {
+    for (int k = 1; k < t->n_shards; k++)
+        memset(t->shard_grads[k], 0, sizeof(float) * t->model->main.layout.total);
+}
+
+static void sum_shard_grads(Trainer *t) {
+    float *g = t->model->main.grads;
+    long n = t->model->main.layout.total;
+    for (int k = 1; k < t->n_shards; k++)
+        for (long i = 0; i < n; i++) g[i] += t->shard_grads[k][i];
+}
+
+static float shards_ar_loss(Trainer *t, float *ar) {
+    memset(ar, 0, sizeof(float) * t->model->cfg.n_layers);
+    float total = 0.0f;
+    for (int k = 0; k < t->n_shards; k++)
+        total += model_ar_loss_weighted(t->model, t->shard_ws[k], ar, 1, shard_weight(t, k));
+    return total;
+}
+
+// The training step of model.md over the batch in t->inputs/targets: forward over the old memories,
+// CE backward, memory update and compression, AR loss and backward, clip, Adam.
+static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const int32_t *targets, long segment_pos,
+                          StepStats *out) {
+    Model *m = t->model;
     const Config *c = &m->cfg;
     StepStats s = {0};
     model_zero_grad(m);
-    s.ce = model_forward(m, ws, mem, inputs, targets, c->seq_len);
+    zero_shard_grads(t);
+    s.ce = sharded_pass(t, mem, inputs, targets, 1);
     if (!isfinite(s.ce)) { // a non-finite forward must not reach the memory either
         s.skipped = 1;
         s.bpc = s.lr = s.grad_norm = s.ce;
         *out = s;
         return;
     }
-    model_backward(m, ws, mem, inputs, targets);
-    s.compressed = model_update_memory(m, ws, mem, segment_pos);
-    s.ar_total = model_ar_loss(m, ws, s.ar, 1);
+    sum_shard_grads(t);
+    s.compressed = model_update_memory_shards(m, t->shard_ws, t->n_shards, mem, segment_pos);
+    s.ar_total = shards_ar_loss(t, s.ar);
     double norm = sqrt(global_grad_sq(m));
     s.grad_norm = (float)norm;
-    s.skipped = !isfinite(s.ce) || !isfinite(s.ar_total) || !isfinite(norm);
+    s.skipped = !isfinite(s.ar_total) || !isfinite(norm);
     if (!s.skipped) {
         // as torch.nn.utils.clip_grad_norm_
         float coef = c->clip > 0.0f ? (float)(c->clip / (norm + 1e-6)) : 1.0f;
@@ -89,6 +189,12 @@ void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *input
     s.bpc = s.ce / (float)M_LN2;
     s.lr = adam_lr(c->lr, c->warmup, m->main.adam_t);
     *out = s;
+}
+
+void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,
+                      long segment_pos, StepStats *out) {
+    Trainer one = {.model = m, .ws = ws, .n_shards = 1, .shard_ws = {ws}, .shard_g = {m->g}};
+    step_on_batch(&one, mem, inputs, targets, segment_pos, out);
 }
 
 void trainer_step(Trainer *t, StepStats *out) {
@@ -100,7 +206,7 @@ void trainer_step(Trainer *t, StepStats *out) {
     }
     batcher_get(&t->train, t->batch_index, t->inputs, t->targets);
     StepStats s;
-    train_on_segment(t->model, t->ws, &t->mem, t->inputs, t->targets, t->batch_index * c->seq_len, &s);
+    step_on_batch(t, &t->mem, t->inputs, t->targets, t->batch_index * c->seq_len, &s);
     if (!s.skipped) t->step++;
     t->batch_index++;
     s.step = t->step;
@@ -110,8 +216,8 @@ void trainer_step(Trainer *t, StepStats *out) {
 static float validate_segment(Trainer *t, long k) {
     const Config *c = &t->model->cfg;
     batcher_get(&t->valid, k, t->inputs, t->targets);
-    float ce = model_forward(t->model, t->ws, &t->valid_mem, t->inputs, t->targets, c->seq_len);
-    model_update_memory(t->model, t->ws, &t->valid_mem, k * c->seq_len);
+    float ce = sharded_pass(t, &t->valid_mem, t->inputs, t->targets, 0);
+    model_update_memory_shards(t->model, t->shard_ws, t->n_shards, &t->valid_mem, k * c->seq_len);
     return ce;
 }
 

@@ -13,9 +13,15 @@ typedef struct {
     int skipped;      // loss or gradient not finite: the step was not applied
 } StepStats;
 
+#define MAX_SHARDS 8
+
 typedef struct {
     Model *model;
-    Workspace *ws;       // batch B, shared by training and validation
+    Workspace *ws;       // the first shard's workspace (it holds stream 0), shared by training and validation
+    int n_shards;        // the batch is split into this many shards of consecutive streams, one thread each
+    Workspace *shard_ws[MAX_SHARDS];
+    float *shard_grads[MAX_SHARDS]; // gradient blocks of shards 1.. (shard 0 writes the model's own)
+    ModelParams shard_g[MAX_SHARDS];
     Memory mem;          // training memory
     Memory valid_mem;    // validation memory
     Batcher train, valid;
@@ -28,6 +34,10 @@ typedef struct {
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);
 void trainer_free(Trainer *t);
+// Splits each step over n threads (shards of the batch; at most batch_size, MAX_SHARDS). Each shard runs
+// its own forward and backward; gradients are summed before the optimizer step. With n > 1 keep BLAS at
+// one thread per caller.
+void trainer_set_threads(Trainer *t, int n);
 void trainer_step(Trainer *t, StepStats *out);
 // One optimizer step on a given segment (B, Q): forward, CE backward, memory update, AR, clip, Adam.
 void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,

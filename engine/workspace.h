@@ -20,7 +20,8 @@ typedef struct {
 
 struct Workspace {
     int n_layers;
-    int batch, T, K, M;         // sizes of the last forward
+    int batch, T, K, M;
+    int stream0;                // first memory stream this workspace covers (a shard of the batch)         // sizes of the last forward
     int max_T, max_K, max_M;
     LayerActs *layer;           // (L)
     float *x_out;               // (B, Q, d) output of the last layer

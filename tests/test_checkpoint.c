@@ -1,4 +1,5 @@
 // Checkpoints: exact resume, weights-only files, several compression rates.
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,4 +142,28 @@ TEST(vocab_json_round_trips_every_byte) {
     CHECK_INT_EQ(back.size, 6);
     CHECK(vocab_from_json(&back, "\"ba\"") != 0); // not in byte order
     CHECK(vocab_from_json(&back, "\"aa\"") != 0); // repeated
+}
+
+TEST(sharded_steps_match_a_single_thread) {
+    Corpus corpus;
+    make_corpus(&corpus);
+    Config cfg = small_config(corpus.vocab.size);
+    cfg.batch_size = 5; // shards of 2, 2, 1 streams
+    char err[512];
+    float one[40], three[40];
+    for (int run = 0; run < 2; run++) {
+        Model *m = model_new(&cfg, cfg.seed, err, sizeof err);
+        Trainer t;
+        CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
+        trainer_set_threads(&t, run ? 3 : 1);
+        CHECK_INT_EQ(t.n_shards, run ? 3 : 1);
+        run_steps(&t, 40, run ? three : one);
+        if (run) CHECK(t.mem.cm > 0);
+        trainer_free(&t);
+        model_free(m);
+    }
+    for (int i = 0; i < 40; i++)
+        CHECK_MSG(fabsf(one[i] - three[i]) <= 2e-5f * fabsf(one[i]), "step %d: %.9g with 1 thread, %.9g with 3",
+                  i + 1, one[i], three[i]);
+    corpus_free(&corpus);
 }
