@@ -11,17 +11,27 @@ int generator_init(Generator *g, Model *model) {
     memset(g, 0, sizeof *g);
     g->model = model;
     g->ws = workspace_new(model, 1);
+    if (kvcache_init(&g->cache, model)) return -1;
+    workspace_use_cache(g->ws, &g->cache);
     return memory_init(&g->mem, c->n_layers, 1, c->d_model, c->mem_len, c->c_mem_len, c->seq_len);
 }
 
 void generator_free(Generator *g) {
     workspace_free(g->ws);
     memory_free(&g->mem);
+    kvcache_free(&g->cache);
     memset(g, 0, sizeof *g);
 }
 
 void generator_reset(Generator *g) {
     memory_reset(&g->mem);
+    kvcache_rebuild(&g->cache, g->model, &g->mem);
+    g->pos = 0;
+}
+
+void generator_set_memory(Generator *g, const Memory *src, int stream) {
+    memory_copy_stream(&g->mem, src, stream);
+    kvcache_rebuild(&g->cache, g->model, &g->mem);
     g->pos = 0;
 }
 
@@ -32,6 +42,7 @@ const float *generator_feed(Generator *g, const int32_t *ids, long n) {
         T = n - start < Q ? (int)(n - start) : Q;
         model_forward(g->model, g->ws, &g->mem, ids + start, NULL, T);
         model_update_memory(g->model, g->ws, &g->mem, g->pos);
+        kvcache_follow_update(&g->cache, g->model, g->ws, &g->mem);
         g->pos += T;
     }
     return workspace_logits(g->ws) + (long)(T - 1) * V;
@@ -84,6 +95,7 @@ void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out) 
             ar_sum += model_ar_loss(model, g.ws, NULL, 0);
             ar_segments++;
         }
+        kvcache_follow_update(&g.cache, model, g.ws, &g.mem);
         out->segments++;
     }
     out->predictions = n - 1;

@@ -3,18 +3,23 @@
 #ifndef MEMSCOPE_GENERATE_H
 #define MEMSCOPE_GENERATE_H
 
+#include "kv_cache.h"
 #include "model.h"
 
 typedef struct {
     Model *model;
     Workspace *ws;  // batch 1
     Memory mem;
+    KvCache cache;  // keys/values of mem's rows for the current weights
     long pos;       // characters fed so far
 } Generator;
 
 int generator_init(Generator *g, Model *model);
 void generator_free(Generator *g);
 void generator_reset(Generator *g);
+// Starts from stream `stream` of another memory (e.g. the training memory, which stays untouched) and
+// projects its rows once with the current weights. Call it again after the weights change.
+void generator_set_memory(Generator *g, const Memory *src, int stream);
 // Feeds n ids in segments of at most seq_len, updating memory after each; returns the logits (V)
 // that predict the character after the last one fed.
 const float *generator_feed(Generator *g, const int32_t *ids, long n);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv_cache.h"
 #include "ops.h"
 #include "workspace.h"
 
@@ -135,13 +136,17 @@ static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int 
     layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, BT, d);
     fill_qkv_bias(ws->bias3, lp, d);
     linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
-    if (BM) {
+    float *kv_mem = NULL;
+    if (BM && ws->cache) {
+        kv_mem = (float *)kvcache_layer(ws->cache, l);
+    } else if (BM) {
         normalize_memory(a, mem, l, ws->batch, ws->stream0, d);
         memory_projection_forward(a->kv_mem, ws->proj_scratch, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk,
                                   ws->bias3 + d, BM, d, 2 * d);
+        kv_mem = a->kv_mem;
     }
-    attention_forward(a->ctx, a->probs, ws->scratch, attention_rows(a->qkv, BM ? a->kv_mem : NULL, d), lp->rel_key,
-                      lp->rel_bias, lp->content_bias, attention_dims(m, ws));
+    attention_forward(a->ctx, a->probs, ws->scratch, attention_rows(a->qkv, kv_mem, d), lp->rel_key, lp->rel_bias,
+                      lp->content_bias, attention_dims(m, ws));
     linear_forward(a->x_mid, a->ctx, lp->wo, lp->bo, BT, d, d);
     add_inplace(a->x_mid, a->x_in, (long)BT * d);
     layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, BT, d);
@@ -231,3 +236,4 @@ const float *workspace_attention(const Workspace *ws, int layer) { return ws->la
 int workspace_keys(const Workspace *ws) { return ws->K; }
 int workspace_batch(const Workspace *ws) { return ws->batch; }
 int workspace_stream0(const Workspace *ws) { return ws->stream0; }
+void workspace_use_cache(Workspace *ws, const struct KvCache *cache) { ws->cache = cache; }

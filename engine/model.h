@@ -110,6 +110,9 @@ const float *workspace_attention(const Workspace *ws, int layer);    // (B, H, T
 int workspace_keys(const Workspace *ws);                  // K of the last forward
 int workspace_batch(const Workspace *ws);
 int workspace_stream0(const Workspace *ws);            // first memory stream it covers
+// Forward passes read memory keys/values from cache instead of projecting memory rows (no backward).
+struct KvCache;
+void workspace_use_cache(Workspace *ws, const struct KvCache *cache);
 
 // Memory step of model.md 2–4 after a forward: appends the layer inputs, compresses the overflow with
 // the active convs (no gradient). Returns the number of rows removed (n·c, 0 when none) and leaves

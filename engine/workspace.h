@@ -21,7 +21,8 @@ typedef struct {
 struct Workspace {
     int n_layers;
     int batch, T, K, M;
-    int stream0;                // first memory stream this workspace covers (a shard of the batch)         // sizes of the last forward
+    int stream0;                // first memory stream this workspace covers (a shard of the batch)
+    const struct KvCache *cache; // memory keys/values kept by a generator (inference only), or NULL         // sizes of the last forward
     int max_T, max_K, max_M;
     LayerActs *layer;           // (L)
     float *x_out;               // (B, Q, d) output of the last layer

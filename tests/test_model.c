@@ -233,3 +233,46 @@ TEST(sampling_respects_top_k_and_temperature) {
     rng_seed(&b, 77);
     for (int i = 0; i < 50; i++) CHECK_INT_EQ(sample_logits(logits, 5, 0.8f, 0, &a), sample_logits(logits, 5, 0.8f, 0, &b));
 }
+
+// The generator's key/value cache must give the logits of projecting every memory row anew.
+TEST(kv_cache_matches_recomputing_every_slot) {
+    Config cfg = tiny_config();
+    char err[256];
+    Model *m = model_new(&cfg, 5, err, sizeof err);
+    GcRng r;
+    gc_rng_init(&r, 8);
+    randomise(m, &r);
+    Generator g;
+    CHECK(!generator_init(&g, m));
+    Workspace *plain = workspace_new(m, 1);
+    Memory mem;
+    memory_init(&mem, 2, 1, 8, 4, 3, 3);
+    int lengths[] = {3, 1, 1, 2, 1, 3, 1, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1};
+    int32_t ids[3];
+    long pos = 0;
+    double worst = 0;
+    for (int s = 0; s < 20; s++) {
+        int T = lengths[s];
+        for (int t = 0; t < T; t++) ids[t] = gc_rng_int(&r, 7);
+        const float *cached = generator_feed(&g, ids, T);
+        model_forward(m, plain, &mem, ids, NULL, T);
+        const float *fresh = workspace_logits(plain) + (T - 1) * 7;
+        for (int v = 0; v < 7; v++) worst = fmax(worst, fabs(cached[v] - fresh[v]));
+        model_update_memory(m, plain, &mem, pos);
+        pos += T;
+        CHECK_INT_EQ(g.mem.m, mem.m);
+        CHECK_INT_EQ(g.mem.cm, mem.cm);
+    }
+    CHECK(mem.cm == 3); // compressed memory filled and trimmed on the way
+    CHECK_MSG(worst < 1e-5, "cached logits differ by %g", worst);
+    // starting from another memory rebuilds the cache
+    generator_set_memory(&g, &mem, 0);
+    ids[0] = 2;
+    const float *cached = generator_feed(&g, ids, 1);
+    model_forward(m, plain, &mem, ids, NULL, 1);
+    for (int v = 0; v < 7; v++) CHECK_NEAR(cached[v], workspace_logits(plain)[v], 1e-5);
+    memory_free(&mem);
+    workspace_free(plain);
+    generator_free(&g);
+    model_free(m);
+}
