@@ -11,9 +11,12 @@ int generator_init(Generator *g, Model *model) {
     memset(g, 0, sizeof *g);
     g->model = model;
     g->ws = workspace_new(model, 1);
-    if (kvcache_init(&g->cache, model)) return -1;
+    if (kvcache_init(&g->cache, model) ||
+        memory_init(&g->mem, c->n_layers, 1, c->d_model, c->mem_len, c->c_mem_len, c->seq_len))
+        return -1;
     workspace_use_cache(g->ws, &g->cache);
-    return memory_init(&g->mem, c->n_layers, 1, c->d_model, c->mem_len, c->c_mem_len, c->seq_len);
+    kvcache_rebuild(&g->cache, model, &g->mem);
+    return 0;
 }
 
 void generator_free(Generator *g) {

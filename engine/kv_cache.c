@@ -6,18 +6,18 @@
 #include "ops.h"
 #include "workspace.h"
 
-// Scratch for projecting rows: normalised rows, their statistics, folded weights and the [0 | b_v] bias.
+// Scratch for projecting rows: normalised rows and their statistics.
 typedef struct {
-    float *xhat, *mean, *rstd, *proj, *bias2;
+    float *xhat, *mean, *rstd;
 } ProjScratch;
 
 static ProjScratch scratch_of(const KvCache *c) {
     float *base = c->rows + (long)c->n_layers * c->cap * 2 * c->d;
     long d = c->d, cap = c->cap;
-    ProjScratch s = {base, base + cap * d, base + cap * d + cap, base + cap * d + 2 * cap, NULL};
-    s.bias2 = s.proj + 2 * d * d + 2 * d;
-    return s;
+    return (ProjScratch){base, base + cap * d, base + cap * d + cap};
 }
+
+static long folded_floats(int d) { return 2L * d * d + 2L * d; }
 
 int kvcache_init(KvCache *c, const Model *m) {
     const Config *cfg = &m->cfg;
@@ -26,13 +26,15 @@ int kvcache_init(KvCache *c, const Model *m) {
     c->d = cfg->d_model;
     c->cap = 2 * (cfg->c_mem_len + cfg->mem_len + cfg->seq_len) + 1;
     long d = c->d, cap = c->cap;
-    long total = (long)c->n_layers * cap * 2 * d + cap * d + 2 * cap + 2 * d * d + 2 * d + 2 * d;
+    long total = (long)c->n_layers * cap * 2 * d + cap * d + 2 * cap;
     c->rows = calloc((size_t)total, sizeof(float));
-    return c->rows ? 0 : -1;
+    c->folded = calloc((size_t)(c->n_layers * folded_floats(c->d)), sizeof(float));
+    return c->rows && c->folded ? 0 : -1;
 }
 
 void kvcache_free(KvCache *c) {
     free(c->rows);
+    free(c->folded);
     memset(c, 0, sizeof *c);
 }
 
@@ -42,16 +44,23 @@ const float *kvcache_layer(const KvCache *c, int l) {
 
 static float *layer_base(const KvCache *c, int l) { return c->rows + (long)l * c->cap * 2 * c->d; }
 
-// [k | v] of n raw rows with layer l's current LayerNorm and projections, into out (n, 2d).
-static void project(const KvCache *c, const Model *m, int l, const float *raw, int n, float *out) {
-    if (n == 0) return;
+// Folds layer l's LayerNorm affine into its [W_k; W_v]; b_v then joins the value half of the bias.
+static void fold_weights(KvCache *c, const Model *m, int l) {
     const LayerParams *lp = &m->p.layer[l];
+    int d = c->d;
+    float *folded = c->folded + l * folded_floats(d), *folded_bias = folded + 2L * d * d;
+    memory_projection_fold(folded, folded_bias, lp->attn_norm_w, lp->attn_norm_b, lp->wk, NULL, d, 2 * d);
+    for (int j = 0; j < d; j++) folded_bias[d + j] += lp->bv[j];
+}
+
+// [k | v] of n raw rows with layer l's LayerNorm and projections as folded at the last rebuild, into out (n, 2d).
+static void project(const KvCache *c, int l, const float *raw, int n, float *out) {
+    if (n == 0) return;
     ProjScratch s = scratch_of(c);
     int d = c->d;
+    const float *folded = c->folded + l * folded_floats(d);
     normalize_rows(s.xhat, s.mean, s.rstd, raw, n, d);
-    memset(s.bias2, 0, sizeof(float) * d);
-    memcpy(s.bias2 + d, lp->bv, sizeof(float) * d);
-    memory_projection_forward(out, s.proj, s.xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk, s.bias2, n, d, 2 * d);
+    linear_forward(out, s.xhat, folded, folded + 2L * d * d, n, d, 2 * d);
 }
 
 void kvcache_rebuild(KvCache *c, const Model *m, const Memory *mem) {
@@ -61,8 +70,9 @@ void kvcache_rebuild(KvCache *c, const Model *m, const Memory *mem) {
     long row = 2L * c->d;
     for (int l = 0; l < c->n_layers; l++) {
         float *base = layer_base(c, l);
-        project(c, m, l, cmemory_rows(mem, l, 0), mem->cm, base);
-        project(c, m, l, memory_rows(mem, l, 0), mem->m, base + mem->cm * row);
+        fold_weights(c, m, l);
+        project(c, l, cmemory_rows(mem, l, 0), mem->cm, base);
+        project(c, l, memory_rows(mem, l, 0), mem->m, base + mem->cm * row);
     }
 }
 
@@ -92,7 +102,7 @@ void kvcache_follow_update(KvCache *c, const Model *m, const Workspace *ws, cons
         // the newest n compressed rows of mem are the ones just made (trimming only drops the oldest);
         // they take the place of the n_old memory rows they replace, the rest of memory moves up
         float *made = end + (long)T * row; // room past the appended rows
-        project(c, m, l, cmemory_rows(mem, l, 0) + (long)(mem->cm - n) * d, n, made);
+        project(c, l, cmemory_rows(mem, l, 0) + (long)(mem->cm - n) * d, n, made);
         memmove(first_mem + (long)n * row, first_mem + (long)n_old * row, sizeof(float) * (c->m + T - n_old) * row);
         memcpy(first_mem, made, sizeof(float) * n * row);
     }

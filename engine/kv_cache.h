@@ -12,11 +12,13 @@ typedef struct KvCache {
     int start;            // first live row; rows [start, start + cm + m) are [cmem; mem], like Memory
     int cm, m;
     float *rows;          // (L, cap, 2d) [k | v]
+    float *folded;        // (L, 2d·d + 2d): per layer [W_k; W_v] ⊙ LN weight, and [W_k; W_v]·LN bias + [0 | b_v]
 } KvCache;
 
 int kvcache_init(KvCache *c, const Model *m);
 void kvcache_free(KvCache *c);
-// Projects every row of mem (batch 1) with the model's current weights.
+// Projects every row of mem (batch 1) with the model's current weights (and keeps those weights folded
+// with the LayerNorm for the rows to come).
 void kvcache_rebuild(KvCache *c, const Model *m, const Memory *mem);
 // [k | v] rows of layer l: (cm + m, 2d)
 const float *kvcache_layer(const KvCache *c, int l);

@@ -26,11 +26,8 @@ void normalize_rows(float *xhat, float *mean, float *rstd, const float *in, int 
     }
 }
 
-void memory_projection_forward(float *out, float *scratch, const float *xhat, const float *ln_weight,
-                               const float *ln_bias, const float *weight, const float *bias, int n, int d,
-                               int out_dim) {
-    float *folded = scratch;                         // (out_dim, d) = W ⊙ w
-    float *folded_bias = scratch + (long)out_dim * d; // (out_dim) = W b + bias
+void memory_projection_fold(float *folded, float *folded_bias, const float *ln_weight, const float *ln_bias,
+                            const float *weight, const float *bias, int d, int out_dim) {
     for (int o = 0; o < out_dim; o++) {
         const float *w_row = weight + (long)o * d;
         float *f_row = folded + (long)o * d;
@@ -41,6 +38,14 @@ void memory_projection_forward(float *out, float *scratch, const float *xhat, co
         }
         folded_bias[o] = acc;
     }
+}
+
+void memory_projection_forward(float *out, float *scratch, const float *xhat, const float *ln_weight,
+                               const float *ln_bias, const float *weight, const float *bias, int n, int d,
+                               int out_dim) {
+    float *folded = scratch;                          // (out_dim, d) = W ⊙ w
+    float *folded_bias = scratch + (long)out_dim * d; // (out_dim) = W b + bias
+    memory_projection_fold(folded, folded_bias, ln_weight, ln_bias, weight, bias, d, out_dim);
     linear_forward(out, xhat, folded, folded_bias, n, d, out_dim);
 }
 

@@ -79,6 +79,9 @@ void memory_projection_forward(float *out, float *scratch, const float *xhat, co
                                const float *ln_bias, const float *weight, const float *bias, int n, int d,
                                int out_dim);
 // out (n, out_dim) = (xhat ⊙ ln_weight + ln_bias) · weightᵀ + bias; scratch (out_dim·d + out_dim);
+// folded (out_dim, d) = weight ⊙ ln_weight, folded_bias (out_dim) = weight · ln_bias + bias: out = xhat foldedᵀ + folded_bias
+void memory_projection_fold(float *folded, float *folded_bias, const float *ln_weight, const float *ln_bias,
+                            const float *weight, const float *bias, int d, int out_dim);
 // weight (out_dim, d); bias (out_dim) may be NULL
 void memory_projection_backward(float *dweight, float *dbias, float *dln_weight, float *dln_bias, float *scratch,
                                 const float *dout, const float *xhat, const float *ln_weight, const float *ln_bias,
