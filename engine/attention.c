@@ -29,11 +29,30 @@ static HeadRows head_rows(AttentionRows r, AttentionDims dm, int b, int h) {
 }
 
 // c (T, K) = a (T, d_k) · [k_mem; k_cur]ᵀ, the two key blocks landing in columns [0, M) and [M, K).
+// One query (generation) goes through GEMV, which does not pack the keys first.
 static void times_keys_t(float *c, const float *a, int lda, const HeadRows *x, float beta, int T, int M, int dk) {
     int K = M + T;
+    if (T == 1) {
+        if (M) cblas_sgemv(CblasRowMajor, CblasNoTrans, M, dk, 1.0f, x->k_mem, x->ms, a, 1, beta, c, 1);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, 1, dk, 1.0f, x->k_cur, x->qs, a, 1, beta, c + M, 1);
+        return;
+    }
     if (M)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, M, dk, 1.0f, a, lda, x->k_mem, x->ms, beta, c, K);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dk, 1.0f, a, lda, x->k_cur, x->qs, beta, c + M, K);
+}
+
+// out (T, d_k) = p (T, K) · [v_mem; v_cur]
+static void times_values(float *out, int ldo, const float *p, const HeadRows *x, int T, int M, int dk) {
+    int K = M + T;
+    if (T == 1) {
+        if (M) cblas_sgemv(CblasRowMajor, CblasTrans, M, dk, 1.0f, x->v_mem, x->ms, p, 1, 0.0f, out, 1);
+        cblas_sgemv(CblasRowMajor, CblasTrans, 1, dk, 1.0f, x->v_cur, x->qs, p + M, 1, M ? 1.0f : 0.0f, out, 1);
+        return;
+    }
+    if (M) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, M, 1.0f, p, K, x->v_mem, x->ms, 0.0f, out, ldo);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, T, 1.0f, p + M, K, x->v_cur, x->qs, M ? 1.0f : 0.0f,
+                out, ldo);
 }
 
 static void softmax_rows(float *s, int rows, int cols) {
@@ -65,7 +84,10 @@ static void head_scores(float *s, float *scratch, const HeadRows *x, const float
     float scale = 1.0f / sqrtf((float)dk);
     add_content_bias(qc, x->q, x->qs, cb, T, dk);
     times_keys_t(s, qc, dk, x, 0.0f, T, M, dk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, K, dk, 1.0f, x->q, x->qs, relk, H * dk, 0.0f, pos, K);
+    if (T == 1)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, K, dk, 1.0f, relk, H * dk, x->q, 1, 0.0f, pos, 1);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, K, dk, 1.0f, x->q, x->qs, relk, H * dk, 0.0f, pos, K);
     for (int i = 0; i < T; i++)
         for (int j = 0; j < K; j++) {
             int delta = K - T + i - j;
@@ -84,9 +106,7 @@ void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows i
             float *out = ctx + (long)b * T * d + h * dk;  // (T, d_k) stride d
             head_scores(p, scratch, &x, rel_key + h * dk, rel_bias + h, content_bias + h * dk, dm);
             softmax_rows(p, T, K);
-            if (M) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, M, 1.0f, p, K, x.v_mem, x.ms, 0.0f, out, d);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, T, 1.0f, p + M, K, x.v_cur, x.qs, M ? 1.0f : 0.0f,
-                        out, d);
+            times_values(out, d, p, &x, T, M, dk);
         }
 }
 
