@@ -1,58 +1,217 @@
-// memscope bench: training tokens/s per preset and thread count (median of repetitions after warm-up).
+// memscope bench: training, evaluation and generation speed, FLOPs and the BLAS ceiling, in one run.
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "engine/flops.h"
+#include "engine/generate.h"
 #include "engine/trainer.h"
+
+#define REPS 3
+
+static const char *const bench_help =
+    "usage: memscope bench [--data FILE] [--json] [--preset NAME] [--threads N]\n"
+    "Measures, after warm-up and as the median of 3 repetitions: training tokens/s at the labml, default\n"
+    "and large presets with 1 and 2 threads (or the given ones), the model FLOPs per training token and\n"
+    "the GFLOP/s achieved, the cblas_sgemm GFLOP/s of each model's largest matmul shape with 1 and 2\n"
+    "threads, evaluation characters/s, and generation characters/s (prompt prefill and sampling, with the\n"
+    "key/value cache and with every memory slot recomputed).\n";
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-// Median tokens/s over `reps` timed runs of `steps` steps after `warmup` steps.
-static double train_speed(const char *preset, const Corpus *corpus, int threads, int steps, int reps) {
-    Config cfg;
+static double median(double *v, int n) {
+    qsort(v, n, sizeof v[0], compare_doubles);
+    return v[n / 2];
+}
+
+static int model_for(const char *preset, const Corpus *corpus, Config *cfg, Model **m) {
     char err[512];
-    config_preset(&cfg, preset);
-    cfg.vocab_size = corpus->vocab.size;
-    Model *m = model_new(&cfg, 0, err, sizeof err);
+    config_preset(cfg, preset);
+    cfg->vocab_size = corpus->vocab.size;
+    *m = model_new(cfg, 0, err, sizeof err);
+    if (!*m) fprintf(stderr, "memscope bench: %s\n", err);
+    return *m ? 0 : -1;
+}
+
+// Steps until memory and compressed memory are full, so the timed steps are steady-state ones.
+static int warmup_steps(const Config *c) {
+    int per_step = c->seq_len / c->compression_rate;
+    return 2 + (per_step > 0 ? (c->c_mem_len + per_step - 1) / per_step : 0);
+}
+
+static int timed_steps(const Config *c) {
+    long tokens = (long)c->batch_size * c->seq_len;
+    return tokens >= 1024 ? 3 : tokens >= 512 ? 10 : 30;
+}
+
+static double train_speed(const char *preset, const Corpus *corpus, int threads) {
+    Config cfg;
+    Model *m;
     Trainer t;
-    if (!m || trainer_init(&t, m, corpus, err, sizeof err)) return 0;
+    char err[512];
+    if (model_for(preset, corpus, &cfg, &m)) return 0;
+    if (trainer_init(&t, m, corpus, err, sizeof err)) {
+        fprintf(stderr, "memscope bench: %s\n", err);
+        model_free(m);
+        return 0;
+    }
     trainer_threads(&t, threads);
-    for (int i = 0; i < 3; i++) trainer_step(&t, NULL);
-    double speeds[16];
-    for (int r = 0; r < reps; r++) {
+    for (int i = warmup_steps(&cfg); i > 0; i--) trainer_step(&t, NULL);
+    double speeds[REPS];
+    int steps = timed_steps(&cfg);
+    for (int r = 0; r < REPS; r++) {
         double t0 = now_seconds();
         for (int i = 0; i < steps; i++) trainer_step(&t, NULL);
         speeds[r] = (double)steps * cfg.batch_size * cfg.seq_len / (now_seconds() - t0);
     }
-    qsort(speeds, reps, sizeof speeds[0], compare_doubles);
     trainer_free(&t);
     model_free(m);
-    return speeds[reps / 2];
+    return median(speeds, REPS);
+}
+
+// GFLOP/s of cblas_sgemm for rows × in → out (as linear_forward calls it), median of repetitions.
+static double sgemm_gflops(long rows, long in, long out, int threads) {
+    float *a = calloc((size_t)(rows * in), sizeof(float)), *w = calloc((size_t)(out * in), sizeof(float));
+    float *c = calloc((size_t)(rows * out), sizeof(float));
+    if (!a || !w || !c) abort();
+    for (long i = 0; i < rows * in; i++) a[i] = (float)(i % 7) * 0.1f;
+    for (long i = 0; i < out * in; i++) w[i] = (float)(i % 5) * 0.1f;
+    set_threads(threads);
+    double flops = 2.0 * rows * in * out, speeds[REPS];
+    int calls = (int)(2e9 / flops) + 1;
+    for (int r = 0; r < REPS; r++) {
+        double t0 = now_seconds();
+        for (int i = 0; i < calls; i++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)out, (int)in, 1.0f, a, (int)in, w,
+                        (int)in, 0.0f, c, (int)out);
+        speeds[r] = calls * flops / (now_seconds() - t0) / 1e9;
+    }
+    free(a);
+    free(w);
+    free(c);
+    return median(speeds, REPS);
+}
+
+typedef struct {
+    double eval, prefill, sample, sample_recompute;
+} InferenceSpeed;
+
+static double sample_speed(Generator *g, const Corpus *corpus, int n) {
+    Rng rng;
+    rng_seed(&rng, 1);
+    const float *logits = generator_feed(g, corpus->ids, 64);
+    double t0 = now_seconds();
+    for (int i = 0; i < n; i++) {
+        int32_t next = sample_logits(logits, g->model->cfg.vocab_size, 0.0f, 0, &rng);
+        logits = generator_feed(g, &next, 1);
+    }
+    return n / (now_seconds() - t0);
+}
+
+static InferenceSpeed inference_speed(const Corpus *corpus) {
+    InferenceSpeed s = {0};
+    Config cfg;
+    Model *m;
+    if (model_for("labml", corpus, &cfg, &m)) return s;
+    set_threads(1);
+    long n = corpus->n < 20000 ? (long)corpus->n : 20000;
+    EvalResult r;
+    double t0 = now_seconds();
+    evaluate_stream(m, corpus->ids, n, &r);
+    s.eval = n / (now_seconds() - t0);
+    Generator g;
+    if (generator_init(&g, m) == 0) {
+        t0 = now_seconds();
+        generator_feed(&g, corpus->ids, 4000);
+        s.prefill = 4000 / (now_seconds() - t0);
+        generator_reset(&g);
+        s.sample = sample_speed(&g, corpus, 4000);
+        generator_reset(&g);
+        workspace_use_cache(g.ws, NULL); // every memory slot projected anew for every character
+        s.sample_recompute = sample_speed(&g, corpus, 400);
+        generator_free(&g);
+    }
+    model_free(m);
+    return s;
+}
+
+typedef struct {
+    const char *preset;
+    int threads;
+    double tokens_per_s, flops_per_token, sgemm[3];
+} TrainRow;
+
+static void measure_training(TrainRow *row, const Corpus *corpus) {
+    Config cfg;
+    config_preset(&cfg, row->preset);
+    cfg.vocab_size = corpus->vocab.size;
+    row->flops_per_token = train_flops_per_token(&cfg);
+    row->tokens_per_s = train_speed(row->preset, corpus, row->threads);
+    long rows, in, out;
+    largest_matmul(&cfg, 1, &rows, &in, &out);
+    for (int t = 1; t <= 2; t++) row->sgemm[t] = sgemm_gflops(rows, in, out, t);
+}
+
+static void print_table(const TrainRow *rows, int n, const InferenceSpeed *inf) {
+    printf("%-8s %7s %12s %12s %9s %15s %15s %9s\n", "preset", "threads", "tokens/s", "MFLOP/token", "GFLOP/s",
+           "sgemm 1t GF/s", "sgemm 2t GF/s", "of 2t");
+    for (int i = 0; i < n; i++) {
+        const TrainRow *r = &rows[i];
+        double gflops = r->tokens_per_s * r->flops_per_token / 1e9;
+        printf("%-8s %7d %12.0f %12.2f %9.1f %15.1f %15.1f %8.0f%%\n", r->preset, r->threads, r->tokens_per_s,
+               r->flops_per_token / 1e6, gflops, r->sgemm[1], r->sgemm[2], 100.0 * gflops / r->sgemm[2]);
+    }
+    printf("eval (labml, 1 thread)        %10.0f characters/s\n", inf->eval);
+    printf("generation prefill            %10.0f characters/s\n", inf->prefill);
+    printf("generation sampling, cached   %10.0f characters/s\n", inf->sample);
+    printf("generation sampling, recompute%10.0f characters/s  (cache speed-up %.1fx)\n", inf->sample_recompute,
+           inf->sample / inf->sample_recompute);
+}
+
+static void print_json(const TrainRow *rows, int n, const InferenceSpeed *inf) {
+    printf("{\"train\":[");
+    for (int i = 0; i < n; i++) {
+        const TrainRow *r = &rows[i];
+        printf("%s{\"preset\":\"%s\",\"threads\":%d,\"tokens_per_s\":%.1f,\"flops_per_token\":%.0f,\"gflops\":%.2f,"
+               "\"sgemm_gflops_1t\":%.1f,\"sgemm_gflops_2t\":%.1f}",
+               i ? "," : "", r->preset, r->threads, r->tokens_per_s, r->flops_per_token,
+               r->tokens_per_s * r->flops_per_token / 1e9, r->sgemm[1], r->sgemm[2]);
+    }
+    printf("],\"eval_chars_per_s\":%.1f,\"prefill_chars_per_s\":%.1f,\"sample_chars_per_s\":%.1f,"
+           "\"sample_recompute_chars_per_s\":%.1f}\n",
+           inf->eval, inf->prefill, inf->sample, inf->sample_recompute);
 }
 
 int cmd_bench(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "bench", "data json", argc, argv)) return 2;
-    if (o.help)
-        return fputs("usage: memscope bench [--data FILE] [--json]\nTraining tokens/s at the labml and default "
-                     "presets with 1 and 2 BLAS threads (median of 3 runs after warm-up).\n", stdout), 0;
+    if (parse_options(&o, "bench", "data json preset threads", argc, argv)) return 2;
+    if (o.help) return fputs(bench_help, stdout), 0;
+    Config probe;
+    if (o.preset && config_preset(&probe, o.preset)) return fail("bench", "unknown preset '%s'; use labml, default or large", o.preset), 2;
     Corpus corpus;
     if (load_corpus(&corpus, o.data, "bench")) return 1;
-    const char *presets[] = {"labml", "default"};
-    if (o.json) printf("{");
-    for (int p = 0; p < 2; p++)
-        for (int threads = 1; threads <= 2; threads++) {
-            double tps = train_speed(presets[p], &corpus, threads, 20, 3);
-            if (o.json) printf("%s\"%s_t%d\":%.1f", p || threads > 1 ? "," : "", presets[p], threads, tps);
-            else printf("train  %-8s threads %d  %8.0f tokens/s\n", presets[p], threads, tps);
-            fflush(stdout);
+    const char *presets[] = {"labml", "default", "large"};
+    TrainRow rows[6];
+    int n = 0;
+    for (int p = 0; p < 3; p++) {
+        if (o.preset && strcmp(o.preset, presets[p])) continue;
+        for (int t = 1; t <= 2; t++) {
+            if (o.threads && t != o.threads) continue;
+            rows[n] = (TrainRow){.preset = presets[p], .threads = t};
+            measure_training(&rows[n++], &corpus);
+            if (!o.json) fprintf(stderr, "memscope bench: %s, %d thread(s): %.0f tokens/s\n", presets[p], t,
+                                 rows[n - 1].tokens_per_s);
         }
-    if (o.json) printf("}\n");
+    }
+    InferenceSpeed inf = inference_speed(&corpus);
+    if (o.json) print_json(rows, n, &inf);
+    else print_table(rows, n, &inf);
     corpus_free(&corpus);
     return 0;
 }

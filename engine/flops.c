@@ -1,0 +1,47 @@
+// Model FLOPs of a training step, counted from the shapes at steady state (memory and compressed
+// memory full, compression on every step), memory keys and the attention-reconstruction loss included.
+// A multiply-add counts as 2 FLOPs; element-wise work (LayerNorm, softmax, Adam) is not counted.
+#include "flops.h"
+
+static double matmul(double rows, double in, double out) { return 2.0 * rows * in * out; }
+
+// forward + backward (input and weight gradients) of a linear layer
+static double linear_fb(double rows, double in, double out) { return 3.0 * matmul(rows, in, out); }
+
+static double attention_layer(const Config *c, double B, double Q, double M) {
+    double d = c->d_model, K = M + Q;
+    double qkv = linear_fb(B * Q, d, 3 * d);
+    double memory_kv = 2.0 * matmul(B * M, d, 2 * d); // forward and the weight-gradient product only
+    double attention = 6.0 * B * Q * K * d + 12.0 * B * Q * K * d;
+    double out = linear_fb(B * Q, d, d);
+    return qkv + memory_kv + attention + out;
+}
+
+static double ar_layer(const Config *c, double B, double Q) {
+    double d = c->d_model, rate = c->compression_rate, n = Q / rate, old = n * rate;
+    double convs = 2.0 * matmul(B * n, d * rate, d) + matmul(B * n, d * rate, d); // update, AR, its weight grad
+    double projections = matmul(B * Q, d, d) + matmul(B * old, d, 2 * d) + matmul(B * n, d, 2 * d);
+    double attention = 4.0 * B * Q * (old + n) * d;
+    double backward = 4.0 * B * Q * n * d + 2.0 * matmul(B * n, 2 * d, d);
+    return convs + projections + attention + backward;
+}
+
+double train_flops_per_token(const Config *c) {
+    double B = c->batch_size, Q = c->seq_len, M = c->mem_len + c->c_mem_len, d = c->d_model;
+    double per_layer = attention_layer(c, B, Q, M) + linear_fb(B * Q, d, c->d_ff) + linear_fb(B * Q, c->d_ff, d);
+    if (c->mem_len > 0 || c->c_mem_len > 0) per_layer += ar_layer(c, B, Q);
+    double head = linear_fb(B * Q, d, c->vocab_size);
+    return (per_layer * c->n_layers + head) / (B * Q);
+}
+
+void largest_matmul(const Config *c, int threads_rows_split, long *rows, long *in, long *out) {
+    long B = c->batch_size, Q = c->seq_len, M = c->mem_len + c->c_mem_len, d = c->d_model;
+    long shapes[4][3] = {{B * M, d, 2 * d}, {B * Q, d, 3 * d}, {B * Q, d, c->d_ff}, {B * Q, c->d_ff, d}};
+    int best = 0;
+    for (int i = 1; i < 4; i++)
+        if ((double)shapes[i][0] * shapes[i][1] * shapes[i][2] > (double)shapes[best][0] * shapes[best][1] * shapes[best][2])
+            best = i;
+    *rows = shapes[best][0] / (threads_rows_split > 0 ? threads_rows_split : 1);
+    *in = shapes[best][1];
+    *out = shapes[best][2];
+}
