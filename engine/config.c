@@ -57,6 +57,13 @@ int config_preset(Config *cfg, const char *name) {
                         .lr = 1e-3f, .warmup = 400, .clip = 1.0f, .seed = 0};
         return 0;
     }
+    if (!strcmp(name, "large")) {
+        // the speed issue's larger shape: big enough matmuls to measure the BLAS ceiling
+        *cfg = (Config){.d_model = 512, .n_heads = 8, .n_layers = 8, .d_ff = 2048, .seq_len = 128,
+                        .mem_len = 128, .c_mem_len = 128, .compression_rate = 4, .batch_size = 8,
+                        .lr = 2.5e-4f, .warmup = 2000, .clip = 1.0f, .seed = 0};
+        return 0;
+    }
     return -1;
 }
 
@@ -128,7 +135,12 @@ static int check_range(const Config *cfg, char *err, size_t errlen) {
         const void *field = (const char *)cfg + k->offset;
         double v = k->type == KEY_INT ? *(const int *)field : k->type == KEY_FLOAT ? *(const float *)field : 0;
         if (k->type != KEY_U64 && (!(v >= k->min) || v > k->max)) {
-            snprintf(err, errlen, "config: %s=%g is out of range; allowed %g to %g", k->name, v, k->min, k->max);
+            if (k->type == KEY_INT)
+                snprintf(err, errlen, "config: %s=%.0f is out of range; use a whole number from %.0f to %.0f", k->name,
+                         v, k->min, k->max);
+            else
+                snprintf(err, errlen, "config: %s=%g is out of range; use a number from %g to %g", k->name, v, k->min,
+                         k->max);
             return -1;
         }
     }
