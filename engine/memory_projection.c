@@ -14,15 +14,9 @@ void normalize_rows(float *xhat, float *mean, float *rstd, const float *in, int 
     for (int i = 0; i < n; i++) {
         const float *x = in + (long)i * d;
         float *y = xhat + (long)i * d;
-        double sum = 0.0;
-        for (int j = 0; j < d; j++) sum += x[j];
-        float mu = (float)(sum / d);
-        double var = 0.0;
-        for (int j = 0; j < d; j++) var += (double)(x[j] - mu) * (x[j] - mu);
-        float rs = 1.0f / sqrtf((float)(var / d) + LAYERNORM_EPS);
+        row_stats(x, d, &mean[i], &rstd[i]);
+        float mu = mean[i], rs = rstd[i];
         for (int j = 0; j < d; j++) y[j] = (x[j] - mu) * rs;
-        mean[i] = mu;
-        rstd[i] = rs;
     }
 }
 

@@ -16,6 +16,7 @@ void embedding_forward(float *out, const int32_t *tokens, const float *table, in
 void embedding_backward(float *dtable, const float *dout, const int32_t *tokens, int n, int d);
 
 // engine/layernorm.c
+void row_stats(const float *x, int d, float *mean, float *rstd); // mean and 1/sqrt(var + eps) of one row
 void layernorm_forward(float *out, float *mean, float *rstd, const float *in, const float *weight,
                        const float *bias, int n, int d);
 // out (n, d), mean (n), rstd (n), in (n, d), weight (d), bias (d)
