@@ -48,7 +48,8 @@ static void project_rows(float *kout, float *vout, float *rn, float *mean, float
     linear_forward(vout, rn, lp->wv, lp->bv, n, d, d);
 }
 
-static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward, float weight) {
+// conv_grads: where the gradient goes, laid out like the active ConvSet's block (weight then bias per layer).
+static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, float *conv_grads, float weight) {
     const LayerParams *lp = &m->p.layer[l];
     ConvSet *cs = &m->convs[m->active];
     int B = ws->batch, T = ws->T, d = m->cfg.d_model, H = m->cfg.n_heads, S = ws->n_old, n = ws->n_comp;
@@ -67,7 +68,7 @@ static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward
         sum += (double)diff * diff;
         a->dac[i] = 2.0f * weight * diff / (float)count;
     }
-    if (backward) {
+    if (conv_grads) {
         memset(a->dkc, 0, sizeof(float) * B * n * d);
         memset(a->dvc, 0, sizeof(float) * B * n * d);
         plain_attention_backward(NULL, a->dkc, a->dvc, a->scratch, a->dac, a->pc, a->q, a->kc, a->vc, B, T, n, d, H);
@@ -76,20 +77,20 @@ static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, int backward
         linear_backward(a->dcn, NULL, NULL, a->dvc, a->cn, lp->wv, B * n, d, d);
         memset(a->dcp, 0, sizeof(float) * B * n * d);
         layernorm_backward(a->dcp, NULL, NULL, a->dcn, a->cp, a->c_mean, a->c_rstd, lp->attn_norm_w, B * n, d);
-        compress_backward(NULL, conv_grad_weight(cs, l, d), conv_grad_bias(cs, l, d), a->dcp, old,
-                          conv_weight(cs, l, d), B * n, d, cs->rate);
-        cs->used = 1;
+        float *dweight = conv_grads + (long)l * ((long)d * d * cs->rate + d);
+        compress_backward(NULL, dweight, dweight + (long)d * d * cs->rate, a->dcp, old, conv_weight(cs, l, d), B * n,
+                          d, cs->rate);
     }
     return (float)(sum / count);
 }
 
-float model_ar_loss_weighted(Model *m, Workspace *ws, float *ar, int backward, float weight) {
+float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight) {
     int L = m->cfg.n_layers;
     if (ws->n_old == 0) return 0.0f;
     ArBuffers a = ar_buffers(ws, ws->batch, ws->max_T, ws->rows_max, m->cfg.d_model, m->cfg.n_heads);
     float total = 0.0f;
     for (int l = 0; l < L; l++) {
-        float loss = weight * layer_ar(m, ws, &a, l, backward, weight);
+        float loss = weight * layer_ar(m, ws, &a, l, conv_grads, weight);
         if (ar) ar[l] += loss;
         total += loss;
     }
@@ -98,5 +99,7 @@ float model_ar_loss_weighted(Model *m, Workspace *ws, float *ar, int backward, f
 
 float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
     if (ar) memset(ar, 0, sizeof(float) * m->cfg.n_layers);
-    return model_ar_loss_weighted(m, ws, ar, backward, 1.0f);
+    ConvSet *cs = model_conv(m);
+    if (backward && ws->n_old) cs->used = 1;
+    return model_ar_loss_into(m, ws, ar, backward ? cs->block.grads : NULL, 1.0f);
 }

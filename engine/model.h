@@ -124,7 +124,8 @@ int model_update_memory_shards(const Model *m, Workspace *const *ws, int n, Memo
 // AR loss of the rows removed by the last model_update_memory; per-layer values into ar (L).
 // With backward != 0, adds its gradient into the active convs' gradients.
 float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward);
-// For one shard: the loss (and gradient) scaled by weight = its share of the batch; ar accumulates.
-float model_ar_loss_weighted(Model *m, Workspace *ws, float *ar, int backward, float weight);
+// For one shard: the loss scaled by weight (its share of the batch), added into ar; with conv_grads (laid
+// out like the active ConvSet's block) its gradient is added there. Safe to run shards in parallel.
+float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight);
 
 #endif

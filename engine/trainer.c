@@ -37,8 +37,11 @@ static void free_shards(Trainer *t) {
     for (int k = 0; k < t->n_shards; k++) {
         workspace_free(t->shard_ws[k]);
         free(t->shard_grads[k]);
+        free(t->shard_conv_grads[k]);
         t->shard_ws[k] = NULL;
         t->shard_grads[k] = NULL;
+        t->shard_conv_grads[k] = NULL;
+        t->shard_conv_floats[k] = 0;
     }
     t->n_shards = 0;
     t->ws = NULL;
@@ -97,46 +100,62 @@ static void apply_update(Model *m, float clip_coef) {
 }
 
 // One shard's share of a pass: forward (and backward with its share of the loss) over its streams.
+typedef enum { JOB_FORWARD, JOB_FORWARD_BACKWARD, JOB_AR } JobKind;
+
 typedef struct {
     Trainer *t;
-    int k, backward;
+    int k;
+    JobKind kind;
     const Memory *mem;
     const int32_t *inputs, *targets; // (B, Q) of the whole batch
-    float ce;
+    float loss;
 } ShardJob;
 
 static float shard_weight(const Trainer *t, int k) {
     return (float)workspace_batch(t->shard_ws[k]) / (float)t->model->cfg.batch_size;
 }
 
+static float *conv_grads_of(Trainer *t, int k) {
+    return k ? t->shard_conv_grads[k] : model_conv(t->model)->block.grads;
+}
+
 static void *run_shard(void *arg) {
     ShardJob *j = arg;
     Trainer *t = j->t;
     Workspace *ws = t->shard_ws[j->k];
+    if (j->kind == JOB_AR) {
+        memset(t->shard_ar[j->k], 0, sizeof t->shard_ar[j->k]);
+        j->loss = model_ar_loss_into(t->model, ws, t->shard_ar[j->k], conv_grads_of(t, j->k), shard_weight(t, j->k));
+        return NULL;
+    }
     int Q = t->model->cfg.seq_len;
     long off = (long)workspace_stream0(ws) * Q;
-    j->ce = model_forward(t->model, ws, j->mem, j->inputs + off, j->targets + off, Q);
-    if (j->backward && isfinite(j->ce))
+    j->loss = model_forward(t->model, ws, j->mem, j->inputs + off, j->targets + off, Q);
+    if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss))
         model_backward_into(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->shard_g[j->k]);
     return NULL;
 }
 
-// Runs every shard (shard 0 on this thread) and returns the batch's mean CE.
-static float sharded_pass(Trainer *t, const Memory *mem, const int32_t *inputs, const int32_t *targets,
-                          int backward) {
+// Runs the job on every shard (shard 0 on this thread) and returns the sum of the shards' weighted losses.
+static float on_all_shards(Trainer *t, JobKind kind, const Memory *mem, const int32_t *inputs, const int32_t *targets) {
     ShardJob jobs[MAX_SHARDS];
     pthread_t threads[MAX_SHARDS];
     int started[MAX_SHARDS] = {0};
-    for (int k = 0; k < t->n_shards; k++) jobs[k] = (ShardJob){t, k, backward, mem, inputs, targets, 0.0f};
+    for (int k = 0; k < t->n_shards; k++) jobs[k] = (ShardJob){t, k, kind, mem, inputs, targets, 0.0f};
     for (int k = 1; k < t->n_shards; k++) started[k] = pthread_create(&threads[k], NULL, run_shard, &jobs[k]) == 0;
     for (int k = 0; k < t->n_shards; k++)
         if (!k || !started[k]) run_shard(&jobs[k]); // a thread that could not start runs here
-    float ce = 0.0f;
+    float total = 0.0f;
     for (int k = 0; k < t->n_shards; k++) {
         if (k && started[k]) pthread_join(threads[k], NULL);
-        ce += shard_weight(t, k) * jobs[k].ce;
+        total += kind == JOB_AR ? jobs[k].loss : shard_weight(t, k) * jobs[k].loss;
     }
-    return ce;
+    return total;
+}
+
+static float sharded_pass(Trainer *t, const Memory *mem, const int32_t *inputs, const int32_t *targets,
+                          int backward) {
+    return on_all_shards(t, backward ? JOB_FORWARD_BACKWARD : JOB_FORWARD, mem, inputs, targets);
 }
 
 static void zero_shard_grads(Trainer *t) {
@@ -151,11 +170,29 @@ static void sum_shard_grads(Trainer *t) {
         for (long i = 0; i < n; i++) g[i] += t->shard_grads[k][i];
 }
 
-static float shards_ar_loss(Trainer *t, float *ar) {
-    memset(ar, 0, sizeof(float) * t->model->cfg.n_layers);
-    float total = 0.0f;
-    for (int k = 0; k < t->n_shards; k++)
-        total += model_ar_loss_weighted(t->model, t->shard_ws[k], ar, 1, shard_weight(t, k));
+// AR loss of every shard in parallel, each into its own conv gradients, then summed.
+static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
+    int L = t->model->cfg.n_layers;
+    memset(ar, 0, sizeof(float) * L);
+    if (!compressed) return 0.0f;
+    ConvSet *cs = model_conv(t->model);
+    long n = cs->block.layout.total;
+    for (int k = 1; k < t->n_shards; k++) {
+        if (t->shard_conv_floats[k] < n) { // the rate changed to a larger kernel
+            free(t->shard_conv_grads[k]);
+            t->shard_conv_grads[k] = malloc(sizeof(float) * n);
+            if (!t->shard_conv_grads[k]) abort();
+            t->shard_conv_floats[k] = n;
+        }
+        memset(t->shard_conv_grads[k], 0, sizeof(float) * n);
+    }
+    float total = on_all_shards(t, JOB_AR, NULL, NULL, NULL);
+    for (int k = 0; k < t->n_shards; k++) {
+        for (int l = 0; l < L; l++) ar[l] += t->shard_ar[k][l];
+        if (k)
+            for (long i = 0; i < n; i++) cs->block.grads[i] += t->shard_conv_grads[k][i];
+    }
+    cs->used = 1;
     return total;
 }
 
@@ -177,7 +214,7 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
     }
     sum_shard_grads(t);
     s.compressed = model_update_memory_shards(m, t->shard_ws, t->n_shards, mem, segment_pos);
-    s.ar_total = shards_ar_loss(t, s.ar);
+    s.ar_total = shards_ar_loss(t, s.ar, s.compressed);
     double norm = sqrt(global_grad_sq(m));
     s.grad_norm = (float)norm;
     s.skipped = !isfinite(s.ar_total) || !isfinite(norm);

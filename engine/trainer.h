@@ -21,6 +21,9 @@ typedef struct {
     int n_shards;        // the batch is split into this many shards of consecutive streams, one thread each
     Workspace *shard_ws[MAX_SHARDS];
     float *shard_grads[MAX_SHARDS]; // gradient blocks of shards 1.. (shard 0 writes the model's own)
+    float *shard_conv_grads[MAX_SHARDS]; // their AR gradients of the active convs
+    long shard_conv_floats[MAX_SHARDS];
+    float shard_ar[MAX_SHARDS][64];
     ModelParams shard_g[MAX_SHARDS];
     Memory mem;          // training memory
     Memory valid_mem;    // validation memory

@@ -157,7 +157,10 @@ TEST(sharded_steps_match_a_single_thread) {
         CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
         trainer_set_threads(&t, run ? 3 : 1);
         CHECK_INT_EQ(t.n_shards, run ? 3 : 1);
-        run_steps(&t, 40, run ? three : one);
+        float *losses = run ? three : one;
+        run_steps(&t, 20, losses);
+        CHECK(!model_set_rate(m, 3, err, sizeof err)); // a new rate: larger convs, new shard buffers
+        run_steps(&t, 20, losses + 20);
         if (run) CHECK(t.mem.cm > 0);
         trainer_free(&t);
         model_free(m);
