@@ -50,7 +50,7 @@ def main():
     checks = []
 
     assert list(VOCAB) == sorted(set(VOCAB)) and len(VOCAB) == 11
-    V, B, Q, S, L = len(VOCAB), BATCH, SEQ_LEN, N_SEGMENTS, N_LAYERS
+    V, B, Q, S = len(VOCAB), BATCH, SEQ_LEN, N_SEGMENTS
     cfg = M.ModelConfig(vocab_size=V, d_model=D_MODEL, n_heads=N_HEADS, n_layers=N_LAYERS,
                         d_ff=D_FF, seq_len=SEQ_LEN, mem_len=MEM_LEN, c_mem_len=C_MEM_LEN,
                         compression_rate=RATE)

@@ -2,7 +2,8 @@
 speed comparisons with memscope and for calibrating its CE.
 
 Usage: /usr/bin/python3 tests/reference/train.py --data FILE [--preset labml|default] [--set k=v ...]
-       [--steps N | --epochs N] [--threads N] [--seed S] [--save CKPT] [--valid] [--double]
+       [--steps N | --epochs N] [--threads N] [--blas-threads N] [--seed S] [--save CKPT]
+       [--valid] [--double]
 
 Prints progress lines, then one JSON line: {"tokens_per_s": ..., "steps": ..., "valid_ce": ...}.
 tokens/s counts B*Q tokens per step and is measured from the end of step 20 to the end of training.
@@ -33,7 +34,11 @@ def parse_args():
     run = ap.add_mutually_exclusive_group()
     run.add_argument("--steps", type=int, help="optimizer steps (default: one epoch)")
     run.add_argument("--epochs", type=int)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="OMP_NUM_THREADS and (unless --blas-threads) OPENBLAS_NUM_THREADS")
+    ap.add_argument("--blas-threads", type=int,
+                    help="OPENBLAS_NUM_THREADS when it should differ from --threads (with torch's "
+                         "OpenMP threads and OpenBLAS's both at 2 they fight over 2 cores)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save", metavar="CKPT", help="write a weights-only checkpoint at the end")
     ap.add_argument("--valid", action="store_true",
@@ -57,7 +62,8 @@ def parse_args():
 def main():
     args = parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
-    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    blas_threads = args.blas_threads if args.blas_threads is not None else args.threads
+    os.environ["OPENBLAS_NUM_THREADS"] = str(blas_threads)
     import torch
     import model as M
 
@@ -95,7 +101,8 @@ def main():
     opt = M.AdamWarmup(net.parameters(), lr=c["lr"], warmup=c["warmup"])
     n_params = sum(p.numel() for p in net.parameters())
     print(f"vocab {len(vocab)}, train {n_train} chars, valid {len(ids) - n_train} chars, "
-          f"{steps_per_epoch} steps/epoch, {n_params} parameters, {args.threads} thread(s)")
+          f"{steps_per_epoch} steps/epoch, {n_params} parameters, {args.threads} thread(s), "
+          f"{blas_threads} BLAS thread(s)")
     print("config " + " ".join(f"{k}={v}" for k, v in c.items()))
 
     mem = c_mem = None
