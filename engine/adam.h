@@ -8,10 +8,10 @@
 
 // lr_t = 1e-8 + t·lr/warmup while t < warmup, else lr (t counts from 1).
 float adam_lr(float lr, int warmup, long t);
-// One update of n parameters at Adam step t (already incremented).
-void adam_update(float *params, const float *grads, float *m, float *v, long n, float lr_t, long t);
+// One update of n parameters at Adam step t (already incremented), with the gradients multiplied by
+// grad_scale when it is below 1 (the clip coefficient, applied as torch's in-place scaling would).
+void adam_update(float *params, const float *grads, float *m, float *v, long n, float lr_t, long t, float grad_scale);
 // Σ g² of n gradients, in double.
 double sum_of_squares(const float *g, long n);
-void scale_inplace(float *g, long n, float factor);
 
 #endif

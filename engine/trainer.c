@@ -92,10 +92,9 @@ static void apply_update(Model *m, float clip_coef) {
         if (m->convs[i].used) blocks[n++] = &m->convs[i].block;
     for (int i = 0; i < n; i++) {
         ParamBlock *b = blocks[i];
-        if (clip_coef < 1.0f) scale_inplace(b->grads, b->layout.total, clip_coef);
         b->adam_t++;
         adam_update(b->params, b->grads, b->adam_m, b->adam_v, b->layout.total, adam_lr(c->lr, c->warmup, b->adam_t),
-                    b->adam_t);
+                    b->adam_t, clip_coef);
     }
 }
 
