@@ -20,7 +20,7 @@ B  := build
 BA := build/asan
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all run test test-unit test-asan test-e2e data bench clean deps golden
+.PHONY: all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
 
 all: $(B)/memscope $(B)/run_tests
 
@@ -72,9 +72,38 @@ data:
 bench: $(B)/memscope
 	./$(B)/memscope bench
 
+# memscope's benchmark, then the PyTorch port on the same presets and threads (needs python3-torch).
+bench-compare: $(B)/memscope
+	/usr/bin/python3 tests/bench_compare.py $(if $(wildcard data/tinyshakespeare.txt),data/tinyshakespeare.txt,../shared/data/tinyshakespeare.txt)
+
 # Regenerates the golden files with the PyTorch port (needs Debian's python3-torch; never run in CI).
 golden:
 	/usr/bin/python3 tests/reference/make_golden.py tests/golden
+
+# Fuzzing the checkpoint loader (libFuzzer; needs Debian's clang and libclang-rt-14-dev): runs FUZZ_SECONDS
+# over tests/fuzz/corpus with FUZZ_JOBS processes; new inputs go to build/fuzz/work, crashes to build/fuzz/.
+# Without clang it replays the corpus through a plain main() built with gcc and ASan instead.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS    ?= 1
+FUZZ_SRC     := $(ENGINE_SRC) app/cli.c app/builtin_corpus.c
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined $(DEPS_CFLAGS) -I.
+
+build/fuzz/fuzz_checkpoint: $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c $(LDLIBS)
+
+build/fuzz/replay_checkpoint: $(FUZZ_SRC) tests/fuzz/replay_main.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/replay_main.c $(LDLIBS)
+
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# A long headless run with periodic saves, reporting resident memory over time: make soak SOAK_SECONDS=3600
+SOAK_SECONDS ?= 600
+soak: $(B)/memscope
+	@sh tests/soak.sh $(SOAK_SECONDS)
 
 clean:
 	rm -rf build memscope

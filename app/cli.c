@@ -12,12 +12,15 @@
 #include "app/builtin_corpus.h"
 
 int fail(const char *cmd, const char *fmt, ...) {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "memscope %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    // One line, whatever the message quotes (a path or a value with a newline or an escape sequence in it).
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+    fprintf(stderr, "memscope %s: %s\n", cmd, msg);
     return 1;
 }
 
@@ -187,8 +190,65 @@ int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char
     return 0;
 }
 
+// Floats of the parameter block (main tensors + the active rate's convs), computed in double so no
+// config in range can overflow it.
+static double param_floats(const Config *c) {
+    double d = c->d_model, V = c->vocab_size > 0 ? c->vocab_size : 256, ff = c->d_ff, L = c->n_layers;
+    double R = config_rel_len(c), H = c->n_heads;
+    double layer = 4 * d + 4 * d * d + 2 * d + R * d + R * H + d + 2 * ff * d + ff + d;
+    return 2 * V * d + V + 2 * d + L * layer + L * (d * d * c->compression_rate + d);
+}
+
+// Floats of one workspace of `batch` streams, two memories and the trainer's batch buffers: the big
+// buffers of workspace_new and memory_init (within a few percent; the small ones are left out).
+static double activation_floats(const Config *c, double batch) {
+    double d = c->d_model, V = c->vocab_size > 0 ? c->vocab_size : 256, ff = c->d_ff, L = c->n_layers;
+    double Q = c->seq_len, M = (double)c->mem_len + c->c_mem_len, K = M + Q, BQ = batch * Q;
+    double wide = BQ * (d > ff ? d : ff);
+    double per_layer = BQ * d * 8 + batch * M * d * 3 + BQ * c->n_heads * K + 2 * BQ * ff;
+    double global = BQ * d * 3 + 2 * BQ * V + 7 * (wide + BQ * V) + batch * M * 2 * d + Q * d * 2 + 3 * Q * K +
+                    3 * d * d + (L + 1) * batch * (c->mem_len + Q) * d;
+    double memories = 2 * L * batch * d * (M + 2 * Q);
+    return L * per_layer + global + memories;
+}
+
+// The most memory a command may plan to use: MEMSCOPE_MEMORY_LIMIT_MB when set, else the machine's RAM.
+static double memory_limit_bytes(void) {
+    const char *env = getenv("MEMSCOPE_MEMORY_LIMIT_MB");
+    if (env && atof(env) > 0) return atof(env) * 1048576.0;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (double)pages * page : 1e18;
+}
+
+// Refuses, before anything is allocated, a config whose parameters, optimizer state and activations
+// would not fit: a mistyped --set or a hostile checkpoint must not send the machine into swap or the
+// OOM killer. Training plans for batch_size streams; eval, sample and info run one stream.
+static int check_memory_budget(const Config *cfg, const char *cmd) {
+    int inference = !strcmp(cmd, "eval") || !strcmp(cmd, "sample") || !strcmp(cmd, "info");
+    double params = param_floats(cfg) * 4 * sizeof(float); // parameters, gradients, Adam m and v
+    double acts = activation_floats(cfg, inference ? 1 : cfg->batch_size) * sizeof(float);
+    double limit = memory_limit_bytes();
+    if (params + acts <= limit) return 0;
+    const double gib = 1073741824.0;
+    char batch[48] = "";
+    if (!inference) snprintf(batch, sizeof batch, " batch_size=%d", cfg->batch_size);
+    fail(cmd, "config: d_model=%d n_layers=%d d_ff=%d seq_len=%d mem_len=%d c_mem_len=%d%s needs about %.1f GiB "
+         "(parameters and optimizer %.1f GiB, activations %.1f GiB), more than the %.1f GiB %s; lower d_model, "
+         "n_layers, d_ff, seq_len%s or the memory lengths",
+         cfg->d_model, cfg->n_layers, cfg->d_ff, cfg->seq_len, cfg->mem_len, cfg->c_mem_len, batch,
+         (params + acts) / gib, params / gib, acts / gib, limit / gib,
+         getenv("MEMSCOPE_MEMORY_LIMIT_MB") ? "MEMSCOPE_MEMORY_LIMIT_MB allows" : "of RAM on this machine",
+         inference ? "" : ", batch_size");
+    return -1;
+}
+
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
     char err[1024];
+    if (config_validate(cfg, err, sizeof err)) {
+        fail(cmd, "%s", err);
+        return NULL;
+    }
+    if (check_memory_budget(cfg, cmd)) return NULL;
     Model *m = model_new(cfg, cfg->seed, err, sizeof err);
     if (!m) {
         fail(cmd, "%s", err);

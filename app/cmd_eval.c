@@ -1,4 +1,5 @@
 // memscope eval: CE, bpc and AR over every character of a file, one stream with memory carried.
+#include <math.h>
 #include <stdio.h>
 
 #include "app/cli.h"
@@ -29,6 +30,10 @@ int cmd_eval(int argc, char **argv) {
     EvalResult r;
     evaluate_stream(m, corpus.ids, (long)corpus.n, &r);
     double dt = now_seconds() - t0;
+    if (!isfinite(r.ce) || !isfinite(r.ar)) {
+        fail("eval", "the loss over %s is not finite (NaN or Inf): the checkpoint's weights overflow", corpus.source);
+        goto out;
+    }
     if (o.json)
         printf("{\"ce\":%.6f,\"bpc\":%.6f,\"ar\":%.6f,\"characters\":%zu,\"segments\":%ld,\"seconds\":%.2f}\n", r.ce,
                r.bpc, r.ar, corpus.n, r.segments, dt);

@@ -1,4 +1,5 @@
 // memscope sample: continue a prompt with greedy, temperature or top-k sampling, memory carried.
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +21,33 @@ static int encode_prompt(const Vocab *v, const char *prompt, int32_t *ids) {
                 "characters the model was trained on", ch, ch >= 0x20 && ch < 0x7f ? ch : '?', bad);
 }
 
-static void generate(Model *m, const Vocab *v, const int32_t *ids, long n_prompt, const Options *o) {
+// Non-zero (after one line on stderr) when the model's output is NaN or Inf: its weights overflow, and
+// what it would print is meaningless.
+static int logits_not_finite(const float *logits, int vocab) {
+    for (int i = 0; i < vocab; i++)
+        if (!isfinite(logits[i]))
+            return fail("sample", "the model's output is not finite (NaN or Inf): its weights overflow; nothing to "
+                        "sample");
+    return 0;
+}
+
+static int generate(Model *m, const Vocab *v, const int32_t *ids, long n_prompt, const Options *o) {
     Generator g;
-    if (generator_init(&g, m)) return;
+    if (generator_init(&g, m)) return fail("sample", "out of memory for the generation memory");
     Rng rng;
     rng_seed(&rng, o->has_seed ? o->seed : 0);
     const float *logits = generator_feed(&g, ids, n_prompt);
-    for (long i = 0; i < o->length; i++) {
+    int rc = logits_not_finite(logits, m->cfg.vocab_size);
+    if (!rc) fputs(o->prompt, stdout);
+    for (long i = 0; !rc && i < o->length; i++) {
         int32_t next = sample_logits(logits, m->cfg.vocab_size, (float)o->temperature, (int)o->top_k, &rng);
         putchar(v->chars[next]);
         logits = generator_feed(&g, &next, 1);
+        if ((rc = logits_not_finite(logits, m->cfg.vocab_size))) putchar('\n');
     }
-    putchar('\n');
+    if (!rc) putchar('\n');
     generator_free(&g);
+    return rc;
 }
 
 int cmd_sample(int argc, char **argv) {
@@ -51,9 +66,7 @@ int cmd_sample(int argc, char **argv) {
     int rc = 1;
     if (!ids || encode_prompt(&ck.vocab, o.prompt, ids)) goto out;
     if (!(m = build_model(&ck.cfg, &ck, "sample"))) goto out;
-    fputs(o.prompt, stdout);
-    generate(m, &ck.vocab, ids, n, &o);
-    rc = 0;
+    rc = generate(m, &ck.vocab, ids, n, &o);
 out:
     free(ids);
     model_free(m);

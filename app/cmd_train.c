@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/cli.h"
@@ -13,14 +14,43 @@
 
 static const char *const train_help =
     "usage: memscope train [--data FILE] [--preset labml|default] [--set key=value]... [--steps N | --epochs N]\n"
-    "                      [--load CKPT] [--save CKPT] [--save-every N] [--log FILE] [--threads N] [--seed N]\n"
+    "                      [--load CKPT] [--save CKPT] [--save-every N] [--on-save-error stop|continue]\n"
+    "                      [--log FILE] [--threads N] [--seed N]\n"
     "Trains headless. Without --steps or --epochs, trains one epoch. --load resumes a full checkpoint exactly\n"
     "(or starts a fresh optimizer from a weights-only one); the model keys then come from the checkpoint.\n"
     "--log writes one JSON object per step. At the end prints the validation CE over the whole validation split.\n"
+    "Ctrl-C, SIGTERM or SIGHUP stop after the current step and save (a second Ctrl-C quits at once). A save\n"
+    "that fails (disk full, read-only directory) leaves the previous checkpoint intact and stops training,\n"
+    "or with --on-save-error continue, training goes on and the next save tries again (exit status 1 if the\n"
+    "last save failed). Non-finite steps are skipped; 5 in a row stop training without saving.\n"
     "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup clip seed\n";
 
+// The first signal asks the loop to stop after the current step (and save); a second one, for a user
+// who does not want to wait, ends the process at once with the default action. Either way the
+// checkpoint on disk is whole: saves write a temporary file and rename it.
 static volatile sig_atomic_t stop_requested;
-static void on_signal(int sig) { stop_requested = sig; }
+static void on_signal(int sig) {
+    if (stop_requested) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_requested = sig;
+    static const char msg[] = "\nmemscope train: stopping after this step (again to quit at once)\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+}
+
+static void install_signal_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
 
 typedef struct {
     Options o;
@@ -30,12 +60,29 @@ typedef struct {
     Model *model;
     Trainer t;
     FILE *log;
+    int continue_on_save_error; // --on-save-error continue
+    int last_save_failed;
 } TrainRun;
 
+// A float as JSON: a number, or null for NaN and Inf (which JSON cannot hold).
+static void json_float(FILE *f, const char *fmt, float v) {
+    if (isfinite(v)) fprintf(f, fmt, v);
+    else fputs("null", f);
+}
+
 static void log_step(FILE *f, const StepStats *s, int n_layers, double tokens_per_s) {
-    fprintf(f, "{\"step\":%ld,\"ce\":%.6f,\"bpc\":%.6f,\"ar\":[", s->step, s->ce, s->bpc);
-    for (int l = 0; l < n_layers; l++) fprintf(f, "%s%.6g", l ? "," : "", s->ar[l]);
-    fprintf(f, "],\"lr\":%.6g,\"tokens_per_s\":%.1f%s}\n", s->lr, tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
+    fprintf(f, "{\"step\":%ld,\"ce\":", s->step);
+    json_float(f, "%.6f", s->ce);
+    fputs(",\"bpc\":", f);
+    json_float(f, "%.6f", s->bpc);
+    fputs(",\"ar\":[", f);
+    for (int l = 0; l < n_layers; l++) {
+        if (l) fputc(',', f);
+        json_float(f, "%.6g", s->ar[l]);
+    }
+    fputs("],\"lr\":", f);
+    json_float(f, "%.6g", s->lr);
+    fprintf(f, ",\"tokens_per_s\":%.1f%s}\n", tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
 }
 
 static void progress(const StepStats *s, long done, long total, double tps, double elapsed) {
@@ -46,13 +93,36 @@ static void progress(const StepStats *s, long done, long total, double tps, doub
 
 static int save(TrainRun *r, const char *path) {
     char err[1024];
-    if (checkpoint_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) return fail("train", "%s", err);
+    if (checkpoint_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
+        r->last_save_failed = 1;
+        return fail("train", "step %ld: %s", r->t.step, err);
+    }
+    r->last_save_failed = 0;
+    return 0;
+}
+
+// --save must name a file in an existing, writable directory: found out now, not after hours of training.
+static int check_save_path(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (!path[0] || (slash && !slash[1]))
+        return fail("train", "--save '%s' is not a file name; give a path like run.safetensors", path);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail("train", "--save %s: directory %s does not exist; create it first", path, dir);
+    if (access(dir, W_OK) != 0)
+        return fail("train", "--save %s: directory %s is not writable (%s)", path, dir, strerror(errno));
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail("train", "--save %s is a directory; give a file name inside it", path);
     return 0;
 }
 
 static int setup(TrainRun *r) {
     char err[1024];
     Config cfg;
+    if (r->o.save && check_save_path(r->o.save)) return 1;
     if (r->o.load) {
         if (checkpoint_open(&r->ck, r->o.load, err, sizeof err)) return fail("train", "%s", err);
         r->have_ck = 1;
@@ -70,7 +140,19 @@ static int setup(TrainRun *r) {
         return fail("train", "%s", err);
     if (r->o.log && !(r->log = fopen(r->o.log, "w")))
         return fail("train", "cannot write the log %s: %s", r->o.log, strerror(errno));
+    if (r->log) setvbuf(r->log, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
     return 0;
+}
+
+// A log that cannot be written (disk full) is reported once and dropped; training goes on.
+static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
+    errno = 0;
+    log_step(r->log, s, r->model->cfg.n_layers, tokens_per_s);
+    if (!ferror(r->log)) return;
+    fprintf(stderr, "\nmemscope train: step %ld: cannot write the log %s (%s); training goes on without it\n",
+            s->step, r->o.log, errno ? strerror(errno) : "write error");
+    fclose(r->log);
+    r->log = NULL;
 }
 
 static long steps_to_run(const TrainRun *r) {
@@ -93,16 +175,28 @@ static int train_loop(TrainRun *r, long total) {
         trainer_step(&r->t, &s);
         double now = now_seconds();
         if (s.skipped) {
-            fprintf(stderr, "%smemscope train: step %ld: loss or gradient is not finite; the step was not applied\n",
-                    tty ? "\n" : "", s.step + 1);
-            if (++bad_in_a_row >= 5) return fail("train", "5 non-finite steps in a row; stopping (lower lr?)");
-        } else bad_in_a_row = 0;
-        if (r->log) log_step(r->log, &s, c->n_layers, tokens_per_step / (now - t0));
+            // The optimizer step did not happen, so its number repeats; the data position says which batch.
+            fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
+                    "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->t.epoch,
+                    r->t.batch_index - 1, s.ce, s.grad_norm);
+            if (r->log) write_log(r, &s, 0.0);
+            if (++bad_in_a_row >= 5)
+                return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
+                            "checkpoint is unchanged); lower lr or check the data", s.step + 1);
+            continue; // the model did not change, so there is nothing new to save
+        }
+        bad_in_a_row = 0;
+        if (r->log) write_log(r, &s, tokens_per_step / (now - t0));
         if (tty && (now - last_print > 0.2 || i == total - 1)) {
             progress(&s, i + 1, total, (i + 1) * tokens_per_step / (now - start), now - start);
             last_print = now;
         }
-        if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save)) return 1;
+        if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
+            !r->continue_on_save_error) {
+            fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "
+                            "keeps training)\n");
+            return 1;
+        }
     }
     double elapsed = now_seconds() - start;
     if (tty) fputc('\n', stderr);
@@ -121,24 +215,68 @@ static void teardown(TrainRun *r) {
     corpus_free(&r->corpus);
 }
 
+// Mean validation CE over the whole validation split from a fresh validation memory, as
+// trainer_validate_full computes it, but segment by segment so that a signal can cut it short;
+// returns NAN when interrupted.
+static float validate(Trainer *t) {
+    if (t->valid.n_steps < 1) return NAN;
+    memory_reset(&t->valid_mem);
+    t->valid_index = 0;
+    double sum = 0.0;
+    for (long k = 0; k < t->valid.n_steps && !stop_requested; k++) sum += trainer_validate_some(t, 1);
+    memory_reset(&t->valid_mem);
+    t->valid_index = 0;
+    return stop_requested ? NAN : (float)(sum / t->valid.n_steps);
+}
+
+// --on-save-error is train's alone: it is taken out of argv before the shared option parser runs.
+static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *a = argv[i], *value = NULL;
+        if (!strncmp(a, "--on-save-error=", 16)) value = a + 16;
+        else if (!strcmp(a, "--on-save-error")) {
+            if (i + 1 >= *argc) return fail("train", "option '--on-save-error' needs a value: stop or continue");
+            value = argv[++i];
+        } else {
+            argv[k++] = argv[i];
+            continue;
+        }
+        if (!strcmp(value, "stop")) r->continue_on_save_error = 0;
+        else if (!strcmp(value, "continue")) r->continue_on_save_error = 1;
+        else return fail("train", "--on-save-error '%s' is not valid; use stop or continue", value);
+    }
+    *argc = k;
+    return 0;
+}
+
 int cmd_train(int argc, char **argv) {
     TrainRun r = {0};
     const char *flags = "data preset set steps epochs load save save-every log threads seed";
+    if (take_on_save_error(&r, &argc, argv)) return 2;
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
     if (r.o.help) return fputs(train_help, stdout), 0;
     if (r.o.steps && r.o.epochs) return fail("train", "give --steps or --epochs, not both"), 2;
     int rc = setup(&r);
     if (!rc) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
+        install_signal_handlers();
         const Config *c = &r.model->cfg;
         fprintf(stderr, "memscope train: %s, %ld parameters, %d×%d tokens per step, %ld steps per epoch\n",
                 r.corpus.source, model_param_count(r.model), c->batch_size, c->seq_len, r.t.train.n_steps);
         rc = train_loop(&r, steps_to_run(&r));
         if (!rc && r.o.save) rc = save(&r, r.o.save);
-        if (!rc && !stop_requested) {
-            float v = trainer_validate_full(&r.t);
-            printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, r.t.valid.n_steps);
+        if (!rc && r.last_save_failed) rc = 1;
+        if (!rc && !stop_requested && r.t.valid.n_steps < 1) {
+            fprintf(stderr, "memscope train: no validation: the validation split (the last 10%%, %zu characters) is "
+                    "shorter than one batch\n", r.corpus.n - r.corpus.n_train);
+        } else if (!rc && !stop_requested) {
+            float v = validate(&r.t);
+            if (isnan(v) && stop_requested)
+                fprintf(stderr, "memscope train: validation interrupted\n");
+            else if (!isfinite(v))
+                rc = fail("train", "the validation loss is not finite (NaN or Inf): the model's weights overflow");
+            else
+                printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, r.t.valid.n_steps);
         }
     }
     teardown(&r);

@@ -1,12 +1,18 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FORMAT_TAG "memscope-1"
+// Bounds on the counters of a saved position: far beyond any real run, small enough that the step
+// and epoch arithmetic of a resumed run cannot overflow.
+#define MAX_STEP 1000000000000000L
+#define MAX_EPOCH 1000000000L
 
 // ---------------------------------------------------------------- vocabulary as JSON
 
@@ -113,6 +119,15 @@ static int read_config(Checkpoint *ck, char *err, size_t errlen) {
         if (v < -1000000 || v > 1000000) v = -1; // let validation name it
         *fields[i] = (int)v;
     }
+    // A file written elsewhere may carry only the model keys: the training keys then start as the
+    // default preset's (build_config replaces them with the chosen preset's), so ck->cfg always validates.
+    Config defaults;
+    config_preset(&defaults, "default");
+    c->batch_size = defaults.batch_size;
+    c->lr = defaults.lr;
+    c->warmup = defaults.warmup;
+    c->clip = defaults.clip;
+    c->seed = defaults.seed;
     ck->has_training_keys = 1;
     const char *train_keys[] = {"batch_size", "lr", "warmup", "clip", "seed"};
     for (int i = 0; i < 5; i++) {
@@ -130,6 +145,64 @@ static int read_config(Checkpoint *ck, char *err, size_t errlen) {
         }
     }
     return 0;
+}
+
+// Parameters of the model the metadata describes (main tensors + the active rate's convs), as in
+// params.c; every factor is range-checked by config_validate, so the product fits easily in 64 bits.
+static uint64_t expected_params(const Config *c) {
+    uint64_t d = (uint64_t)c->d_model, V = (uint64_t)c->vocab_size, ff = (uint64_t)c->d_ff, L = (uint64_t)c->n_layers;
+    uint64_t R = (uint64_t)config_rel_len(c), H = (uint64_t)c->n_heads, rate = (uint64_t)c->compression_rate;
+    uint64_t layer = 4 * d * d + 8 * d + R * d + R * H + 2 * ff * d + ff;
+    return 2 * V * d + V + 2 * d + L * layer + L * (d * d * rate + d);
+}
+
+// Before anything is allocated for it, the model the metadata describes must be one the file can
+// hold: metadata claiming d_model=8192 and 64 layers over a few kilobytes of tensors is refused here
+// rather than after gigabytes have been set aside for parameters, gradients and Adam moments.
+static int check_tensor_bytes(const Checkpoint *ck, char *err, size_t errlen) {
+    uint64_t have = 0;
+    for (int i = 0; i < ck->file.n_tensors; i++)
+        if (ck->file.tensors[i].dtype == ST_F32) have += ck->file.tensors[i].nbytes; // no overlaps: <= file size
+    uint64_t need = expected_params(&ck->cfg) * sizeof(float);
+    if (need <= have) return 0;
+    snprintf(err, errlen, "%s: metadata describes a model of %" PRIu64 " parameters (%" PRIu64 " bytes of F32 "
+             "tensors) but the file holds %" PRIu64 " bytes of them; the metadata and the tensors disagree", ck->path,
+             expected_params(&ck->cfg), need, have);
+    return -1;
+}
+
+// One tensor the config fixes the shape of: present, F32 and of that shape, or a message naming it.
+static int check_shape(const Checkpoint *ck, const char *name, int ndim, const int64_t *shape, char *err,
+                       size_t errlen) {
+    const StTensor *t = st_find(&ck->file, name);
+    if (!t) {
+        snprintf(err, errlen, "%s: tensor '%s' is missing", ck->path, name);
+        return -1;
+    }
+    int same = t->dtype == ST_F32 && t->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+    if (same) return 0;
+    char want[96] = "";
+    for (int i = 0; i < ndim; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", i ? "," : "", (long long)shape[i]);
+    snprintf(err, errlen, "%s: tensor '%s' does not match the config: expected F32 [%s]", ck->path, name, want);
+    return -1;
+}
+
+// Tensors whose shapes together involve every model key, checked against the metadata before anything
+// is allocated, so that metadata disagreeing with the tensors is named precisely (and cheaply).
+static int check_key_tensors(const Checkpoint *ck, char *err, size_t errlen) {
+    const Config *c = &ck->cfg;
+    int64_t d = c->d_model, V = c->vocab_size, H = c->n_heads, R = config_rel_len(c);
+    char name[96];
+    int64_t embed[2] = {V, d}, rel[3] = {R, H, d / H}, up[2] = {c->d_ff, d}, conv[3] = {d, d, c->compression_rate};
+    if (check_shape(ck, "embed.weight", 2, embed, err, errlen)) return -1;
+    snprintf(name, sizeof name, "layers.%d.attn.rel_key", c->n_layers - 1);
+    if (check_shape(ck, name, 3, rel, err, errlen)) return -1;
+    snprintf(name, sizeof name, "layers.%d.ffn.up.weight", c->n_layers - 1);
+    if (check_shape(ck, name, 2, up, err, errlen)) return -1;
+    snprintf(name, sizeof name, "layers.%d.compress.weight", c->n_layers - 1);
+    return check_shape(ck, name, 3, conv, err, errlen);
 }
 
 int checkpoint_open(Checkpoint *ck, const char *path, char *err, size_t errlen) {
@@ -152,9 +225,14 @@ int checkpoint_open(Checkpoint *ck, const char *path, char *err, size_t errlen) 
         snprintf(err, errlen, "%s: %s", path, sub);
         goto fail;
     }
+    if (check_key_tensors(ck, err, errlen) || check_tensor_bytes(ck, err, errlen)) goto fail;
     ck->has_state = st_meta(&ck->file, "optim.t") != NULL;
     long step = 0;
     if (meta_int(ck, "step", &step, 0, err, errlen) < 0) goto fail;
+    if (step < 0 || step > MAX_STEP) {
+        snprintf(err, errlen, "%s: metadata 'step'=%ld is out of range; allowed 0 to %ld", path, step, MAX_STEP);
+        goto fail;
+    }
     ck->step = step;
     return 0;
 fail:
@@ -163,6 +241,13 @@ fail:
 }
 
 void checkpoint_close(Checkpoint *ck) { st_close(&ck->file); }
+
+// Index of the first NaN or Inf among x[0..n), or -1.
+static long first_non_finite_at(const float *x, long n) {
+    for (long i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return -1;
+}
 
 static int copy_tensor(const Checkpoint *ck, const char *name, const TensorInfo *want, float *dst, int required,
                        char *err, size_t errlen) {
@@ -181,6 +266,12 @@ static int copy_tensor(const Checkpoint *ck, const char *name, const TensorInfo 
         return -1;
     }
     memcpy(dst, t->data, sizeof(float) * want->numel);
+    long bad = first_non_finite_at(dst, want->numel);
+    if (bad >= 0) {
+        snprintf(err, errlen, "%s: tensor '%s' holds NaN or Inf (element %ld); the checkpoint is damaged", ck->path,
+                 name, bad);
+        return -1;
+    }
     return 0;
 }
 
@@ -207,16 +298,50 @@ static int load_block(const Checkpoint *ck, ParamBlock *b, const ConvSet *cs, in
     return 0;
 }
 
+// The rate r of a tensor named "layers.0.compress_r{r}.weight" (digits only, no sign or leading
+// zero), or 0 for any other name.
+static int conv_rate_of(const char *name) {
+    const char *prefix = "layers.0.compress_r";
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n)) return 0;
+    const char *p = name + n;
+    long rate = 0;
+    if (*p < '1' || *p > '9') return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        rate = rate * 10 + (*p - '0');
+        if (rate > 1000) return 0;
+    }
+    return strcmp(p, ".weight") ? 0 : (int)rate;
+}
+
 // Rates other than the active one appear as layers.0.compress_r{c}.weight.
 static int other_rates(const Checkpoint *ck, int *rates, int max) {
     int n = 0;
     for (int i = 0; i < ck->file.n_tensors && n < max; i++) {
-        int r;
-        char tail[16];
-        if (sscanf(ck->file.tensors[i].name, "layers.0.compress_r%d.%15s", &r, tail) == 2 && !strcmp(tail, "weight"))
-            rates[n++] = r;
+        int r = conv_rate_of(ck->file.tensors[i].name);
+        if (r) rates[n++] = r;
     }
     return n;
+}
+
+// Each layer's convs of rate r must be in the file, F32 and of the right shapes, before the model sets
+// memory aside for them (a name alone must not cost d·d·r floats per layer four times over).
+static int check_rate_tensors(const Checkpoint *ck, const Model *m, int rate, char *err, size_t errlen) {
+    int64_t d = m->cfg.d_model;
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        char w[96], b[96];
+        snprintf(w, sizeof w, "layers.%d.compress_r%d.weight", l, rate);
+        snprintf(b, sizeof b, "layers.%d.compress_r%d.bias", l, rate);
+        const StTensor *tw = st_find(&ck->file, w), *tb = st_find(&ck->file, b);
+        if (!tw || tw->dtype != ST_F32 || tw->ndim != 3 || tw->shape[0] != d || tw->shape[1] != d ||
+            tw->shape[2] != rate || !tb || tb->dtype != ST_F32 || tb->ndim != 1 || tb->shape[0] != d) {
+            snprintf(err, errlen, "%s: the convs of compression rate %d are missing or misshapen: expected F32 '%s' "
+                     "[%lld,%lld,%d] and '%s' [%lld]", ck->path, rate, w, (long long)d, (long long)d, rate, b,
+                     (long long)d);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
@@ -224,6 +349,7 @@ int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t er
     int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES), active_rate = m->cfg.compression_rate;
     for (int i = 0; i < n; i++) {
         char sub[256];
+        if (check_rate_tensors(ck, m, rates[i], err, errlen)) return -1;
         if (model_set_rate(m, rates[i], sub, sizeof sub)) {
             snprintf(err, errlen, "%s: %s", ck->path, sub);
             return -1;
@@ -240,6 +366,10 @@ static int load_block_state(const Checkpoint *ck, ParamBlock *b, const ConvSet *
                             char *err, size_t errlen) {
     long t;
     if (meta_int(ck, t_key, &t, 1, err, errlen)) return -1;
+    if (t < 0 || t > MAX_STEP) {
+        snprintf(err, errlen, "%s: metadata '%s'=%ld is out of range; allowed 0 to %ld", ck->path, t_key, t, MAX_STEP);
+        return -1;
+    }
     b->adam_t = t;
     if (load_block(ck, b, cs, active, "optim.m.", b->adam_m, err, errlen)) return -1;
     return load_block(ck, b, cs, active, "optim.v.", b->adam_v, err, errlen);
@@ -258,10 +388,15 @@ static int restore_rows(const Checkpoint *ck, const char *prefix, int l, const M
                  mem->d);
         return -1;
     }
-    const float *src = t->data;
-    for (int b = 0; b < mem->batch; b++)
-        memcpy(base + ((size_t)l * mem->batch + b) * cap * mem->d, src + (size_t)b * rows * mem->d,
-               sizeof(float) * rows * mem->d);
+    const unsigned char *src = t->data; // may sit at any offset: bytes, not floats, until copied
+    for (int b = 0; b < mem->batch; b++) {
+        float *dst = base + ((size_t)l * mem->batch + b) * cap * mem->d;
+        memcpy(dst, src + sizeof(float) * (size_t)b * rows * mem->d, sizeof(float) * rows * mem->d);
+        if (first_non_finite_at(dst, rows * mem->d) >= 0) {
+            snprintf(err, errlen, "%s: tensor '%s' holds NaN or Inf; the checkpoint is damaged", ck->path, name);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -318,7 +453,7 @@ int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t er
     const char *keys[] = {"step", "epoch", "batch_index", "valid_index"};
     for (int i = 0; i < 4; i++)
         if (meta_int(ck, keys[i], &v[i], 1, err, errlen)) return -1;
-    if (v[2] < 0 || v[2] > t->train.n_steps || v[0] < 0 || v[1] < 0) {
+    if (v[2] < 0 || v[2] > t->train.n_steps || v[0] < 0 || v[0] > MAX_STEP || v[1] < 0 || v[1] > MAX_EPOCH) {
         snprintf(err, errlen, "%s: saved data position (epoch %ld, batch %ld) does not fit this corpus", ck->path, v[1], v[2]);
         return -1;
     }
@@ -432,8 +567,34 @@ static void save_state(SaveCtx *s, const Trainer *t) {
     save_memory(s, &t->mem);
 }
 
+// The first non-finite value of a block's parameters (or, with state, its Adam moments): its tensor's
+// name, or NULL when all are finite.
+static const char *first_non_finite(const ParamBlock *b, int with_state) {
+    const float *arrays[3] = {b->params, b->adam_m, b->adam_v};
+    for (int a = 0; a < (with_state ? 3 : 1); a++)
+        for (int i = 0; i < b->layout.n; i++) {
+            const TensorInfo *ti = &b->layout.tensors[i];
+            const float *x = arrays[a] + ti->offset;
+            for (long k = 0; k < ti->numel; k++)
+                if (!isfinite(x[k])) return ti->name;
+        }
+    return NULL;
+}
+
 int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const Trainer *t, char *err,
                     size_t errlen) {
+    // A checkpoint on disk is only ever replaced by a usable one: garbage is refused, not written.
+    const char *bad = first_non_finite(&m->main, t != NULL);
+    int rate = 0;
+    for (int i = 0; !bad && i < m->n_convs; i++)
+        if ((bad = first_non_finite(&m->convs[i].block, t != NULL))) rate = m->convs[i].rate;
+    if (bad) {
+        char which[48] = "";
+        if (rate) snprintf(which, sizeof which, " (compression rate %d)", rate);
+        snprintf(err, errlen, "%s: not saved: tensor '%s'%s holds NaN or Inf (the file on disk is unchanged)", path,
+                 bad, which);
+        return -1;
+    }
     SaveCtx s = {.w = st_writer_new()};
     save_config(&s, m, vocab);
     save_block(&s, &m->main, NULL, 0, t != NULL);

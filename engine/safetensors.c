@@ -4,8 +4,10 @@
 // The writer replaces files atomically (temp file, fsync, rename, fsync of the directory).
 #include "engine/safetensors.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1004,8 +1006,42 @@ static int sync_parent_dir(const char *path, char *err, size_t errlen) {
     return rc;
 }
 
+// Removes PATH.tmp.<pid> files left by writers that were killed mid-save (kill -9, power cut): their
+// process no longer exists. Files of live processes (a concurrent save) are left alone. Done before
+// writing, so a disk filled by such leftovers gets its space back first. Best effort: errors are ignored.
+static void remove_stale_temp_files(const char *path) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir_len = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    char *dir = xstrdup(dir_len ? path : ".");
+    if (dir_len) dir[dir_len] = '\0';
+    size_t base_len = strlen(base);
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, base_len) || strncmp(name + base_len, ".tmp.", 5)) continue;
+        const char *digits = name + base_len + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (errno || end == digits || *end || *digits < '1' || *digits > '9' || pid <= 0 || pid > INT_MAX ||
+            pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; // alive (or not ours to judge)
+        size_t full_len = strlen(dir) + strlen(name) + 2;
+        char *full = malloc(full_len);
+        if (!full) break;
+        snprintf(full, full_len, "%s/%s", dir, name);
+        unlink(full);
+        free(full);
+    }
+    if (d) closedir(d);
+    free(dir);
+}
+
 int st_writer_save(StWriter *w, const char *path, char *err, size_t errlen) {
     if (err && errlen) err[0] = '\0';
+    remove_stale_temp_files(path);
     Text header = {0};
     if (build_header(w, &header, path, err, errlen) != 0) {
         free(header.data);

@@ -1,0 +1,259 @@
+#!/bin/sh
+# Faults during `memscope train` (issue 5), at the process level:
+#   - SIGINT, SIGTERM, SIGHUP: stop after the current step, save, exit 0; the resumed run continues exactly;
+#   - kill -9 at random moments during saves (KILL_TRIALS of them): the checkpoint always loads, and
+#     resuming from it gives the losses of an uninterrupted run;
+#   - a full disk (a file size limit everywhere; a real tmpfs when running as root) and a directory that is
+#     read-only, or becomes so mid-run: one clear error, the old checkpoint intact, training stops (default)
+#     or goes on (--on-save-error continue); resuming afterwards is exact;
+#   - a short soak under ASan/LSan (tests/soak.sh): no leak, no error, resident memory reported.
+# Ends with "faults: N passed, N failed" for tests/run_all.sh.
+#   usage: sh tests/faults.sh        env: MEMSCOPE_BIN, MEMSCOPE_ASAN_BIN, KILL_TRIALS (30), SOAK_SECONDS (20)
+set -u
+cd "$(dirname "$0")/.."
+M=${MEMSCOPE_BIN:-build/memscope}
+MA=${MEMSCOPE_ASAN_BIN:-build/asan/memscope}
+TRIALS=${KILL_TRIALS:-30}
+W=$(mktemp -d "${TMPDIR:-/tmp}/memscope-faults-XXXXXX")
+MNT=""
+BG=""
+cleanup() {
+    [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null
+    [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; shift; for line in "$@"; do echo "    $line"; done; }
+
+TINY="--set d_model=8 --set n_heads=2 --set n_layers=1 --set d_ff=8 --set seq_len=4 --set mem_len=4 --set c_mem_len=2 --set batch_size=2 --threads 1"
+# ~200 KB of text over a small alphabet: 23,000 steps per epoch of the tiny config, 30 µs each
+awk 'BEGIN { srand(7); split("a ,ab ,ba ,cab\n,bad ,dab\\, ", w, ","); for (i = 0; i < 60000; i++) printf "%s", w[int(rand() * 6) + 1] }' \
+    >"$W/text.txt"
+DATA="$W/text.txt"
+
+lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+# The losses of a --log file without the timing: one line per step.
+losses() { sed 's/,"tokens_per_s":[0-9.]*//' "$@"; }
+ck_step() { "$M" info "$1" 2>/dev/null | awk '$1 == "step" { print $2 }'; }
+# Waits until FILE has at least N lines (or 10 s pass).
+wait_lines() {
+    i=0
+    while [ "$(lines "$1")" -lt "$2" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done
+}
+rand() { # a number in [0, $1) from /dev/urandom
+    echo $(( $(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % $1 ))
+}
+
+# The reference: 20,000 uninterrupted steps from the start.
+"$M" train --data "$DATA" $TINY --steps 20000 --log "$W/ref.log" >/dev/null 2>&1
+losses "$W/ref.log" >"$W/ref.losses"
+
+# ---------------------------------------------------------------------------------------------------------
+# Signals: stop after the current step, save, exit 0; resume is exact
+
+for sig in INT TERM HUP; do
+    rm -f "$W/sig.ck" "$W/a.log" "$W/b.log"
+    "$M" train --data "$DATA" $TINY --steps 20000 --save "$W/sig.ck" --log "$W/a.log" >"$W/out" 2>"$W/err" &
+    BG=$!
+    wait_lines "$W/a.log" $((500 + $(rand 3000)))
+    kill -$sig $BG
+    wait $BG
+    st=$?
+    BG=""
+    n=$(lines "$W/a.log")
+    step=$(ck_step "$W/sig.ck")
+    if [ $st -eq 0 ] && [ "$step" = "$n" ] && grep -q "stopped after step $n" "$W/err" && [ "$n" -lt 20000 ]; then
+        "$M" train --data "$DATA" $TINY --steps $((20000 - n)) --load "$W/sig.ck" --log "$W/b.log" >/dev/null 2>&1
+        if losses "$W/a.log" "$W/b.log" | cmp -s - "$W/ref.losses"; then
+            pass "sig${sig}_stops_saves_exits_0_and_resumes_exactly (stopped after step $n of 20000)"
+        else
+            fail "sig${sig}_stops_saves_exits_0_and_resumes_exactly" "resumed losses differ from the uninterrupted run"
+        fi
+    else
+        fail "sig${sig}_stops_saves_exits_0_and_resumes_exactly" "exit $st, $n log lines, checkpoint step '$step'" \
+            "$(cat "$W/err")"
+    fi
+done
+
+# A second Ctrl-C quits at once (killed by SIGINT, or 0 if the first one's save already finished); the
+# checkpoint on disk is whole either way.
+"$M" train --data "$DATA" $TINY --steps 1000000 --save "$W/twice.ck" --save-every 1 --log "$W/t.log" >/dev/null 2>"$W/err" &
+BG=$!
+wait_lines "$W/t.log" 100
+kill -INT $BG
+kill -INT $BG
+wait $BG
+st=$?
+BG=""
+if { [ $st -eq 130 ] || [ $st -eq 0 ]; } && "$M" info "$W/twice.ck" >/dev/null 2>&1; then
+    pass "second_sigint_quits_at_once_with_a_whole_checkpoint (exit $st)"
+else
+    fail "second_sigint_quits_at_once_with_a_whole_checkpoint" "exit $st" "$(cat "$W/err")"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# kill -9 during saves: the checkpoint always loads; resuming from it is exact
+
+"$M" train --data "$DATA" $TINY --steps 1 --save "$W/base.ck" >/dev/null 2>&1
+unloadable=0
+mid_save=0
+resumed=0
+inexact=0
+t=0
+while [ $t -lt "$TRIALS" ]; do
+    t=$((t + 1))
+    cp "$W/base.ck" "$W/kill.ck"
+    # --save-every 1: the process spends most of its time saving (write, fsync, rename, fsync)
+    "$M" train --data "$DATA" $TINY --steps 1000000 --load "$W/kill.ck" --save "$W/kill.ck" --save-every 1 \
+        >/dev/null 2>&1 &
+    BG=$!
+    sleep "0.$(printf '%03d' $((20 + $(rand 180))))"
+    kill -9 $BG
+    wait $BG 2>/dev/null
+    ls "$W"/kill.ck.tmp.$BG >/dev/null 2>&1 && mid_save=$((mid_save + 1))
+    BG=""
+    if ! "$M" info "$W/kill.ck" >/dev/null 2>"$W/err"; then
+        unloadable=$((unloadable + 1))
+        echo "    trial $t: $(cat "$W/err")"
+        continue
+    fi
+    if [ $((t % 3)) -eq 1 ]; then # resume two steps and compare with the uninterrupted run
+        s=$(ck_step "$W/kill.ck")
+        rm -f "$W/r.log"
+        "$M" train --data "$DATA" $TINY --steps 2 --load "$W/kill.ck" --log "$W/r.log" >/dev/null 2>&1
+        resumed=$((resumed + 1))
+        if [ "$s" -ge 19999 ] || [ "$(losses "$W/r.log")" != "$(sed -n "$((s + 1)),$((s + 2))p" "$W/ref.losses")" ]; then
+            inexact=$((inexact + 1))
+            echo "    trial $t: resuming from step $s differs from the uninterrupted run"
+        fi
+    fi
+done
+left=$(ls "$W"/kill.ck.tmp.* 2>/dev/null | wc -l | tr -d ' ')
+echo "kill -9 trials: $TRIALS, unloadable: $unloadable, killed while a temp file was open: $mid_save," \
+    "resumed exactly: $((resumed - inexact))/$resumed, temp files left over: $left"
+if [ $unloadable -eq 0 ] && [ $inexact -eq 0 ] && [ "$left" -le 1 ]; then
+    pass "kill_9_during_saves_never_leaves_an_unloadable_checkpoint ($TRIALS trials)"
+else
+    fail "kill_9_during_saves_never_leaves_an_unloadable_checkpoint" "$unloadable unloadable, $inexact inexact resumes, $left temp files"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# A full disk: here a file size limit, which fails the write part way (EFBIG) as ENOSPC would
+
+"$M" train --data "$DATA" $TINY --steps 5 --save "$W/full.ck" >/dev/null 2>&1
+cp "$W/full.ck" "$W/full.orig"
+for policy in stop continue; do
+    rm -f "$W/f.log"
+    # ulimit -f counts 512- or 1024-byte blocks depending on the shell: either way far below the checkpoint
+    (trap '' XFSZ; ulimit -f 8; exec "$M" train --data "$DATA" $TINY --steps 20 --load "$W/full.ck" \
+        --save "$W/full.ck" --save-every 5 --on-save-error $policy --log "$W/f.log") >/dev/null 2>"$W/err"
+    st=$?
+    n=$(lines "$W/f.log")
+    errors=$(grep -c "File too large" "$W/err")
+    want_lines=5
+    want_errors=1
+    [ $policy = continue ] && want_lines=20 && want_errors=5 # 4 periodic saves and the final one
+    if [ $st -eq 1 ] && [ "$n" -eq $want_lines ] && [ "$errors" -eq $want_errors ] && cmp -s "$W/full.ck" "$W/full.orig" &&
+        [ -z "$(ls "$W"/full.ck.tmp.* 2>/dev/null)" ] && "$M" info "$W/full.ck" >/dev/null 2>&1; then
+        pass "file_size_limit_during_save_keeps_the_old_checkpoint_and_${policy}s ($n steps, $errors failed saves)"
+    else
+        fail "file_size_limit_during_save_keeps_the_old_checkpoint_and_${policy}s" \
+            "exit $st, $n steps (want $want_lines), $errors errors (want $want_errors)" "$(head -n 5 "$W/err")"
+    fi
+done
+
+# ---------------------------------------------------------------------------------------------------------
+# As root: a real full tmpfs, and a directory that becomes read-only mid-run
+
+if [ "$(id -u)" = 0 ] && mkdir -p "$W/mnt" && mount -t tmpfs -o size=256k memscope-faults "$W/mnt" 2>/dev/null; then
+    MNT="$W/mnt"
+    cp "$W/full.orig" "$MNT/ck"
+    dd if=/dev/zero of="$MNT/fill" bs=1k count=1000 2>/dev/null # fills the rest of the 256 KB
+    rm -f "$W/f.log"
+    "$M" train --data "$DATA" $TINY --steps 20 --load "$MNT/ck" --save "$MNT/ck" --save-every 5 --log "$W/f.log" \
+        >/dev/null 2>"$W/err"
+    st=$?
+    if [ $st -eq 1 ] && grep -q "No space left on device" "$W/err" && grep -q "stopping (the previous checkpoint is intact" "$W/err" &&
+        cmp -s "$MNT/ck" "$W/full.orig" && [ -z "$(ls "$MNT"/ck.tmp.* 2>/dev/null)" ]; then
+        # room again: resuming from the intact checkpoint matches the uninterrupted run
+        rm -f "$MNT/fill" "$W/g.log"
+        "$M" train --data "$DATA" $TINY --steps 10 --load "$MNT/ck" --save "$MNT/ck" --log "$W/g.log" >/dev/null 2>&1
+        if [ "$(losses "$W/g.log")" = "$(sed -n '6,15p' "$W/ref.losses")" ] && [ "$(ck_step "$MNT/ck")" = 15 ]; then
+            pass "full_tmpfs_during_save_stops_cleanly_and_resume_is_exact"
+        else
+            fail "full_tmpfs_during_save_stops_cleanly_and_resume_is_exact" "resume after freeing space differs"
+        fi
+    else
+        fail "full_tmpfs_during_save_stops_cleanly_and_resume_is_exact" "exit $st" "$(cat "$W/err")"
+    fi
+
+    # read-only before the run: refused before any training
+    mount -o remount,ro "$MNT"
+    "$M" train --data "$DATA" $TINY --steps 20 --load "$MNT/ck" --save "$MNT/ck" >/dev/null 2>"$W/err"
+    st=$?
+    if [ $st -eq 1 ] && [ "$(wc -l <"$W/err")" -eq 1 ] && grep -q "is not writable (Read-only file system)" "$W/err"; then
+        pass "read_only_save_directory_is_refused_before_training"
+    else
+        fail "read_only_save_directory_is_refused_before_training" "exit $st" "$(cat "$W/err")"
+    fi
+    mount -o remount,rw "$MNT"
+
+    # read-only mid-run: the next save fails, training stops, the last good checkpoint loads
+    rm -f "$W/h.log"
+    "$M" train --data "$DATA" $TINY --steps 1000000 --load "$MNT/ck" --save "$MNT/ck" --save-every 1 --log "$W/h.log" \
+        >/dev/null 2>"$W/err" &
+    BG=$!
+    wait_lines "$W/h.log" 50
+    i=0
+    until mount -o remount,ro "$MNT" 2>/dev/null || [ $i -ge 500 ]; do i=$((i + 1)); done # EBUSY while a file is open
+    wait $BG
+    st=$?
+    BG=""
+    mount -o remount,rw "$MNT"
+    s=$(ck_step "$MNT/ck")
+    rm -f "$W/r.log"
+    "$M" train --data "$DATA" $TINY --steps 3 --load "$MNT/ck" --log "$W/r.log" >/dev/null 2>&1
+    if [ $st -eq 1 ] && grep -q "Read-only file system" "$W/err" && [ -n "$s" ] &&
+        [ "$(losses "$W/r.log")" = "$(sed -n "$((s + 1)),$((s + 3))p" "$W/ref.losses")" ]; then
+        pass "directory_turning_read_only_mid_run_stops_with_the_last_checkpoint_intact (saved step $s; resume exact)"
+    else
+        fail "directory_turning_read_only_mid_run_stops_with_the_last_checkpoint_intact" "exit $st (remount tries: $i)" \
+            "$(tail -n 3 "$W/err")"
+    fi
+    umount "$MNT"
+    MNT=""
+elif [ "$(id -u)" != 0 ]; then
+    # without root: a directory without write permission stands in for a read-only one
+    mkdir -p "$W/ro" && cp "$W/full.orig" "$W/ro/ck" && chmod 555 "$W/ro"
+    "$M" train --data "$DATA" $TINY --steps 20 --load "$W/ro/ck" --save "$W/ro/ck" >/dev/null 2>"$W/err"
+    st=$?
+    chmod 755 "$W/ro"
+    if [ $st -eq 1 ] && [ "$(wc -l <"$W/err")" -eq 1 ] && grep -q "is not writable (Permission denied)" "$W/err"; then
+        pass "read_only_save_directory_is_refused_before_training"
+    else
+        fail "read_only_save_directory_is_refused_before_training" "exit $st" "$(cat "$W/err")"
+    fi
+    echo "note: not root; the real full-disk (tmpfs) and read-only-mount cases were skipped"
+else
+    echo "note: no tmpfs mount here; the real full-disk and read-only-mount cases were skipped"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# A short soak under ASan+UBSan with leak detection
+
+if [ -x "$MA" ]; then
+    # (a small quarantine, so that the resident memory reported reflects the program rather than ASan)
+    if MAX_GROWTH_MB=48 ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=16 sh tests/soak.sh "${SOAK_SECONDS:-20}" "$MA" >"$W/soak" 2>&1; then
+        pass "soak_under_asan_no_leak_no_error ($(grep '^soak:' "$W/soak" | tail -n 1))"
+    else
+        fail "soak_under_asan_no_leak_no_error" "$(tail -n 20 "$W/soak")"
+    fi
+else
+    echo "note: $MA not built; the ASan soak was skipped"
+fi
+
+echo "faults: $passed passed, $failed failed"
+[ $failed -eq 0 ]
