@@ -7,59 +7,8 @@
 #include <unistd.h>
 
 #include "engine/checkpoint.h"
+#include "tests/cli_run.h"
 #include "tests/harness.h"
-
-typedef struct {
-    int status; // exit code, or 128 + signal
-    char err[4096], out[8192];
-} RunResult;
-
-static const char *binary(void) {
-    const char *b = getenv("MEMSCOPE_BIN");
-    return b ? b : "build/memscope";
-}
-
-static void read_file(const char *path, char *buf, size_t n) {
-    buf[0] = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    size_t k = fread(buf, 1, n - 1, f);
-    buf[k] = 0;
-    fclose(f);
-}
-
-static RunResult run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static RunResult run(const char *fmt, ...) {
-    char args[2048], cmd[4096], out_path[600], err_path[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(out_path, sizeof out_path, "%s/stdout", test_tmpdir());
-    snprintf(err_path, sizeof err_path, "%s/stderr", test_tmpdir());
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s </dev/null", binary(), args, out_path, err_path);
-    int st = system(cmd);
-    RunResult r;
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    read_file(out_path, r.out, sizeof r.out);
-    read_file(err_path, r.err, sizeof r.err);
-    return r;
-}
-
-static int count_lines(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
-
-// A clean refusal: non-zero exit below 128 (no signal, no sanitizer abort), exactly one stderr line
-// containing `needle`.
-#define CHECK_REFUSED(r, needle)                                                                          \
-    do {                                                                                                  \
-        CHECK_MSG((r).status != 0 && (r).status < 128, "exit status %d, stderr: %s", (r).status, (r).err);   \
-        CHECK_MSG(count_lines((r).err) == 1, "expected one stderr line, got: %s", (r).err);              \
-        CHECK_MSG(strstr((r).err, needle), "stderr lacks '%s': %s", needle, (r).err);                     \
-    } while (0)
 
 static const char *write_text(const char *name, const char *text, size_t n) {
     static char path[8][600];
