@@ -1,16 +1,266 @@
-// memscope with no command: the TUI. Until the terminal UI lands it trains headless and says so.
+// memscope tui (and memscope with no command): the terminal UI. This file is the UI thread: it sets the
+// run up like `train` does, starts curses and the trainer thread (app/tui_trainer.c), then runs the frame
+// loop of ui/tui.h: read keys (posting commands into the queue), copy the newest snapshot out of the box,
+// draw. Only this thread calls curses and readline; only the trainer thread touches the model.
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/tui_queue.h"
+#include "app/tui_trainer.h"
+#include "ui/keys.h"
+#include "ui/layout.h"
+#include "ui/prompt.h"
+#include "ui/term.h"
+#include "ui/tui.h"
+
+#define DEFAULT_SAVE_PATH "memscope.safetensors"
+#define FRAME_MS 33
+#define VALIDATE_EVERY 200
+#define VALIDATE_SEGMENTS 20
+
+static const char *const tui_help =
+    "usage: memscope [tui] [--data FILE] [--load CKPT] [--preset labml|default] [--set key=value]... [--seed N]\n"
+    "                      [--save CKPT] [--threads N] [--max-steps N] [--exit-after-frames N]\n"
+    "The terminal UI: trains on a background thread from the first frame and shows the loss, where every\n"
+    "layer's attention goes (compressed memory, memory, current segment), the text behind each memory slot\n"
+    "and the reconstruction loss; type a prompt to see the model continue it. Press ? inside for the keys.\n"
+    "  --save CKPT        where s, :save and the quit question write (default ./" DEFAULT_SAVE_PATH ");\n"
+    "                     Ctrl-C saves there too, but only when --save was given\n"
+    "  --threads N        training threads (default 1, so the UI keeps a core)\n"
+    "  --max-steps N      stop training after N steps; the UI stays (Space trains on)\n"
+    "  --exit-after-frames N  leave after N frames (about 30 a second), for scripts\n"
+    "The other options are those of memscope train. Needs a terminal of at least 80x24.\n";
+
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) { got_signal = sig; }
+
+typedef struct {
+    Options o;
+    Corpus corpus;
+    Checkpoint ck;
+    int have_ck, trainer_ready;
+    Model *model;
+    Trainer t;
+    char corpus_name[64];
+    TuiQueue queue;
+    TuiBox box;
+    TuiTrainer tt;
+    UiState ui;
+    UiCommandType last_posted;
+    int quit_posted, save_on_quit;
+} App;
+
+// UiPostFn: the UI's commands go into the queue (the trainer drains it between steps).
+static void post(void *ctx, const UiCommand *c) {
+    App *a = ctx;
+    if (c->type == UI_CMD_QUIT) {
+        a->quit_posted = 1;
+        if (a->last_posted == UI_CMD_SAVE) a->save_on_quit = 1; // the quit question's "save and quit"
+    }
+    a->last_posted = c->type;
+    if (tui_queue_push(&a->queue, c))
+        ui_set_message(&a->ui, 1, "the trainer is busy (%d commands waiting): %s was dropped", TUI_QUEUE_CAP,
+                       ui_command_name(c->type));
+}
+
+static void post_simple(App *a, UiCommandType type, const char *text) {
+    UiCommand c;
+    memset(&c, 0, sizeof c);
+    c.type = type;
+    if (text) snprintf(c.text, sizeof c.text, "%s", text);
+    post(a, &c);
+}
+
+static int setup(App *a) {
+    char err[1024];
+    Config cfg;
+    if (a->o.load) {
+        if (checkpoint_open(&a->ck, a->o.load, err, sizeof err)) return fail("tui", "%s", err);
+        a->have_ck = 1;
+    }
+    if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 1;
+    if (load_corpus(&a->corpus, a->o.data, "tui")) return 1;
+    if (a->have_ck && encode_with_vocab(&a->corpus, &a->ck.vocab, "tui")) return 1;
+    cfg.vocab_size = a->corpus.vocab.size;
+    if (config_validate(&cfg, err, sizeof err)) return fail("tui", "%s", err);
+    a->model = build_model(&cfg, a->have_ck ? &a->ck : NULL, "tui");
+    if (!a->model) return 1;
+    if (trainer_init(&a->t, a->model, &a->corpus, err, sizeof err)) return fail("tui", "%s", err);
+    a->trainer_ready = 1;
+    trainer_threads(&a->t, a->o.threads ? a->o.threads : 1);
+    if (a->have_ck && a->ck.has_state && checkpoint_load_state(&a->ck, &a->t, err, sizeof err))
+        return fail("tui", "%s", err);
+    const char *slash = strrchr(a->corpus.source, '/');
+    snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1, slash ? slash + 1 : a->corpus.source);
+    return 0;
+}
+
+static void teardown(App *a) {
+    if (a->trainer_ready) trainer_free(&a->t);
+    model_free(a->model);
+    if (a->have_ck) checkpoint_close(&a->ck);
+    corpus_free(&a->corpus);
+}
+
+static void install_signals(void) {
+    // Installed before curses starts, so ncurses keeps its hands off SIGINT/SIGTERM. No SA_RESTART:
+    // the signal interrupts the UI's wait for a key and the frame loop sees the flag at once.
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+// Below the minimum size the UI draws only the "too small" message, which would hide the quit
+// question; show it on the last row instead.
+static void too_small_question(const App *a, Grid *g) {
+    if (!a->ui.confirm_quit || !ui_layout(g->w, g->h).too_small) return;
+    grid_put_str(g, 0, g->h - 1, g->w, "Unsaved progress: y save+quit, n quit, Esc cancel",
+                 UI_STYLE(UI_COLOR_DEFAULT, UI_COLOR_DEFAULT, UI_A_BOLD | UI_A_REVERSE));
+}
+
+static void draw(App *a, const UiSnapshot *snap, Grid *grid) {
+    ui_update(&a->ui, snap, grid->w, grid->h);
+    ui_term_set_prompt_mode(a->ui.focus == UI_FOCUS_PROMPT);
+    ui_render(&a->ui, snap, grid);
+    too_small_question(a, grid);
+    ui_term_blit(grid);
+}
+
+// The frame loop of ui/tui.h. Returns when the user quits, a signal arrives, the frame budget of
+// --exit-after-frames is spent or the trainer thread ends.
+static void frame_loop(App *a, Grid *grid, UiSnapshot *snap) {
+    uint64_t seen = 0;
+    long frames = 0;
+    int dirty = 1, cols, rows;
+    char fatal[512];
+    while (!a->ui.quit) {
+        UiEvent ev, next;
+        int have_next = 0;
+        for (int t = FRAME_MS; !a->ui.quit && (have_next || ui_term_read(&ev, t)); t = 0) {
+            if (have_next) ev = next, have_next = 0;
+            dirty = 1;
+            // In the prompt a lone Escape is told from an escape sequence by what follows it; a resize
+            // right after it is not a sequence (ui/term.c would pass the Escape on to readline).
+            if (ev.key == 27 && a->ui.focus == UI_FOCUS_PROMPT && (have_next = ui_term_read(&next, 0)) &&
+                (next.key == UI_KEY_RESIZE || next.key == UI_KEY_MOUSE))
+                ev.key = UI_KEY_ESC;
+            if (ev.key == UI_KEY_RESIZE) {
+                ui_term_size(&cols, &rows);
+                grid_resize(grid, cols, rows);
+            } else if (ev.key == UI_KEY_MOUSE) {
+                ui_handle_mouse(&a->ui, snap, grid->w, grid->h, ev.x, ev.y, post, a);
+            } else ui_handle_key(&a->ui, ev.key, post, a);
+        }
+        if (got_signal || a->ui.quit) break;
+        if (tui_box_fetch(&a->box, snap, &seen)) dirty = 1;
+        if (tui_box_done(&a->box, fatal, sizeof fatal)) {
+            if (fatal[0]) ui_term_defer_error(fatal);
+            break;
+        }
+        if (dirty) draw(a, snap, grid);
+        dirty = 0;
+        if (a->o.exit_after_frames && ++frames >= a->o.exit_after_frames) break;
+    }
+}
+
+static int run(App *a) {
+    char err[512];
+    int caps = ui_term_init(err, sizeof err);
+    if (caps < 0) return fail("tui", "%s", err);
+    atexit(ui_term_end);
+    ui_state_init(&a->ui, caps);
+    ui_prompt_init(&a->ui, NULL);
+    int cols, rows;
+    ui_term_size(&cols, &rows);
+    Grid grid;
+    UiSnapshot *snap = malloc(sizeof *snap);
+    if (!snap || grid_init(&grid, cols, rows, caps)) {
+        free(snap);
+        ui_prompt_end();
+        ui_term_defer_error("memscope tui: out of memory");
+        ui_term_end();
+        return 1;
+    }
+    ui_snapshot_reset(snap);
+
+    a->tt = (TuiTrainer){.model = a->model, .trainer = &a->t, .corpus = &a->corpus,
+                         .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .corpus_name = a->corpus_name,
+                         .max_steps = a->o.max_steps, .validate_every = VALIDATE_EVERY,
+                         .validate_segments = VALIDATE_SEGMENTS, .publish_interval = FRAME_MS / 1000.0,
+                         .queue = &a->queue, .box = &a->box};
+    int rc = 0;
+    if (tui_trainer_start(&a->tt, err, sizeof err)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "memscope tui: %s", err);
+        ui_term_defer_error(msg);
+        rc = 1;
+    } else {
+        frame_loop(a, &grid, snap);
+        if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
+            post_simple(a, UI_CMD_SAVE, NULL);
+            a->save_on_quit = 1;
+        }
+        if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);
+        ui_set_message(&a->ui, 0, a->save_on_quit ? "saving and quitting..." : "quitting...");
+        a->ui.help = a->ui.confirm_quit = 0;
+        draw(a, snap, &grid);
+        tui_trainer_join(&a->tt);
+        if (a->save_on_quit && a->tt.save_count && a->tt.last_save_failed) {
+            char msg[1300];
+            snprintf(msg, sizeof msg, "memscope tui: %s", a->tt.last_save_msg);
+            ui_term_defer_error(msg);
+            rc = 1;
+        }
+    }
+    ui_prompt_end();
+    ui_term_end();
+    grid_free(&grid);
+    free(snap);
+    const Config *c = &a->model->cfg;
+    if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
+        fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
+    if (a->tt.steps_run > 0 && a->tt.run_seconds > 0)
+        fprintf(stderr, "memscope tui: %ld steps in %.1f s of training, %.0f tokens/s (%ld thread%s)\n",
+                a->tt.steps_run, a->tt.run_seconds,
+                a->tt.steps_run * (double)c->batch_size * c->seq_len / a->tt.run_seconds,
+                a->o.threads ? a->o.threads : 1, a->o.threads > 1 ? "s" : "");
+    return rc;
+}
 
 int cmd_tui(int argc, char **argv) {
-    if (!isatty(1)) {
+    App *a = calloc(1, sizeof *a);
+    if (!a) return fail("tui", "out of memory");
+    const char *flags = "data preset set load save threads seed max-steps exit-after-frames";
+    int rc = 0;
+    if (parse_options(&a->o, "tui", flags, argc, argv)) rc = 2;
+    else if (a->o.help) fputs(tui_help, stdout);
+    else if (!isatty(1)) {
         fputs("memscope: stdout is not a terminal, so there is no TUI to show. Headless commands:\n"
               "  memscope train --help | eval --help | sample --help | info CKPT | bench\n", stderr);
-        return 2;
+        rc = 2;
+    } else if (tui_queue_init(&a->queue) || tui_box_init(&a->box)) {
+        rc = fail("tui", "out of memory");
+    } else {
+        rc = setup(a);
+        if (!rc) {
+            install_signals();
+            rc = run(a);
+            char fatal[512];
+            if (tui_box_done(&a->box, fatal, sizeof fatal) && fatal[0]) rc = 1;
+        }
+        teardown(a);
+        tui_box_destroy(&a->box);
+        tui_queue_destroy(&a->queue);
     }
-    fputs("memscope: the terminal UI is not built yet; training headless with the default preset instead\n", stderr);
-    return cmd_train(argc, argv);
+    free(a);
+    return rc;
 }

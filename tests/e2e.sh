@@ -1,0 +1,241 @@
+#!/bin/sh
+# End-to-end tests of the TUI: the real binary (build/memscope) inside tmux, driven with send-keys and
+# read back with capture-pane. Every check counts as one test; the last line is "e2e: N passed, N failed".
+# A tiny model on the built-in corpus keeps steps fast; the whole run takes well under a minute.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BIN=${MEMSCOPE_E2E_BIN:-$ROOT/build/memscope} # e.g. build/asan/memscope
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "e2e: SKIP: tmux is not installed (apt-get install tmux), so the TUI cannot be driven"
+    echo "e2e: 0 passed, 0 failed"
+    exit 0
+fi
+if [ ! -x "$BIN" ]; then
+    echo "e2e: $BIN is missing (run make)"
+    echo "e2e: 0 passed, 1 failed"
+    exit 1
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/memscope-e2e-XXXXXX")
+SOCK="memscope-e2e-$$"
+T="tmux -L $SOCK"
+cleanup() {
+    $T kill-server >/dev/null 2>&1
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+passed=0
+failed=0
+TINY="--data builtin --threads 1 --set d_model=32 --set n_heads=2 --set n_layers=2 --set d_ff=64 \
+--set seq_len=16 --set mem_len=16 --set c_mem_len=32 --set compression_rate=2 --set batch_size=4"
+
+# start NAME COLS ROWS "ENV ASSIGNMENTS" ARGS...: runs memscope in a new tmux session; when it exits the
+# pane prints "EXITED <status>" and stays open, so the restored terminal can be inspected.
+start() {
+    name=$1 cols=$2 rows=$3 envs=$4
+    shift 4
+    mkdir -p "$TMP/home-$name"
+    cat >"$TMP/$name.sh" <<EOF
+cd "$ROOT"
+trap "echo INTERRUPTED" INT
+env $envs INPUTRC=/dev/null HOME="$TMP/home-$name" XDG_STATE_HOME="$TMP/home-$name" "$BIN" $* 2>"$TMP/$name.err"
+echo "EXITED \$?"
+cat "$TMP/$name.err"
+sleep 120
+EOF
+    $T new-session -d -s "$name" -x "$cols" -y "$rows" "sh $TMP/$name.sh"
+}
+
+screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
+
+# wait_for NAME EXTENDED-REGEX [SECONDS]: polls the screen every 50 ms.
+wait_for() {
+    deadline=$(($(date +%s) + ${3:-10}))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        screen "$1" | grep -Eq -- "$2" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# The step counter of the status line ("step 1,234").
+step_of() { screen "$1" | head -n 2 | sed -n 's/.*step \([0-9,]*\).*/\1/p' | head -n 1 | tr -d ,; }
+
+# wait_step_above NAME N [SECONDS]: until the step counter passes N.
+wait_step_above() {
+    deadline=$(($(date +%s) + ${3:-10}))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        s=$(step_of "$1")
+        [ -n "$s" ] && [ "$s" -gt "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+ok() { passed=$((passed + 1)); echo "PASS e2e $1"; }
+bad() { # name, session, why
+    failed=$((failed + 1))
+    echo "FAIL e2e $1: $3"
+    if [ -n "$2" ]; then
+        echo "---- screen of $2 ----"
+        screen "$2"
+        echo "---- stderr of $2 ----"
+        cat "$TMP/$2.err" 2>/dev/null
+        echo "----"
+    fi
+}
+
+# --- no terminal: the explanation of the headless commands, exit 2 ---------------------------------------
+out=$("$BIN" tui </dev/null 2>&1 >/dev/null)
+rc=$?
+if [ $rc -eq 2 ] && echo "$out" | grep -q "not a terminal" && echo "$out" | grep -q "memscope train"; then
+    ok "stdout_not_a_terminal_explains_the_headless_commands"
+else bad "stdout_not_a_terminal_explains_the_headless_commands" "" "rc $rc, said: $out"; fi
+
+# --- side sessions, started first so they run while the main one does ---------------------------------
+start small 70 20 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --exit-after-frames 60
+start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 90
+start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY
+
+# --- the main session, which the checks below drive step by step --------------------------------------
+start main 120 40 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --save "$TMP/ck.safetensors"
+M=main
+
+# --- the side sessions (checked first: they leave on their own) ----------------------------------------
+name=too_small_terminal_says_so
+if wait_for small 'Terminal too small: 70.20' 10 && wait_for small 'needs at least 80.24' 1 &&
+    wait_for small '^EXITED 0' 15; then ok $name
+else bad $name small "no 'too small' message or no clean exit"; fi
+
+name=ascii_8_colour_terminal_runs
+if wait_for ascii '^ (RUNNING|STOPPED) +step' 15; then
+    nonascii=$(screen ascii | LC_ALL=C tr -d '\000-\177' | wc -c)
+    if [ "$nonascii" -eq 0 ] && screen ascii | grep -q 'Attention' && wait_for ascii '^EXITED 0' 15; then ok $name
+    else bad $name ascii "non-ASCII bytes on screen ($nonascii) or no clean exit"; fi
+else bad $name ascii "no status line with TERM=xterm LANG=C"; fi
+
+name=ctrl_c_restores_the_terminal
+if wait_for ctrlc '^ RUNNING' 15 && wait_step_above ctrlc 0 10; then
+    $T send-keys -t ctrlc C-c
+    if wait_for ctrlc '^EXITED 0' 10 && [ "$($T display -p -t ctrlc '#{alternate_on}')" = 0 ] &&
+        ! screen ctrlc | grep -q 'Where attention goes'; then ok $name
+    else bad $name ctrlc "Ctrl-C did not leave cleanly"; fi
+else bad $name ctrlc "did not start"; fi
+
+# --- the main session's checks ------------------------------------------------------------------------
+
+name=step_counter_advances
+if wait_for $M '^ RUNNING' 15 && wait_step_above $M 0 10; then
+    s1=$(step_of $M)
+    if wait_step_above $M "$s1" 5; then ok $name; else bad $name $M "the step stayed at $s1"; fi
+else bad $name $M "no RUNNING status with a step counter"; fi
+
+name=space_pauses_and_resumes
+$T send-keys -t $M ' '
+if wait_for $M '^ PAUSED' 5; then
+    s1=$(step_of $M)
+    sleep 0.6
+    s2=$(step_of $M)
+    if [ "$s1" = "$s2" ]; then
+        $T send-keys -t $M ' '
+        if wait_for $M '^ RUNNING' 5 && wait_step_above $M "$s2" 5; then ok $name
+        else bad $name $M "Space did not resume"; fi
+    else bad $name $M "paused, but the step moved from $s1 to $s2"; fi
+else bad $name $M "no PAUSED after Space"; fi
+
+name=plus_changes_the_rate_and_new_slots_use_it
+$T send-keys -t $M ' '
+wait_for $M '^ PAUSED' 5
+if wait_for $M 'c=2 conv' 2; then
+    $T send-keys -t $M '+'
+    if wait_for $M 'c=3 conv' 5; then
+        s1=$(step_of $M)
+        # The heatmap shows the memory as it was before the latest step: two steps at c=3 put slots made
+        # at the new rate on screen. Then the cursor goes to the newest compressed slot (Home, ']' = first
+        # memory column, ',' = one to the left) and its age span must be 3 characters wide.
+        $T send-keys -t $M n
+        wait_step_above $M "$s1" 5
+        $T send-keys -t $M n
+        wait_step_above $M $((s1 + 1)) 5
+        $T send-keys -t $M Home ']' ','
+        sleep 0.3
+        span=$(screen $M | grep -E '(▸|>) compressed #' | sed -n 's/.* \([0-9][0-9]*\)-\([0-9][0-9]*\) back.*/\1 \2/p' | head -n 1)
+        set -- $span
+        if [ $# -eq 2 ] && [ $(($2 - $1 + 1)) -eq 3 ]; then ok $name
+        else bad $name $M "the newest compressed slot spans '$span', expected 3 characters"; fi
+    else bad $name $M "the status did not show c=3 after +"; fi
+else bad $name $M "the status did not show c=2"; fi
+$T send-keys -t $M ' '
+
+name=prompt_generates_a_continuation
+$T send-keys -t $M '/'
+sleep 0.2
+$T send-keys -t $M ':len 40' Enter
+sleep 0.2
+$T send-keys -t $M 'KING OSWALD:' Enter
+if wait_for $M 'generated 40 characters' 15; then
+    # The output pane: the rows between its title and the prompt row.
+    # The output pane: the rows between its title and the prompt row. The prompt may have scrolled out
+    # when the continuation has several line breaks; what is left besides it must be generated text.
+    pane=$(screen $M | awk '/── Output/ {on = 1; next} /^› / {on = 0} on' | tr -d '\n')
+    rest=$(printf '%s' "$pane" | sed 's/KING OSWALD://' | tr -d ' ')
+    if ! echo "$pane" | grep -q 'Press / and type' && [ "$(printf '%s' "$rest" | wc -c)" -ge 15 ]; then ok $name
+    else bad $name $M "the output pane has no continuation after the prompt: '$pane'"; fi
+else bad $name $M "no 'generated 40 characters' message"; fi
+$T send-keys -t $M Escape
+
+name=resize_to_80x24_and_back_redraws
+$T resize-window -t $M -x 80 -y 24
+if wait_for $M '^ (RUNNING|PAUSED)' 5 && wait_for $M 'Where attention goes' 2 && [ "$(screen $M | wc -l)" -eq 24 ] &&
+    [ "$($T display -p -t $M '#{window_width}')" = 80 ]; then
+    $T resize-window -t $M -x 60 -y 20
+    if wait_for $M 'Terminal too small' 5; then
+        $T resize-window -t $M -x 120 -y 40
+        if wait_for $M 'Where attention goes' 5 && screen $M | head -n 1 | grep -Eq '^ (RUNNING|PAUSED) +step' &&
+            [ "$(screen $M | wc -l)" -eq 40 ]; then ok $name
+        else bad $name $M "no full redraw back at 120x40"; fi
+    else bad $name $M "no 'too small' message at 60x20"; fi
+else bad $name $M "no status line and panels at 80x24"; fi
+
+name=tab_selects_the_next_layer
+$T send-keys -t $M Tab
+if wait_for $M 'Attention · layer 1 ' 5 && wait_for $M '▸L1 ' 2; then ok $name
+else bad $name $M "Tab did not select layer 1"; fi
+
+name=v_validates_now
+$T send-keys -t $M v
+if wait_for $M 'validation CE [0-9.]+ \([0-9.]+ bpc\) over 20 segments' 10; then ok $name
+else bad $name $M "no validation message after v"; fi
+
+name=help_overlay_opens_and_closes
+$T send-keys -t $M '?'
+if wait_for $M 'memscope help' 5 && wait_for $M 'Compressive Transformer' 1; then
+    $T send-keys -t $M Escape
+    sleep 0.1
+    if wait_for $M 'Where attention goes' 5 && ! screen $M | grep -q 'memscope help'; then ok $name
+    else bad $name $M "Esc did not close the help"; fi
+else bad $name $M "no help overlay after ?"; fi
+
+name=s_saves_a_checkpoint_that_info_reads
+$T send-keys -t $M s
+if wait_for $M "saved to .*ck.safetensors \(step [0-9]+\)" 10; then
+    info=$("$BIN" info "$TMP/ck.safetensors" 2>&1)
+    if echo "$info" | grep -Eq 'd_model +32' && echo "$info" | grep -Eq 'compression_rate +3'; then ok $name
+    else bad $name $M "memscope info said: $info"; fi
+else bad $name $M "no 'saved to' message"; fi
+
+name=q_asks_saves_and_restores_the_terminal
+sleep 0.3 # some training after the save, so there is unsaved progress
+$T send-keys -t $M q
+if wait_for $M 'Save before quitting\?' 5; then
+    $T send-keys -t $M y
+    if wait_for $M '^EXITED 0' 15 && ! screen $M | grep -q 'Where attention goes' &&
+        [ "$($T display -p -t $M '#{alternate_on}')" = 0 ] && grep -q 'saved to' "$TMP/main.err"; then ok $name
+    else bad $name $M "no clean exit with the save reported"; fi
+else bad $name $M "q did not ask about the unsaved progress"; fi
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
