@@ -8,5 +8,6 @@ int cmd_sample(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 
 #endif

@@ -1,9 +1,13 @@
 // Attention-reconstruction loss (model.md): for each layer, how differently the layer's attention reads
 // the rows just evicted from memory and their compressed version. Its gradient reaches only the convs:
 // LayerNorm and the q/k/v projections are used as constants.
+// The memory lab (issue 6) runs it through whichever compression function is active (its gradient reaches the
+// function's parameters, when it has any) and adds the autoencode loss and none.
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress_ops.h"
+#include "lab.h"
 #include "ops.h"
 #include "workspace.h"
 
@@ -14,13 +18,18 @@ typedef struct {
     float *q, *ko, *vo, *kc, *vc;      // projections
     float *ao, *ac, *po, *pc;          // attention outputs (B, T, d) and probabilities
     float *dac, *dkc, *dvc, *dcn, *dcp, *scratch;
+    float *rec, *drec, *dcomp;         // autoencode: g(f(old)) (B, S, d), its gradient, f's output gradient
+    float *sel;                        // (L, B, S) int32: the rows most-used kept at the last update
 } ArBuffers;
 
-// Carves the buffers out of one allocation sized for the largest segment.
-static ArBuffers ar_buffers(Workspace *ws, int B, int Q, int S, int d, int H) {
+// Carves the buffers out of one allocation sized for the largest segment (B streams, Q ≤ max_T queries,
+// S ≤ rows_max evicted rows; every size is fixed by the workspace and the model).
+static ArBuffers ar_buffers(Workspace *ws, const Model *m) {
+    int B = ws->batch, Q = ws->max_T, S = ws->rows_max, d = m->cfg.d_model, H = m->cfg.n_heads;
     long BQd = (long)B * Q * d, BSd = (long)B * S * d, BQ = (long)B * Q, BS = (long)B * S;
-    long sizes[] = {BQd, BQ, BQ, BSd, BS, BS, BSd, BSd, BS, BS, BQd, BSd, BSd, BSd, BSd,
-                    BQd, BQd, BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S};
+    long sizes[] = {BQd, BQ,  BQ,  BSd, BS,  BS,  BSd, BSd, BS,  BS, BQd, BSd, BSd, BSd, BSd, BQd, BQd,
+                    BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S, BSd, BSd, BSd,
+                    (long)m->cfg.n_layers * BS};
     int count = (int)(sizeof sizes / sizeof sizes[0]);
     long total = 0;
     for (int i = 0; i < count; i++) total += sizes[i];
@@ -31,7 +40,7 @@ static ArBuffers ar_buffers(Workspace *ws, int B, int Q, int S, int d, int H) {
     ArBuffers a;
     float **slots[] = {&a.hn, &a.h_mean, &a.h_rstd, &a.on, &a.o_mean, &a.o_rstd, &a.cp, &a.cn, &a.c_mean,
                        &a.c_rstd, &a.q, &a.ko, &a.vo, &a.kc, &a.vc, &a.ao, &a.ac, &a.po, &a.pc, &a.dac,
-                       &a.dkc, &a.dvc, &a.dcn, &a.dcp, &a.scratch};
+                       &a.dkc, &a.dvc, &a.dcn, &a.dcp, &a.scratch, &a.rec, &a.drec, &a.dcomp, &a.sel};
     float *x = ws->ar_buf;
     for (int i = 0; i < count; i++) {
         *slots[i] = x;
@@ -39,6 +48,9 @@ static ArBuffers ar_buffers(Workspace *ws, int B, int Q, int S, int d, int H) {
     }
     return a;
 }
+
+// The selection area holds only int32 (calloc'd memory takes the type it is written with).
+int32_t *lab_selection(Workspace *ws, const Model *m) { return (int32_t *)(void *)ar_buffers(ws, m).sel; }
 
 // attn(h, rows) with the layer's detached LayerNorm and projections; returns normalised rows in rn.
 static void project_rows(float *kout, float *vout, float *rn, float *mean, float *rstd, const float *rows,
@@ -48,13 +60,15 @@ static void project_rows(float *kout, float *vout, float *rn, float *mean, float
     linear_forward(vout, rn, lp->wv, lp->bv, n, d, d);
 }
 
-// conv_grads: where the gradient goes, laid out like the active ConvSet's block (weight then bias per layer).
+// conv_grads: where the gradient goes, laid out like the active ConvSet's block (weight then bias per layer);
+// NULL, or a function without parameters, computes the loss only.
 static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, float *conv_grads, float weight) {
     const LayerParams *lp = &m->p.layer[l];
     ConvSet *cs = &m->convs[m->active];
     int B = ws->batch, T = ws->T, d = m->cfg.d_model, H = m->cfg.n_heads, S = ws->n_old, n = ws->n_comp;
     const float *old = ws->to_compress + (long)l * B * S * d;
-    compress_forward(a->cp, old, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, cs->rate);
+    if (!compress_fn_has_params(cs->fn)) conv_grads = NULL;
+    compress_fn_forward(m, cs, ws, l, a->cp, old, n, S);
     layernorm_forward(a->hn, a->h_mean, a->h_rstd, ws->layer[l].x_in, lp->attn_norm_w, lp->attn_norm_b, B * T, d);
     linear_forward(a->q, a->hn, lp->wq, NULL, B * T, d, d);
     project_rows(a->ko, a->vo, a->on, a->o_mean, a->o_rstd, old, lp, B * S, d);
@@ -77,20 +91,41 @@ static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, float *conv_
         linear_backward(a->dcn, NULL, NULL, a->dvc, a->cn, lp->wv, B * n, d, d);
         memset(a->dcp, 0, sizeof(float) * B * n * d);
         layernorm_backward(a->dcp, NULL, NULL, a->dcn, a->cp, a->c_mean, a->c_rstd, lp->attn_norm_w, B * n, d);
-        float *dweight = conv_grads + (long)l * ((long)d * d * cs->rate + d);
-        compress_backward(NULL, dweight, dweight + (long)d * d * cs->rate, a->dcp, old, conv_weight(cs, l, d), B * n,
-                          d, cs->rate);
+        compress_fn_backward(m, cs, ws, l, NULL, conv_grads + set_fn_offset(cs, l, d), a->dcp, old, n, S);
     }
     return (float)(sum / count);
 }
 
+// The autoencode loss of one layer: mean over the B·S·d elements of (g(f(old)) − old)², g the set's decoder of
+// this layer; its gradient reaches g and, when f has parameters, f.
+static float layer_autoencode(Model *m, Workspace *ws, ArBuffers *a, int l, float *grads, float weight) {
+    ConvSet *cs = &m->convs[m->active];
+    int B = ws->batch, d = m->cfg.d_model, S = ws->n_old, n = ws->n_comp, c = cs->rate;
+    const float *old = ws->to_compress + (long)l * B * S * d;
+    const float *dec = cs->block.params + set_decoder_offset(cs, l, d);
+    long count = (long)B * S * d;
+    compress_fn_forward(m, cs, ws, l, a->cp, old, n, S);
+    deconv_forward(a->rec, a->cp, dec, dec + (long)d * d * c, B * n, d, c);
+    if (!grads) return mse_forward_backward(NULL, a->rec, old, count, 0.0f);
+    memset(a->drec, 0, sizeof(float) * count);
+    float loss = mse_forward_backward(a->drec, a->rec, old, count, weight);
+    float *gdec = grads + set_decoder_offset(cs, l, d);
+    int through_f = compress_fn_has_params(cs->fn);
+    if (through_f) memset(a->dcomp, 0, sizeof(float) * B * n * d);
+    deconv_backward(through_f ? a->dcomp : NULL, gdec, gdec + (long)d * d * c, a->drec, a->cp, dec, B * n, d, c);
+    if (through_f) compress_fn_backward(m, cs, ws, l, NULL, grads + set_fn_offset(cs, l, d), a->dcomp, old, n, S);
+    return loss;
+}
+
 float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight) {
     int L = m->cfg.n_layers;
-    if (ws->n_old == 0) return 0.0f;
-    ArBuffers a = ar_buffers(ws, ws->batch, ws->max_T, ws->rows_max, m->cfg.d_model, m->cfg.n_heads);
+    if (ws->n_old == 0 || m->compress_loss == COMPRESS_LOSS_NONE) return 0.0f;
+    ArBuffers a = ar_buffers(ws, m);
     float total = 0.0f;
     for (int l = 0; l < L; l++) {
-        float loss = weight * layer_ar(m, ws, &a, l, conv_grads, weight);
+        float loss = weight * (m->compress_loss == COMPRESS_LOSS_AUTOENCODE
+                                   ? layer_autoencode(m, ws, &a, l, conv_grads, weight)
+                                   : layer_ar(m, ws, &a, l, conv_grads, weight));
         if (ar) ar[l] += loss;
         total += loss;
     }
@@ -100,6 +135,20 @@ float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, 
 float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
     if (ar) memset(ar, 0, sizeof(float) * m->cfg.n_layers);
     ConvSet *cs = model_conv(m);
-    if (backward && ws->n_old) cs->used = 1;
+    if (backward && ws->n_old && m->compress_loss != COMPRESS_LOSS_NONE) cs->used = 1;
     return model_ar_loss_into(m, ws, ar, backward ? cs->block.grads : NULL, 1.0f);
+}
+
+float model_attention_reconstruction(Model *m, Workspace *ws, float *ar) {
+    int L = m->cfg.n_layers;
+    if (ar) memset(ar, 0, sizeof(float) * L);
+    if (ws->n_old == 0) return 0.0f;
+    ArBuffers a = ar_buffers(ws, m);
+    float total = 0.0f;
+    for (int l = 0; l < L; l++) {
+        float loss = layer_ar(m, ws, &a, l, NULL, 1.0f);
+        if (ar) ar[l] = loss;
+        total += loss;
+    }
+    return total;
 }

@@ -1,7 +1,10 @@
 // The memory step of model.md (2–4): append each layer's input, move the overflow beyond N_m through
 // the active compression function into the compressed memory, keep the last N_cm compressed rows.
+// The memory lab (issue 6) adds the other compression functions and the attention accounting of most-used.
 #include <string.h>
 
+#include "compress_ops.h"
+#include "lab.h"
 #include "ops.h"
 #include "workspace.h"
 
@@ -32,13 +35,57 @@ static void append_compressed(Memory *mem, const Workspace *ws, int l, int n) {
                sizeof(float) * n * d);
 }
 
-// Compresses the rows a shard removed with the active convs and appends them to its streams.
-static void compress_shard(const ConvSet *cs, Memory *mem, Workspace *ws, int n, int n_old) {
+void compress_fn_forward(const Model *m, const ConvSet *cs, Workspace *ws, int l, float *out, const float *in, int n,
+                         int n_old) {
+    int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
+    switch (cs->fn) {
+    case COMPRESS_CONV: compress_forward(out, in, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, c); break;
+    case COMPRESS_MEAN: pool_mean_forward(out, in, B * n, d, c); break;
+    case COMPRESS_MAX: pool_max_forward(out, in, B * n, d, c); break;
+    case COMPRESS_DILATED: dilated_forward(out, in, set_fn_params(cs, l, d), B * n, d, c); break;
+    case COMPRESS_MOST_USED: {
+        const int32_t *sel = lab_selection(ws, m) + (long)l * B * ws->rows_max;
+        for (int b = 0; b < B; b++)
+            gather_rows_forward(out + (long)b * n * d, in + (long)b * n_old * d, sel + (long)b * ws->rows_max, n, d);
+        break;
+    }
+    }
+}
+
+void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int l, float *din, float *dparams,
+                          const float *dout, const float *in, int n, int n_old) {
+    int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
+    switch (cs->fn) {
+    case COMPRESS_CONV:
+        compress_backward(din, dparams, dparams ? dparams + (long)d * d * c : NULL, dout, in, conv_weight(cs, l, d),
+                          B * n, d, c);
+        break;
+    case COMPRESS_MEAN: pool_mean_backward(din, dout, B * n, d, c); break;
+    case COMPRESS_MAX: pool_max_backward(din, dout, in, B * n, d, c); break;
+    case COMPRESS_DILATED: dilated_backward(din, dparams, dout, in, set_fn_params(cs, l, d), B * n, d, c); break;
+    case COMPRESS_MOST_USED: {
+        const int32_t *sel = lab_selection(ws, m) + (long)l * B * ws->rows_max;
+        if (din)
+            for (int b = 0; b < B; b++)
+                gather_rows_backward(din + (long)b * n_old * d, dout + (long)b * n * d, sel + (long)b * ws->rows_max, n,
+                                     d);
+        break;
+    }
+    }
+}
+
+// Compresses the rows a shard removed with the active function and appends them to its streams.
+static void compress_shard(const Model *m, const ConvSet *cs, Memory *mem, Workspace *ws, int n, int n_old) {
     int d = mem->d, B = ws->batch, c = cs->rate;
+    if (cs->fn == COMPRESS_MOST_USED) { // choose before the rows (and their usage) leave memory
+        int32_t *sel = lab_selection(ws, m);
+        for (int l = 0; l < mem->n_layers; l++)
+            for (int b = 0; b < B; b++)
+                most_used_choose(sel + ((long)l * B + b) * ws->rows_max, mem, l, ws->stream0 + b, n_old, n);
+    }
     take_oldest(mem, ws, n_old);
     for (int l = 0; l < mem->n_layers; l++) {
-        compress_forward(ws->comp, ws->to_compress + (long)l * B * n_old * d, conv_weight(cs, l, d),
-                         conv_bias(cs, l, d), B * n, d, c);
+        compress_fn_forward(m, cs, ws, l, ws->comp, ws->to_compress + (long)l * B * n_old * d, n, n_old);
         append_compressed(mem, ws, l, n);
     }
     ws->n_old = n_old;
@@ -46,12 +93,17 @@ static void compress_shard(const ConvSet *cs, Memory *mem, Workspace *ws, int n,
     ws->rate = c;
 }
 
-static void record_spans(Memory *mem, int n, int c) {
+// Where each new compressed slot came from: its window of c rows; for most-used (a different row per layer
+// and stream) the span its row may lie in, [pos[i], pos[i + n_old − n]].
+static void record_spans(Memory *mem, int n, int c, int fn) {
+    int n_old = n * c;
     for (int i = 0; i < n; i++) {
-        mem->cmem_first[mem->cm + i] = mem->mem_pos[i * c];
-        mem->cmem_last[mem->cm + i] = mem->mem_pos[i * c + c - 1];
+        int first = fn == COMPRESS_MOST_USED ? i : i * c, last = fn == COMPRESS_MOST_USED ? i + n_old - n : i * c + c - 1;
+        mem->cmem_first[mem->cm + i] = mem->mem_pos[first];
+        mem->cmem_last[mem->cm + i] = mem->mem_pos[last];
     }
-    memmove(mem->mem_pos, mem->mem_pos + n * c, sizeof(long) * (mem->m - n * c));
+    memmove(mem->mem_pos, mem->mem_pos + n_old, sizeof(long) * (mem->m - n_old));
+    memory_usage_evict(mem, n_old);
 }
 
 static void keep_last_compressed(Memory *mem) {
@@ -70,16 +122,19 @@ static void keep_last_compressed(Memory *mem) {
 int model_update_memory_shards(const Model *m, Workspace *const *ws, int n_shards, Memory *mem, long segment_pos) {
     for (int k = 0; k < n_shards; k++) ws[k]->n_old = ws[k]->n_comp = 0;
     if (mem->mem_len == 0 && mem->c_mem_len == 0) return 0;
-    int T = ws[0]->T;
+    int T = ws[0]->T, H = m->cfg.n_heads;
+    for (int k = 0; k < n_shards; k++) memory_usage_accumulate(mem, ws[k], H);
+    memory_usage_count_reads(mem, T, H);
     for (int k = 0; k < n_shards; k++) append_segment(mem, ws[k]);
+    memory_usage_append(mem, T);
     for (int t = 0; t < T; t++) mem->mem_pos[mem->m + t] = segment_pos + t;
     mem->m += T;
     if (mem->m <= mem->mem_len) return 0;
     const ConvSet *cs = &m->convs[m->active];
     int c = cs->rate;
     int n = (mem->m - mem->mem_len + c - 1) / c, n_old = n * c;
-    for (int k = 0; k < n_shards; k++) compress_shard(cs, mem, ws[k], n, n_old);
-    record_spans(mem, n, c);
+    for (int k = 0; k < n_shards; k++) compress_shard(m, cs, mem, ws[k], n, n_old);
+    record_spans(mem, n, c, cs->fn);
     mem->m -= n_old;
     mem->cm += n;
     keep_last_compressed(mem);

@@ -18,7 +18,10 @@ int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_
     mem->mem_pos = calloc((size_t)mem->mem_cap + 1, sizeof(long));
     mem->cmem_first = calloc((size_t)mem->cmem_cap + 1, sizeof(long));
     mem->cmem_last = calloc((size_t)mem->cmem_cap + 1, sizeof(long));
-    if (!mem->mem || !mem->cmem || !mem->mem_pos || !mem->cmem_first || !mem->cmem_last) {
+    mem->usage = calloc((size_t)n_layers * batch * mem->mem_cap + 1, sizeof(float));
+    mem->usage_reads = calloc((size_t)mem->mem_cap + 1, sizeof(float));
+    if (!mem->mem || !mem->cmem || !mem->mem_pos || !mem->cmem_first || !mem->cmem_last || !mem->usage ||
+        !mem->usage_reads) {
         memory_free(mem);
         return -1;
     }
@@ -31,6 +34,8 @@ void memory_free(Memory *mem) {
     free(mem->mem_pos);
     free(mem->cmem_first);
     free(mem->cmem_last);
+    free(mem->usage);
+    free(mem->usage_reads);
     memset(mem, 0, sizeof *mem);
 }
 
@@ -47,18 +52,24 @@ float *cmemory_rows(const Memory *mem, int layer, int b) {
     return mem->cmem + ((size_t)layer * mem->batch + b) * mem->cmem_cap * mem->d;
 }
 
+float *memory_usage(const Memory *mem, int layer, int b) {
+    return mem->usage + ((size_t)layer * mem->batch + b) * mem->mem_cap;
+}
+
 static void copy_positions(Memory *dst, const Memory *src) {
     dst->m = src->m;
     dst->cm = src->cm;
     memcpy(dst->mem_pos, src->mem_pos, sizeof(long) * src->m);
     memcpy(dst->cmem_first, src->cmem_first, sizeof(long) * src->cm);
     memcpy(dst->cmem_last, src->cmem_last, sizeof(long) * src->cm);
+    memcpy(dst->usage_reads, src->usage_reads, sizeof(float) * src->m);
 }
 
 void memory_copy(Memory *dst, const Memory *src) {
     size_t per = (size_t)src->n_layers * src->batch * src->d;
     memcpy(dst->mem, src->mem, sizeof(float) * per * src->mem_cap);
     memcpy(dst->cmem, src->cmem, sizeof(float) * per * src->cmem_cap);
+    memcpy(dst->usage, src->usage, sizeof(float) * (size_t)src->n_layers * src->batch * src->mem_cap);
     copy_positions(dst, src);
 }
 
@@ -66,6 +77,7 @@ void memory_copy_stream(Memory *dst, const Memory *src, int b) {
     for (int l = 0; l < src->n_layers; l++) {
         memcpy(memory_rows(dst, l, 0), memory_rows(src, l, b), sizeof(float) * src->m * src->d);
         memcpy(cmemory_rows(dst, l, 0), cmemory_rows(src, l, b), sizeof(float) * src->cm * src->d);
+        memcpy(memory_usage(dst, l, 0), memory_usage(src, l, b), sizeof(float) * src->m);
     }
     copy_positions(dst, src);
 }

@@ -9,6 +9,24 @@
 #include "rng.h"
 
 #define MAX_RATES 16
+#define MAX_COMPRESS_SETS 64 // parameter sets of every (compression function, rate) pair a model has used
+
+// The memory lab's choices (issue 6). The zero values are model.md's: conv compression, attention loss.
+typedef enum {
+    COMPRESS_CONV,      // Conv1d(d → d, kernel = stride = c) per layer (model.md)
+    COMPRESS_MEAN,      // mean pooling, kernel = stride = c, no parameters
+    COMPRESS_MAX,       // max pooling, kernel = stride = c, no parameters
+    COMPRESS_DILATED,   // two residual dilated causal convs, then the stride-c conv (engine/compress_ops.h)
+    COMPRESS_MOST_USED, // keeps the n most-attended of the n·c evicted rows, in time order; no parameters
+    COMPRESS_FN_COUNT
+} CompressFn;
+
+typedef enum {
+    COMPRESS_LOSS_ATTENTION,  // the attention-reconstruction loss of model.md
+    COMPRESS_LOSS_AUTOENCODE, // MSE between the evicted rows and g(f_c(rows)), g a per-layer ConvTranspose1d
+    COMPRESS_LOSS_NONE,       // nothing trains the compression
+    COMPRESS_LOSS_COUNT
+} CompressLoss;
 
 typedef struct {
     float *attn_norm_w, *attn_norm_b; // (d), (d)
@@ -54,10 +72,17 @@ typedef struct {
 } ParamBlock;
 
 // The per-layer compression convs of one rate: weight (d, d, c) then bias (d), layer after layer.
+// The memory lab generalises it to the parameters of one (compression function, rate): the function's tensors,
+// layer after layer, then, with the autoencode loss, each layer's decoder weight (d, d, c) and bias (d).
 typedef struct {
     int rate;
     ParamBlock block;
     int used; // took part in this step's loss (so it gets an optimizer update)
+    int fn;            // CompressFn (COMPRESS_CONV for model.md's convs)
+    int has_decoder;   // the layout ends with the autoencode loss's decoders
+    long fn_floats;    // floats of the function's own tensors (every layer); the decoders follow
+    long capacity;     // floats allocated per array (the decoders' room outlives a change of loss)
+    int decoder_ready; // the decoders have been initialised
 } ConvSet;
 
 typedef struct {
@@ -65,9 +90,11 @@ typedef struct {
     int d_k, rel_len;
     ParamBlock main; // every tensor but the convs
     ModelParams p, g; // pointers into main.params / main.grads
-    ConvSet convs[MAX_RATES];
+    ConvSet convs[MAX_COMPRESS_SETS];
     int n_convs;
-    int active; // index into convs of the current compression rate
+    int active; // index into convs of the current compression rate (of the set of the function in use)
+    int compress_fn;   // CompressFn in use (convs[active].fn)
+    int compress_loss; // CompressLoss in use
 } Model;
 
 // Creates a model with PyTorch's default initialisation from seed. Returns NULL (with err) on failure.
@@ -84,6 +111,28 @@ float *conv_grad_weight(const ConvSet *cs, int layer, int d);
 float *conv_grad_bias(const ConvSet *cs, int layer, int d);
 
 void model_zero_grad(Model *m);
+
+// ---- memory lab: compression functions and losses (engine/params.c)
+const char *compress_fn_name(int fn);     // "conv", "mean", "max", "dilated", "most-used"
+int compress_fn_parse(const char *name);  // CompressFn, or -1
+const char *compress_loss_name(int loss); // "attention", "autoencode", "none"
+int compress_loss_parse(const char *name); // CompressLoss, or -1
+int compress_fn_has_params(int fn);
+// Selects the compression function and loss from the next compression on (compressed slots already made stay).
+// Each (function, rate) keeps its own parameters; a new conv or dilated set starts as mean pooling, a new
+// decoder as the transpose of mean pooling (each compressed row repeated c times). Changing the loss adds or
+// drops the decoders of every set (their values are kept for a switch back). The conv of the current rate
+// always exists (model.md's checkpoint names it `compress`).
+int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen);
+// The set of (fn, rate), created as above when new, without selecting it (checkpoint loading); NULL + err.
+ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen);
+// Checkpoint names: conv sets as model.md (`layers.{l}.compress.*` for the current rate, `compress_r{c}.*`
+// for others, decoders as `.decoder.weight/.bias` beneath them); other sets `layers.{l}.compress_{fn}_r{c}.*`
+// (fn mean, max, dilated, most_used). The Adam step key is `optim.t.r{c}` for convs, `optim.t.{fn}_r{c}` else.
+void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *out, size_t n);
+void compress_set_state_key(const ConvSet *cs, char *out, size_t n);
+// The name stem of a non-conv set's tensors ("layers.0.compress_dilated_r4."), for finding them in a file.
+void compress_set_stem(int fn, int rate, int layer, char *out, size_t n);
 
 // Activations for `batch` streams and segments of up to seq_len tokens.
 typedef struct Workspace Workspace;
@@ -127,5 +176,9 @@ float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward);
 // For one shard: the loss scaled by weight (its share of the batch), added into ar; with conv_grads (laid
 // out like the active ConvSet's block) its gradient is added there. Safe to run shards in parallel.
 float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight);
+// The loss above follows m->compress_loss (0 for none; the autoencode MSE per layer for autoencode). This is
+// model.md's attention-reconstruction loss of the same rows whatever the training loss, per layer into ar
+// (L), without gradient: the "reconstruction error" that compares compression functions.
+float model_attention_reconstruction(Model *m, Workspace *ws, float *ar);
 
 #endif

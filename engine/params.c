@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress_ops.h"
+#include "lab.h"
 #include "model.h"
 
 static void layout_add(TensorLayout *lay, const char *name, int ndim, int64_t a, int64_t b, int64_t c) {
@@ -55,19 +57,6 @@ static void build_main_layout(TensorLayout *lay, const Config *c) {
     layout_add(lay, "norm.bias", 1, c->d_model, 0, 0);
     layout_add(lay, "head.weight", 2, c->vocab_size, c->d_model, 0);
     layout_add(lay, "head.bias", 1, c->vocab_size, 0, 0);
-}
-
-// Conv tensors are named for the checkpoint by the caller (compress vs compress_r{rate}).
-static void build_conv_layout(TensorLayout *lay, int n_layers, int d, int rate) {
-    lay->tensors = calloc(2 * (size_t)n_layers, sizeof(TensorInfo));
-    if (!lay->tensors) abort();
-    char n[96];
-    for (int l = 0; l < n_layers; l++) {
-        snprintf(n, sizeof n, "layers.%d.compress.weight", l);
-        layout_add(lay, n, 3, d, d, rate);
-        snprintf(n, sizeof n, "layers.%d.compress.bias", l);
-        layout_add(lay, n, 1, d, 0, 0);
-    }
 }
 
 static int block_alloc(ParamBlock *b) {
@@ -168,31 +157,179 @@ float *conv_grad_bias(const ConvSet *cs, int layer, int d) {
     return conv_grad_weight(cs, layer, d) + (long)d * d * cs->rate;
 }
 
-static ConvSet *add_conv_set(Model *m, int rate, char *err, size_t errlen) {
-    if (m->n_convs == MAX_RATES) {
-        snprintf(err, errlen, "compression: at most %d different rates per model", MAX_RATES);
+// ---------------------------------------------------------------------------------------------------------
+// Compression parameter sets of the memory lab: one per (function, rate), each a ParamBlock laid out as the
+// function's tensors layer after layer, then (with the autoencode loss) each layer's decoder.
+
+static const char *const fn_names[COMPRESS_FN_COUNT] = {"conv", "mean", "max", "dilated", "most-used"};
+static const char *const fn_stems[COMPRESS_FN_COUNT] = {"", "mean", "max", "dilated", "most_used"};
+static const char *const loss_names[COMPRESS_LOSS_COUNT] = {"attention", "autoencode", "none"};
+
+const char *compress_fn_name(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT ? fn_names[fn] : "?"; }
+const char *compress_loss_name(int loss) { return loss >= 0 && loss < COMPRESS_LOSS_COUNT ? loss_names[loss] : "?"; }
+
+int compress_fn_parse(const char *name) {
+    for (int i = 0; i < COMPRESS_FN_COUNT; i++)
+        if (!strcmp(name, fn_names[i])) return i;
+    if (!strcmp(name, "most_used")) return COMPRESS_MOST_USED;
+    return -1;
+}
+
+int compress_loss_parse(const char *name) {
+    for (int i = 0; i < COMPRESS_LOSS_COUNT; i++)
+        if (!strcmp(name, loss_names[i])) return i;
+    return -1;
+}
+
+int compress_fn_has_params(int fn) { return fn == COMPRESS_CONV || fn == COMPRESS_DILATED; }
+
+// Floats of one layer's function tensors (the conv layout of conv_weight for COMPRESS_CONV).
+long set_layer_floats(int fn, int d, int c) {
+    if (fn == COMPRESS_CONV) return (long)d * d * c + d;
+    if (fn == COMPRESS_DILATED) return dilated_params_floats(d, c);
+    return 0;
+}
+
+float *set_fn_params(const ConvSet *cs, int layer, int d) {
+    return cs->block.params + layer * set_layer_floats(cs->fn, d, cs->rate);
+}
+long set_fn_offset(const ConvSet *cs, int layer, int d) { return layer * set_layer_floats(cs->fn, d, cs->rate); }
+long set_decoder_offset(const ConvSet *cs, int layer, int d) {
+    return cs->fn_floats + (long)layer * ((long)d * d * cs->rate + d);
+}
+
+void compress_set_stem(int fn, int rate, int layer, char *out, size_t n) {
+    if (fn == COMPRESS_CONV) snprintf(out, n, "layers.%d.compress.", layer);
+    else snprintf(out, n, "layers.%d.compress_%s_r%d.", layer, fn_stems[fn], rate);
+}
+
+static void build_set_layout(TensorLayout *lay, int fn, int n_layers, int d, int rate, int with_decoder) {
+    free(lay->tensors);
+    memset(lay, 0, sizeof *lay);
+    lay->tensors = calloc(8 * (size_t)n_layers + 1, sizeof(TensorInfo));
+    if (!lay->tensors) abort();
+    char stem[48], n[96];
+    for (int l = 0; l < n_layers; l++) {
+        compress_set_stem(fn, rate, l, stem, sizeof stem);
+#define ADD(suffix, ...) (snprintf(n, sizeof n, "%s%s", stem, suffix), layout_add(lay, n, __VA_ARGS__))
+        if (fn == COMPRESS_CONV) {
+            ADD("weight", 3, d, d, rate);
+            ADD("bias", 1, d, 0, 0);
+        } else if (fn == COMPRESS_DILATED) {
+            ADD("conv1.weight", 3, d, d, 2);
+            ADD("conv1.bias", 1, d, 0, 0);
+            ADD("conv2.weight", 3, d, d, 2);
+            ADD("conv2.bias", 1, d, 0, 0);
+            ADD("reduce.weight", 3, d, d, rate);
+            ADD("reduce.bias", 1, d, 0, 0);
+        }
+    }
+    for (int l = 0; with_decoder && l < n_layers; l++) {
+        compress_set_stem(fn, rate, l, stem, sizeof stem);
+        ADD("decoder.weight", 3, d, d, rate);
+        ADD("decoder.bias", 1, d, 0, 0);
+#undef ADD
+    }
+}
+
+static int grow_block(ParamBlock *b, long old_cap, long cap) {
+    float **arrays[] = {&b->params, &b->grads, &b->adam_m, &b->adam_v};
+    for (int i = 0; i < 4; i++) {
+        float *x = realloc(*arrays[i], sizeof(float) * ((size_t)cap + 1));
+        if (!x) return -1;
+        memset(x + old_cap, 0, sizeof(float) * (size_t)(cap + 1 - old_cap));
+        *arrays[i] = x;
+    }
+    return 0;
+}
+
+// g(x) = each row repeated c times: W[i, o, k] = [i == o], bias 0 (the transpose of mean pooling, up to c).
+static void init_decoders(ConvSet *cs, int n_layers, int d) {
+    for (int l = 0; l < n_layers; l++) {
+        float *w = cs->block.params + set_decoder_offset(cs, l, d);
+        memset(w, 0, sizeof(float) * ((size_t)d * d * cs->rate + d));
+        for (int i = 0; i < d; i++)
+            for (int k = 0; k < cs->rate; k++) w[((long)i * d + i) * cs->rate + k] = 1.0f;
+    }
+    cs->decoder_ready = 1;
+}
+
+// Lays a set out with or without its decoders, growing its arrays when they first need the room.
+static int set_relayout(ConvSet *cs, int n_layers, int d, int with_decoder) {
+    build_set_layout(&cs->block.layout, cs->fn, n_layers, d, cs->rate, with_decoder);
+    cs->has_decoder = with_decoder;
+    if (!cs->block.params || cs->block.layout.total > cs->capacity) { // arrays exist even for 0 tensors
+        if (grow_block(&cs->block, cs->capacity, cs->block.layout.total)) return -1;
+        cs->capacity = cs->block.layout.total;
+    }
+    if (with_decoder && !cs->decoder_ready) init_decoders(cs, n_layers, d);
+    return 0;
+}
+
+static ConvSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    if (m->n_convs == MAX_COMPRESS_SETS) {
+        snprintf(err, errlen, "compression: at most %d (function, rate) parameter sets per model", MAX_COMPRESS_SETS);
         return NULL;
     }
     ConvSet *cs = &m->convs[m->n_convs];
     memset(cs, 0, sizeof *cs);
     cs->rate = rate;
-    build_conv_layout(&cs->block.layout, m->cfg.n_layers, m->cfg.d_model, rate);
-    if (block_alloc(&cs->block)) {
+    cs->fn = fn;
+    int L = m->cfg.n_layers, d = m->cfg.d_model;
+    cs->fn_floats = L * set_layer_floats(fn, d, rate);
+    if (set_relayout(cs, L, d, m->compress_loss == COMPRESS_LOSS_AUTOENCODE)) {
         block_free(&cs->block);
-        snprintf(err, errlen, "compression: out of memory for the rate-%d convs", rate);
+        snprintf(err, errlen, "compression: out of memory for the %s parameters of rate %d", compress_fn_name(fn), rate);
         return NULL;
     }
     m->n_convs++;
     return cs;
 }
 
+static ConvSet *add_conv_set(Model *m, int rate, char *err, size_t errlen) {
+    return add_set(m, COMPRESS_CONV, rate, err, errlen);
+}
+
 // A new rate starts as mean pooling so the memory it writes stays meaningful: W[o,i,k] = [o==i]/c.
+static void mean_pooling_weight(float *w, int d, int rate) {
+    for (int o = 0; o < d; o++)
+        for (int k = 0; k < rate; k++) w[((long)o * d + o) * rate + k] = 1.0f / rate;
+}
+
 static void init_mean_pooling(ConvSet *cs, int n_layers, int d) {
-    for (int l = 0; l < n_layers; l++) {
-        float *w = conv_weight(cs, l, d);
-        for (int o = 0; o < d; o++)
-            for (int k = 0; k < cs->rate; k++) w[((long)o * d + o) * cs->rate + k] = 1.0f / cs->rate;
-    }
+    for (int l = 0; l < n_layers; l++) mean_pooling_weight(conv_weight(cs, l, d), d, cs->rate);
+}
+
+// A new dilated set: both residual blocks zero (the identity), the reduction mean pooling.
+static void init_dilated(ConvSet *cs, int n_layers, int d) {
+    for (int l = 0; l < n_layers; l++)
+        mean_pooling_weight(set_fn_params(cs, l, d) + 2 * (2L * d * d + d), d, cs->rate);
+}
+
+static int find_set(const Model *m, int fn, int rate) {
+    for (int i = 0; i < m->n_convs; i++)
+        if (m->convs[i].fn == fn && m->convs[i].rate == rate) return i;
+    return -1;
+}
+
+ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    int i = find_set(m, fn, rate);
+    if (i >= 0) return &m->convs[i];
+    ConvSet *cs = add_set(m, fn, rate, err, errlen);
+    if (!cs) return NULL;
+    if (fn == COMPRESS_CONV) init_mean_pooling(cs, m->cfg.n_layers, m->cfg.d_model);
+    if (fn == COMPRESS_DILATED) init_dilated(cs, m->cfg.n_layers, m->cfg.d_model);
+    return cs;
+}
+
+// Makes (fn, rate) active, creating its set and the rate's conv when new.
+static int select_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    if (!model_compress_set(m, COMPRESS_CONV, rate, err, errlen)) return -1;
+    if (!model_compress_set(m, fn, rate, err, errlen)) return -1;
+    m->active = find_set(m, fn, rate);
+    m->compress_fn = fn;
+    m->cfg.compression_rate = rate;
+    return 0;
 }
 
 int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
@@ -201,18 +338,42 @@ int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
                  m->cfg.mem_len < 64 ? m->cfg.mem_len : 64);
         return -1;
     }
-    for (int i = 0; i < m->n_convs; i++)
-        if (m->convs[i].rate == rate) {
-            m->active = i;
-            m->cfg.compression_rate = rate;
-            return 0;
-        }
-    ConvSet *cs = add_conv_set(m, rate, err, errlen);
-    if (!cs) return -1;
-    init_mean_pooling(cs, m->cfg.n_layers, m->cfg.d_model);
-    m->active = m->n_convs - 1;
-    m->cfg.compression_rate = rate;
-    return 0;
+    return select_set(m, m->compress_fn, rate, err, errlen);
+}
+
+int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) {
+    if (fn < 0 || fn >= COMPRESS_FN_COUNT) {
+        snprintf(err, errlen, "compression function %d is unknown; use conv, mean, max, dilated or most-used", fn);
+        return -1;
+    }
+    if (loss < 0 || loss >= COMPRESS_LOSS_COUNT) {
+        snprintf(err, errlen, "compression loss %d is unknown; use attention, autoencode or none", loss);
+        return -1;
+    }
+    if (loss != m->compress_loss) {
+        for (int i = 0; i < m->n_convs; i++)
+            if (set_relayout(&m->convs[i], m->cfg.n_layers, m->cfg.d_model, loss == COMPRESS_LOSS_AUTOENCODE)) {
+                snprintf(err, errlen, "compression: out of memory for the autoencoder's decoders");
+                return -1;
+            }
+        m->compress_loss = loss;
+    }
+    return select_set(m, fn, m->cfg.compression_rate, err, errlen);
+}
+
+void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *out, size_t n) {
+    const char *base = cs->block.layout.tensors[i].name;
+    const char *dot = strstr(base, ".compress.");
+    if (cs->fn != COMPRESS_CONV || cs->rate == m->cfg.compression_rate || !dot) {
+        snprintf(out, n, "%s", base);
+        return;
+    }
+    snprintf(out, n, "%.*s.compress_r%d.%s", (int)(dot - base), base, cs->rate, dot + 10);
+}
+
+void compress_set_state_key(const ConvSet *cs, char *out, size_t n) {
+    if (cs->fn == COMPRESS_CONV) snprintf(out, n, "optim.t.r%d", cs->rate);
+    else snprintf(out, n, "optim.t.%s_r%d", fn_stems[cs->fn], cs->rate);
 }
 
 ConvSet *model_conv(Model *m) { return &m->convs[m->active]; }

@@ -177,9 +177,9 @@ static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
     ConvSet *cs = model_conv(t->model);
     long n = cs->block.layout.total;
     for (int k = 1; k < t->n_shards; k++) {
-        if (t->shard_conv_floats[k] < n) { // the rate changed to a larger kernel
+        if (t->shard_conv_floats[k] < n || !t->shard_conv_grads[k]) { // a larger set (or a first, empty one)
             free(t->shard_conv_grads[k]);
-            t->shard_conv_grads[k] = malloc(sizeof(float) * n);
+            t->shard_conv_grads[k] = malloc(sizeof(float) * (n + 1));
             if (!t->shard_conv_grads[k]) abort();
             t->shard_conv_floats[k] = n;
         }

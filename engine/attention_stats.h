@@ -1,0 +1,64 @@
+// The paper's attention picture (Rae et al. 2019, Figures 2 and 6) over an evaluation stream: how much attention
+// each part of the memory receives, and how well compression preserves what attention reads.
+//
+// Attention: every query of every segment, per head, splits its keys into three groups, compressed memory
+// (cm slots), memory (m rows) and the current segment (the i + 1 keys query i sees), and each group into 6
+// buckets oldest to newest (bucket k holds slots [⌊k·len/6⌋, ⌊(k+1)·len/6⌋); an empty bucket gives no sample).
+// One sample per (query, head, bucket): the mean attention weight per slot of the bucket ("mean"), and the
+// weight on the whole bucket ("mass"). Reported per layer and pooled over layers: mean and standard deviation
+// over samples.
+// Reconstruction: model.md's attention-reconstruction loss of each layer at every compression (whatever the
+// training loss), summarised as mean, standard deviation, quantiles and a 10-bin histogram per layer.
+#ifndef MEMSCOPE_ATTENTION_STATS_H
+#define MEMSCOPE_ATTENTION_STATS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "generate.h"
+#include "memory.h"
+#include "model.h"
+
+#define ATT_BUCKETS 6
+enum { ATT_COMPRESSED, ATT_MEMORY, ATT_CURRENT, ATT_GROUPS };
+
+typedef struct {
+    double sum, sum_sq;     // of the per-slot mean weight
+    double mass, mass_sq;   // of the bucket's total weight
+    long count;             // samples
+} AttMoments;
+
+typedef struct {
+    int n_layers;
+    AttMoments *att;        // (n_layers + 1, ATT_GROUPS, ATT_BUCKETS); index n_layers pools every layer
+    float **recon;          // per layer, the reconstruction loss of every compression
+    long *n_recon, *cap_recon;
+    long segments, compressions;
+} AttentionStats;
+
+int attention_stats_init(AttentionStats *s, const Model *m);
+void attention_stats_free(AttentionStats *s);
+// One forward's attention (every stream of the workspace), over the memory it read (cm, m rows).
+void attention_stats_add_segment(AttentionStats *s, const Model *m, const Workspace *ws, int cm, int mm);
+// The rows the last memory update removed: each layer's attention-reconstruction loss.
+int attention_stats_add_compression(AttentionStats *s, Model *m, Workspace *ws);
+// Everything over ids as one stream (evaluate_stream's loop); out gets its CE, bpc and AR.
+void attention_stats_run(AttentionStats *s, Model *m, const int32_t *ids, long n, EvalResult *out);
+
+// layer −1: pooled over layers. Mean and standard deviation of the per-slot weight, the mean mass, samples.
+double attention_stats_mean(const AttentionStats *s, int layer, int group, int bucket);
+double attention_stats_std(const AttentionStats *s, int layer, int group, int bucket);
+double attention_stats_mass(const AttentionStats *s, int layer, int group, int bucket);
+long attention_stats_count(const AttentionStats *s, int layer, int group, int bucket);
+// The q-quantile (0..1, linear interpolation) of layer l's reconstruction losses; NAN without any.
+double attention_stats_recon_quantile(const AttentionStats *s, int layer, double q);
+
+// CSV (columns kind,layer,group,bucket,mean,std,count,lo,hi) or, for a path ending in .json, JSON; one
+// line of error naming the path on failure.
+int attention_stats_export(const AttentionStats *s, const char *path, char *err, size_t errlen);
+void attention_stats_write_csv(const AttentionStats *s, FILE *f);
+void attention_stats_write_json(const AttentionStats *s, FILE *f);
+// A readable table: per layer and pooled, the 18 buckets, then the reconstruction quantiles.
+void attention_stats_print(const AttentionStats *s, FILE *f);
+
+#endif
