@@ -13,28 +13,33 @@
 #include "app/commands.h"
 #include "app/recall_corpus.h"
 #include "engine/attention_stats.h"
+#include "engine/checkpoint.h"
 #include "engine/eval_stream.h"
 #include "engine/trainer.h"
 
 static const char *const lab_help =
-    "usage: memscope lab recall  [-n CHARS] [--seed S] [--save FILE]\n"
-    "       memscope lab compare [--steps N] [--threads N] [--json] [--seed S] [--set key=value]...\n"
-    "       memscope lab ablation [--data FILE] [--steps N] [--threads N] [--json] [--set key=value]...\n"
+    "usage: memscope lab recall   [-n CHARS] [--seed S] [--save FILE]\n"
+    "       memscope lab compare  [--steps N] [--threads N] [--json] [--seed S] [-n CHARS] [--save PREFIX]\n"
+    "                             [--set key=value]...\n"
+    "       memscope lab ablation [--data FILE] [--preset P] [--steps N] [--threads N] [--json] [--save PREFIX]\n"
+    "                             [--set key=value]...\n"
     "       memscope lab attention --load CKPT --data FILE [--attention-stats OUT.csv|OUT.json] [--json]\n"
-    "recall    prints the start of the recall corpus (facts 'key QXA is 4821.' asked again after a controlled\n"
-    "          distance: 'what is QXA? 4821.') and its answers' distances; --save writes CHARS of it to FILE\n"
-    "          (the whole default corpus, the one `--data builtin:recall` trains on, without -n).\n"
+    "recall    prints the start of the recall corpus (a fact 'key QXA is 7.' is asked again after a controlled\n"
+    "          distance, 'what is QXA? 7.', with filler between) and its answers' distances; --save writes\n"
+    "          CHARS of it to FILE (without -n the whole default corpus, the one --data builtin:recall reads).\n"
     "compare   trains, for the same steps and the same keys per query (K), (a) the Compressive Transformer,\n"
-    "          (b) a Transformer-XL with N_m+N_cm memory rows and no compression, (c) a Transformer-XL with N_m\n"
-    "          rows, on the recall corpus, then prints each one's recall accuracy (argmax on the answer digits)\n"
-    "          by distance on unseen recall text. --set changes the lab's small config (keys of `train`) or\n"
-    "          the task (recall.pending, recall.digits, recall.min, recall.near, recall.near_percent, recall.max).\n"
-    "ablation  trains one model per compression function (conv mean max dilated most-used) and per loss\n"
-    "          (attention autoencode none) on --data (default: Tiny Shakespeare if present) for the same steps\n"
-    "          and prints the validation CE of each (--set compress/compress_loss are not needed).\n"
+    "          (b) a Transformer-XL with N_m+N_cm memory rows and no compression, (c) a Transformer-XL with\n"
+    "          N_m rows, on the recall corpus, then prints each one's recall accuracy (argmax on the answer\n"
+    "          digits) by distance on CHARS (default 100000) unseen characters. --set changes the lab's small\n"
+    "          config (the keys of `train`) or the task: recall.pending (facts waiting at once; 2+ makes the\n"
+    "          key matter), recall.digits, recall.min, recall.near, recall.near_percent, recall.max.\n"
+    "ablation  trains one model per compression function (conv mean max dilated most-used) and loss\n"
+    "          (attention autoencode none) on --data (default: data/tinyshakespeare.txt, else built-in) with\n"
+    "          the default preset (or --preset) for the same steps, and prints each one's validation CE.\n"
     "attention the mean attention weight on 6 buckets each of compressed memory, memory and the current\n"
     "          segment (oldest to newest), per layer and over layers with standard deviations, and the\n"
-    "          distribution of the attention-reconstruction loss per layer, over every character of FILE.\n";
+    "          distribution of the attention-reconstruction loss per layer, over every character of FILE.\n"
+    "--save PREFIX writes every trained model to PREFIX-NAME.safetensors (weights and config).\n";
 
 // The lab's model: small enough to train three times in a few minutes on 2 cores, with a compressed reach
 // (N_m + c·N_cm + Q = 112) well beyond the Transformer-XL's (N_m + N_cm + Q = 64) at the same K = 64, and a raw
@@ -180,6 +185,15 @@ static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, c
     return m;
 }
 
+// --save PREFIX: PREFIX-TAG.safetensors (weights and config; `memscope lab attention` or `eval` read it).
+static int save_model(const char *prefix, const char *tag, const Model *m, const Vocab *v, const char *cmd) {
+    char path[1200], err[1024];
+    snprintf(path, sizeof path, "%s-%s.safetensors", prefix, tag);
+    if (checkpoint_save(path, m, v, NULL, err, sizeof err)) return fail(cmd, "%s", err);
+    fprintf(stderr, "memscope %s: saved %s\n", cmd, path);
+    return 0;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // lab compare
 
@@ -188,9 +202,12 @@ static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, c
 static int lab_compare(int argc, char **argv) {
     const char *cmd = "lab compare";
     Options o;
-    if (parse_options(&o, cmd, "steps threads json seed set", argc, argv)) return 2;
+    if (parse_options(&o, cmd, "steps threads json seed set n save", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
-    long steps = o.steps ? o.steps : 6000, threads = o.threads ? o.threads : 2;
+    long steps = o.steps ? o.steps : 6000, threads = o.threads ? o.threads : 2, eval_chars = EVAL_CHARS;
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "-n") || !strncmp(argv[i], "--n", 3)) eval_chars = o.length;
+    if (eval_chars < 1000) return fail(cmd, "-n %ld: evaluate on at least 1000 characters", eval_chars), 2;
     Config base;
     lab_config(&base);
     RecallSpec train_spec = recall_default_spec();
@@ -205,7 +222,7 @@ static int lab_compare(int argc, char **argv) {
     // unseen text of the same kind (another seed), encoded with the training vocabulary
     RecallSpec spec = train_spec;
     spec.seed ^= 0x5eed;
-    spec.bytes = EVAL_CHARS;
+    spec.bytes = (size_t)eval_chars;
     size_t n_eval = 0;
     unsigned char *eval_text = recall_generate(&spec, &n_eval);
     int32_t *eval_ids = malloc(sizeof(int32_t) * (n_eval + 1));
@@ -234,6 +251,11 @@ static int lab_compare(int argc, char **argv) {
         evaluate_stream_ex(m, eval_ids, (long)n_eval, correct, NULL, &runs[r].eval);
         recall_report_init(&runs[r].recall, &base); // the same buckets for all: the reach of (a)
         recall_report_add(&runs[r].recall, answers, n_answers, correct, (long)n_eval);
+        const char *tags[3] = {"compressive", "xl-big", "xl-small"};
+        if (o.save && save_model(o.save, tags[r], m, &corpus.vocab, cmd)) {
+            model_free(m);
+            goto out;
+        }
         model_free(m);
     }
     double total = now_seconds() - t_all;
@@ -300,7 +322,7 @@ out:
 static int lab_ablation(int argc, char **argv) {
     const char *cmd = "lab ablation";
     Options o;
-    if (parse_options(&o, cmd, "data steps threads json seed set preset", argc, argv)) return 2;
+    if (parse_options(&o, cmd, "data steps threads json seed set preset save", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
     long steps = o.steps ? o.steps : 1000, threads = o.threads ? o.threads : 2;
     Config base;
@@ -341,6 +363,13 @@ static int lab_ablation(int argc, char **argv) {
         trainer_threads(&t, threads);
         runs[r].valid_ce = trainer_validate_full(&t);
         trainer_free(&t);
+        char tag[64];
+        snprintf(tag, sizeof tag, "%s-%s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
+        if (o.save && save_model(o.save, tag, m, &corpus.vocab, cmd)) {
+            model_free(m);
+            corpus_free(&corpus);
+            return 1;
+        }
         model_free(m);
     }
     double total = now_seconds() - t_all;

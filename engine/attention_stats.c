@@ -108,8 +108,10 @@ static void on_compressed(void *ctx, Model *m, Workspace *ws, long start) {
     attention_stats_add_compression(ctx, m, ws);
 }
 
+EvalHooks attention_stats_hooks(AttentionStats *s) { return (EvalHooks){on_segment, on_compressed, s}; }
+
 void attention_stats_run(AttentionStats *s, Model *m, const int32_t *ids, long n, EvalResult *out) {
-    EvalHooks hooks = {on_segment, on_compressed, s};
+    EvalHooks hooks = attention_stats_hooks(s);
     evaluate_stream_ex(m, ids, n, NULL, &hooks, out);
 }
 

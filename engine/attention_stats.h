@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "eval_stream.h"
 #include "generate.h"
 #include "memory.h"
 #include "model.h"
@@ -44,6 +45,8 @@ void attention_stats_add_segment(AttentionStats *s, const Model *m, const Worksp
 int attention_stats_add_compression(AttentionStats *s, Model *m, Workspace *ws);
 // Everything over ids as one stream (evaluate_stream's loop); out gets its CE, bpc and AR.
 void attention_stats_run(AttentionStats *s, Model *m, const int32_t *ids, long n, EvalResult *out);
+// The hooks attention_stats_run passes to evaluate_stream_ex (to collect the statistics in another pass).
+EvalHooks attention_stats_hooks(AttentionStats *s);
 
 // layer −1: pooled over layers. Mean and standard deviation of the per-slot weight, the mean mass, samples.
 double attention_stats_mean(const AttentionStats *s, int layer, int group, int bucket);

@@ -100,9 +100,13 @@ void kvcache_follow_update(KvCache *c, const Model *m, const Workspace *ws, cons
         if (!n_old) continue;
         float *first_mem = live + c->cm * row;
         // the newest n compressed rows of mem are the ones just made (trimming only drops the oldest);
-        // they take the place of the n_old memory rows they replace, the rest of memory moves up
+        // they take the place of the n_old memory rows they replace, the rest of memory moves up. When
+        // trimming kept fewer than n (N_cm < n, e.g. N_cm = 0), only the kept ones exist: the others are
+        // the oldest made and are trimmed below, so they are left as zeros.
         float *made = end + (long)T * row; // room past the appended rows
-        project(c, l, cmemory_rows(mem, l, 0) + (long)(mem->cm - n) * d, n, made);
+        int kept = n < mem->cm ? n : mem->cm;
+        memset(made, 0, sizeof(float) * (n - kept) * row);
+        project(c, l, cmemory_rows(mem, l, 0) + (long)(mem->cm - kept) * d, kept, made + (long)(n - kept) * row);
         memmove(first_mem + (long)n * row, first_mem + (long)n_old * row, sizeof(float) * (c->m + T - n_old) * row);
         memcpy(first_mem, made, sizeof(float) * n * row);
     }

@@ -131,8 +131,11 @@ ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen
 // (fn mean, max, dilated, most_used). The Adam step key is `optim.t.r{c}` for convs, `optim.t.{fn}_r{c}` else.
 void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *out, size_t n);
 void compress_set_state_key(const ConvSet *cs, char *out, size_t n);
-// The name stem of a non-conv set's tensors ("layers.0.compress_dilated_r4."), for finding them in a file.
+// The name stem of a set's tensors ("layers.0.compress_dilated_r4."; "layers.0.compress." for convs).
 void compress_set_stem(int fn, int rate, int layer, char *out, size_t n);
+// For a tensor of layer 0 of a non-conv set ("layers.0.compress_dilated_r4.conv1.weight"): its function and
+// rate, returning 1; 0 for any other name.
+int compress_set_parse(const char *name, int *fn, int *rate);
 
 // Activations for `batch` streams and segments of up to seq_len tokens.
 typedef struct Workspace Workspace;

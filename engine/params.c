@@ -203,6 +203,27 @@ void compress_set_stem(int fn, int rate, int layer, char *out, size_t n) {
     else snprintf(out, n, "layers.%d.compress_%s_r%d.", layer, fn_stems[fn], rate);
 }
 
+int compress_set_parse(const char *name, int *fn, int *rate) {
+    const char *prefix = "layers.0.compress_";
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n)) return 0;
+    for (int f = COMPRESS_MEAN; f < COMPRESS_FN_COUNT; f++) {
+        size_t k = strlen(fn_stems[f]);
+        const char *p = name + n;
+        if (strncmp(p, fn_stems[f], k) || p[k] != '_' || p[k + 1] != 'r') continue;
+        p += k + 2;
+        long r = 0;
+        if (*p < '1' || *p > '9') return 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if ((r = r * 10 + (*p - '0')) > 64) return 0;
+        if (*p != '.') return 0;
+        *fn = f;
+        *rate = (int)r;
+        return 1;
+    }
+    return 0;
+}
+
 static void build_set_layout(TensorLayout *lay, int fn, int n_layers, int d, int rate, int with_decoder) {
     free(lay->tensors);
     memset(lay, 0, sizeof *lay);

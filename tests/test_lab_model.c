@@ -424,22 +424,27 @@ TEST(lab_sharded_steps_match_a_single_thread) {
     corpus_free(&corpus);
 }
 
-// The generator's key/value cache follows every compression function (it projects whatever rows were made).
+// The generator's key/value cache follows every compression function (it projects whatever rows were made), and
+// Transformer-XL configs (N_cm = 0) or updates that make more slots than N_cm keep (the lab's baselines).
 TEST(lab_kv_cache_matches_recomputing_with_every_function) {
-    for (int fn = 0; fn < COMPRESS_FN_COUNT; fn++) {
+    for (int fn = 0; fn < COMPRESS_FN_COUNT + 2; fn++) {
         Config cfg = tiny_config(2);
+        if (fn >= COMPRESS_FN_COUNT) {
+            cfg.c_mem_len = fn - COMPRESS_FN_COUNT; // 0, then 1
+            cfg.compression_rate = 1;
+        }
         char err[256];
         Model *m = model_new(&cfg, 5, err, sizeof err);
         GcRng r;
         gc_rng_init(&r, 60 + fn);
         randomise_main(m, &r);
-        CHECK(!model_set_compression(m, fn, COMPRESS_LOSS_ATTENTION, err, sizeof err));
+        CHECK(!model_set_compression(m, fn % COMPRESS_FN_COUNT, COMPRESS_LOSS_ATTENTION, err, sizeof err));
         gc_fill_normal(&r, model_conv(m)->block.params, model_conv(m)->block.layout.total, 0.3);
         Generator g;
         CHECK(!generator_init(&g, m));
         Workspace *plain = workspace_new(m, 1);
         Memory mem;
-        memory_init(&mem, 2, 1, 8, 4, 3, 3);
+        memory_init(&mem, 2, 1, 8, 4, cfg.c_mem_len, 3);
         int lengths[] = {3, 1, 1, 2, 1, 3, 1, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1};
         int32_t ids[3];
         long pos = 0;
@@ -454,8 +459,9 @@ TEST(lab_kv_cache_matches_recomputing_with_every_function) {
             model_update_memory(m, plain, &mem, pos);
             pos += T;
         }
-        CHECK(mem.cm == 3);
-        CHECK_MSG(worst < 1e-5, "%s: cached logits differ by %g", compress_fn_name(fn), worst);
+        CHECK(mem.cm == cfg.c_mem_len);
+        CHECK_MSG(worst < 1e-5, "%s, N_cm=%d: cached logits differ by %g", compress_fn_name(fn % COMPRESS_FN_COUNT),
+                  cfg.c_mem_len, worst);
         memory_free(&mem);
         workspace_free(plain);
         generator_free(&g);
@@ -492,5 +498,15 @@ TEST(lab_checkpoint_names) {
     CHECK_INT_EQ(m->n_convs, 4);
     compress_set_stem(COMPRESS_MOST_USED, 4, 3, name, sizeof name);
     CHECK(!strcmp(name, "layers.3.compress_most_used_r4."));
+    int fn = -1, rate = -1;
+    CHECK(compress_set_parse("layers.0.compress_most_used_r12.decoder.weight", &fn, &rate));
+    CHECK(fn == COMPRESS_MOST_USED && rate == 12);
+    CHECK(compress_set_parse("layers.0.compress_dilated_r4.conv1.bias", &fn, &rate) && fn == COMPRESS_DILATED && rate == 4);
+    CHECK(!compress_set_parse("layers.1.compress_dilated_r4.conv1.bias", &fn, &rate));
+    CHECK(!compress_set_parse("layers.0.compress_r4.weight", &fn, &rate));
+    CHECK(!compress_set_parse("layers.0.compress.weight", &fn, &rate));
+    CHECK(!compress_set_parse("layers.0.compress_mean_r0.decoder.weight", &fn, &rate));
+    CHECK(!compress_set_parse("layers.0.compress_mean_r99.decoder.weight", &fn, &rate));
+    CHECK(!compress_set_parse("layers.0.compress_max_r4", &fn, &rate));
     model_free(m);
 }
