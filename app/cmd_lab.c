@@ -25,7 +25,7 @@ static const char *const lab_help =
     "                             [--set key=value]...\n"
     "       memscope lab attention --load CKPT --data FILE [--attention-stats OUT.csv|OUT.json] [--json]\n"
     "recall    prints the start of the recall corpus (a fact 'key QXA is 7.' is asked again after a controlled\n"
-    "          distance, 'what is QXA? 7.', with filler between) and its answers' distances; --save writes\n"
+    "          distance, 'what is QXA?7.', with filler between) and its answers' distances; --save writes\n"
     "          CHARS of it to FILE (without -n the whole default corpus, the one --data builtin:recall reads).\n"
     "compare   trains, for the same steps and the same keys per query (K), (a) the Compressive Transformer,\n"
     "          (b) a Transformer-XL with N_m+N_cm memory rows and no compression, (c) a Transformer-XL with\n"

@@ -74,7 +74,7 @@ unsigned char *recall_generate(const RecallSpec *spec, size_t *n) {
             if ((long)b.n >= pend[i].due && (due < 0 || pend[i].due < pend[due].due)) due = i;
         char line[64];
         if (due >= 0) {
-            snprintf(line, sizeof line, "what is %s? %s. ", pend[due].key, pend[due].value);
+            snprintf(line, sizeof line, "what is %s?%s. ", pend[due].key, pend[due].value);
             put(&b, line);
             pend[due] = pend[--n_pend];
         } else if (n_pend < max_pending && below(&r, 100) < 25) {
@@ -93,10 +93,9 @@ unsigned char *recall_generate(const RecallSpec *spec, size_t *n) {
             long source = (long)b.n;
             put(&b, p->value);
             put(&b, ". ");
-            // the answer comes right after "what is KEY? " (13 characters)
             long near = spec->near < lo ? lo : spec->near > hi ? hi : spec->near;
             long d = below(&r, 100) < spec->near_percent ? lo + below(&r, near - lo + 1) : near + below(&r, hi - near + 1);
-            p->due = source + d - 13;
+            p->due = source + d - 12; // the answer comes right after "what is KEY?" (12 characters)
             n_pend++;
         } else {
             put(&b, filler[below(&r, N_FILLER)]);
@@ -159,9 +158,10 @@ long recall_find_answers(const unsigned char *text, size_t n, RecallAnswer **out
             f->pos = (long)v;
             f->len = len;
         } else if (i + 8 < n && !memcmp(text + i, "what is ", 8)) {
-            long k = key_at(text, n, i + 8, "? ", key);
+            long k = key_at(text, n, i + 8, "?", key);
             if (!k) continue;
-            size_t a = i + 8 + k + 2;
+            size_t a = i + 8 + k + 1;
+            if (a < n && text[a] == ' ') a++; // "what is KEY? VALUE" reads too
             long len = digits_at(text, n, a);
             const Fact *f = NULL;
             for (long j = n_facts - 1; j >= 0 && j >= n_facts - RING && !f; j--)

@@ -1,5 +1,6 @@
-// The memory lab's recall task (issue 6): text that states facts, a short key and a value ("key QXA is 4821."),
-// and asks for them again after a controlled distance with filler in between ("what is QXA? 4821."). Only a
+// The memory lab's recall task (issue 6): text that states facts, a short key and a value ("key QXA is 7."),
+// and asks for them again after a controlled distance with filler in between ("what is QXA?7."). The answer
+// follows the '?' directly, so the character that must predict it is the same in every question. Only a
 // model that can look back that far can predict the answer's digits, so recall accuracy by distance shows how
 // far each kind of memory reaches.
 #ifndef MEMSCOPE_RECALL_CORPUS_H
@@ -39,8 +40,8 @@ unsigned char *recall_generate(const RecallSpec *spec, size_t *n);
 // The default corpus of `--data builtin:recall`.
 unsigned char *recall_corpus_generate(size_t *n);
 
-// Finds every answer in any text of this format by reading it: each "what is KEY? " followed by the value the
-// latest "key KEY is VALUE" stated. Returns the count and a malloc'd array in *out (NULL when none).
+// Finds every answer in any text of this format by reading it: each "what is KEY?" (a space after the '?' is
+// allowed) followed by the value the latest "key KEY is VALUE" stated. Returns the count and a malloc'd array in *out (NULL when none).
 long recall_find_answers(const unsigned char *text, size_t n, RecallAnswer **out);
 
 // Recall accuracy by distance: argmax correctness of every answer character.

@@ -16,10 +16,12 @@ int attention_stats_init(AttentionStats *s, const Model *m) {
     int L = m->cfg.n_layers;
     s->n_layers = L;
     s->att = calloc((size_t)(L + 1) * ATT_GROUPS * ATT_BUCKETS, sizeof(AttMoments));
+    s->share = calloc((size_t)(L + 1) * ATT_GROUPS, sizeof(double));
+    s->share_n = calloc((size_t)(L + 1), sizeof(long));
     s->recon = calloc((size_t)L, sizeof(float *));
     s->n_recon = calloc((size_t)L, sizeof(long));
     s->cap_recon = calloc((size_t)L, sizeof(long));
-    if (!s->att || !s->recon || !s->n_recon || !s->cap_recon) {
+    if (!s->att || !s->share || !s->share_n || !s->recon || !s->n_recon || !s->cap_recon) {
         attention_stats_free(s);
         return -1;
     }
@@ -30,6 +32,8 @@ void attention_stats_free(AttentionStats *s) {
     for (int l = 0; s->recon && l < s->n_layers; l++) free(s->recon[l]);
     free(s->recon);
     free(s->att);
+    free(s->share);
+    free(s->share_n);
     free(s->n_recon);
     free(s->cap_recon);
     memset(s, 0, sizeof *s);
@@ -51,8 +55,12 @@ static void add_sample(AttentionStats *s, int layer, int group, int bucket, doub
     }
 }
 
-// The 6 buckets of slots [0, len) of one query's probabilities p.
+// The 6 buckets of slots [0, len) of one query's probabilities p, and the group's share.
 static void add_group(AttentionStats *s, int layer, int group, const float *p, int len) {
+    double total = 0;
+    for (int j = 0; j < len; j++) total += p[j];
+    s->share[(long)layer * ATT_GROUPS + group] += total;
+    s->share[(long)s->n_layers * ATT_GROUPS + group] += total;
     for (int k = 0; k < ATT_BUCKETS; k++) {
         int lo = k * len / ATT_BUCKETS, hi = (k + 1) * len / ATT_BUCKETS;
         if (hi <= lo) continue;
@@ -74,6 +82,8 @@ void attention_stats_add_segment(AttentionStats *s, const Model *m, const Worksp
                     add_group(s, l, ATT_COMPRESSED, p, cm);
                     add_group(s, l, ATT_MEMORY, p + cm, mm);
                     add_group(s, l, ATT_CURRENT, p + cm + mm, i + 1);
+                    s->share_n[l]++;
+                    s->share_n[s->n_layers]++;
                 }
     }
     s->segments++;
@@ -134,6 +144,11 @@ double attention_stats_mass(const AttentionStats *s, int layer, int group, int b
 
 long attention_stats_count(const AttentionStats *s, int layer, int group, int bucket) {
     return moments(s, layer, group, bucket)->count;
+}
+
+double attention_stats_share(const AttentionStats *s, int layer, int group) {
+    int l = layer < 0 ? s->n_layers : layer;
+    return s->share_n[l] ? s->share[(long)l * ATT_GROUPS + group] / s->share_n[l] : NAN;
 }
 
 static int cmp_float(const void *a, const void *b) {
@@ -225,6 +240,11 @@ void attention_stats_write_csv(const AttentionStats *s, FILE *f) {
                 num(f, attention_stats_mass(s, layer, g, k), 0);
                 fprintf(f, ",,%ld,,\n", attention_stats_count(s, layer, g, k));
             }
+        for (int g = 0; g < ATT_GROUPS; g++) {
+            fprintf(f, "attention_share,%s,%s,,", ln, group_names[g]);
+            num(f, attention_stats_share(s, l == L ? -1 : l, g), 0);
+            fprintf(f, ",,%ld,,\n", s->share_n[l]);
+        }
     }
     for (int l = 0; l < L; l++) {
         double mean, std;
@@ -266,7 +286,9 @@ void attention_stats_write_json(const AttentionStats *s, FILE *f) {
         else fprintf(f, "%s{\"layer\":%d", l ? "," : "", l);
         for (int g = 0; g < ATT_GROUPS; g++) {
             const char *parts[4] = {"mean", "std", "mass", "count"};
-            fprintf(f, ",\"%s\":{", group_names[g]);
+            fprintf(f, ",\"%s\":{\"share\":", group_names[g]);
+            num(f, attention_stats_share(s, layer, g), 1);
+            fputc(',', f);
             for (int p = 0; p < 4; p++) {
                 fprintf(f, "%s\"%s\":[", p ? "," : "", parts[p]);
                 for (int k = 0; k < ATT_BUCKETS; k++) {
@@ -347,12 +369,7 @@ void attention_stats_print(const AttentionStats *s, FILE *f) {
                 if (isfinite(mu)) fprintf(f, " %6.1f (%5.1f)", 1000 * mu, 1000 * attention_stats_std(s, layer, g, k));
                 else fprintf(f, " %14s", "-");
             }
-            double share = 0;
-            for (int k = 0; k < ATT_BUCKETS; k++) {
-                double mass = attention_stats_mass(s, layer, g, k);
-                if (isfinite(mass)) share += mass;
-            }
-            fprintf(f, "   share %.3f\n", share);
+            fprintf(f, "   share %.3f\n", attention_stats_share(s, layer, g));
         }
     }
     fprintf(f, "attention-reconstruction loss per layer over %ld compressions\n", s->compressions);

@@ -6,7 +6,7 @@
 // buckets oldest to newest (bucket k holds slots [⌊k·len/6⌋, ⌊(k+1)·len/6⌋); an empty bucket gives no sample).
 // One sample per (query, head, bucket): the mean attention weight per slot of the bucket ("mean"), and the
 // weight on the whole bucket ("mass"). Reported per layer and pooled over layers: mean and standard deviation
-// over samples.
+// over samples; and the share of each query's attention per group.
 // Reconstruction: model.md's attention-reconstruction loss of each layer at every compression (whatever the
 // training loss), summarised as mean, standard deviation, quantiles and a 10-bin histogram per layer.
 #ifndef MEMSCOPE_ATTENTION_STATS_H
@@ -32,6 +32,8 @@ typedef struct {
 typedef struct {
     int n_layers;
     AttMoments *att;        // (n_layers + 1, ATT_GROUPS, ATT_BUCKETS); index n_layers pools every layer
+    double *share;          // (n_layers + 1, ATT_GROUPS): Σ over (query, head) of the weight on each group
+    long *share_n;          // (n_layers + 1): (query, head) pairs
     float **recon;          // per layer, the reconstruction loss of every compression
     long *n_recon, *cap_recon;
     long segments, compressions;
@@ -53,6 +55,8 @@ double attention_stats_mean(const AttentionStats *s, int layer, int group, int b
 double attention_stats_std(const AttentionStats *s, int layer, int group, int bucket);
 double attention_stats_mass(const AttentionStats *s, int layer, int group, int bucket);
 long attention_stats_count(const AttentionStats *s, int layer, int group, int bucket);
+// The mean share of a query's attention that goes to a group (the three add up to 1).
+double attention_stats_share(const AttentionStats *s, int layer, int group);
 // The q-quantile (0..1, linear interpolation) of layer l's reconstruction losses; NAN without any.
 double attention_stats_recon_quantile(const AttentionStats *s, int layer, double q);
 

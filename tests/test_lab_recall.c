@@ -52,8 +52,8 @@ static void check_generated(RecallSpec s) {
         const RecallAnswer *a = &ans[i];
         CHECK(a->len == s.value_digits && a->distance == a->pos - a->source);
         CHECK(!memcmp(text + a->pos, text + a->source, (size_t)a->len));
-        CHECK(!memcmp(text + a->pos - 2, "? ", 2) && !memcmp(text + a->source - 4, " is ", 4));
-        CHECK_MSG(a->distance >= s.min_distance && a->distance >= s.value_digits + 15, "distance %ld", a->distance);
+        CHECK(text[a->pos - 1] == '?' && !memcmp(text + a->source - 4, " is ", 4));
+        CHECK_MSG(a->distance >= s.min_distance && a->distance >= s.value_digits + 14, "distance %ld", a->distance);
         near += a->distance <= s.near;
         slack = a->distance - s.max_distance > slack ? a->distance - s.max_distance : slack;
     }
@@ -79,12 +79,12 @@ TEST(recall_answers_repeat_their_facts_at_the_asked_distance) {
 }
 
 TEST(recall_reader_takes_the_latest_fact_and_skips_non_recalls) {
-    const char *t = "key AB is 12. x key CD is 7. what is AB? 12. key AB is 99. y what is AB? 99. what is CD? 8. "
+    const char *t = "key AB is 12. x key CD is 7. what is AB? 12. key AB is 99. y what is AB?99. what is CD? 8. "
                     "what is ZZ? 1. what is CD? 7.";
     RecallAnswer *ans;
     long n = recall_find_answers((const unsigned char *)t, strlen(t), &ans);
     CHECK_INT_EQ(n, 3);
-    const char *first = strstr(t, "AB? 12") + 4, *second = strstr(t, "AB? 99") + 4, *third = strstr(t, "CD? 7") + 4;
+    const char *first = strstr(t, "AB? 12") + 4, *second = strstr(t, "AB?99") + 3, *third = strstr(t, "CD? 7") + 4;
     CHECK_INT_EQ(ans[0].pos, first - t);
     CHECK_INT_EQ(ans[0].source, strstr(t, "AB is 12") + 6 - t);
     CHECK_INT_EQ(ans[0].len, 2);

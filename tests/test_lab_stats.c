@@ -80,6 +80,9 @@ TEST(attention_stats_buckets_match_the_probabilities) {
                 if (attention_stats_count(&s, l, g, k))
                     total += attention_stats_mass(&s, l, g, k) * attention_stats_count(&s, l, g, k);
         CHECK_NEAR(total, (l < 0 ? 2 : 1) * 2 * 2 * 4, 1e-4);
+        double shares = 0;
+        for (int g = 0; g < ATT_GROUPS; g++) shares += attention_stats_share(&s, l, g);
+        CHECK_NEAR(shares, 1.0, 1e-5);
     }
     attention_stats_free(&s);
     memory_free(&mem);
@@ -150,7 +153,7 @@ TEST(attention_stats_run_exports_csv_and_json) {
     CHECK_MSG(!attention_stats_export(&s, json, err, sizeof err), "%s", err);
     long lines;
     CHECK(!count_lines(csv, &lines));
-    CHECK_INT_EQ(lines, 1 + 3 * 3 * 6 * 2 + 2 * (1 + 7 + 10)); // header, attention (2 layers + all), reconstruction
+    CHECK_INT_EQ(lines, 1 + 3 * (3 * 6 * 2 + 3) + 2 * (1 + 7 + 10)); // header, attention (2 layers + all), reconstruction
     char *text = slurp(csv);
     CHECK(!strncmp(text, "kind,layer,group,bucket,mean,std,count,lo,hi\n", 45));
     CHECK(strstr(text, "\nattention,all,compressed,0,") && strstr(text, "\nreconstruction,1,p50,,"));
