@@ -15,7 +15,7 @@ typedef struct {
     const char *sets[MAX_SETS];
     int n_sets;
     long steps, epochs, save_every, length, threads, top_k, max_steps, exit_after_frames;
-    double temperature;
+    double temperature, minutes, valid_every; // --minutes: training time budget; --valid-every: seconds
     unsigned long long seed;
     int has_seed, json, help;
 } Options;

@@ -1,5 +1,6 @@
 // memscope train: headless training with progress, JSON log, periodic saves and a final validation.
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,8 +16,11 @@
 static const char *const train_help =
     "usage: memscope train [--data FILE] [--preset labml|default] [--set key=value]... [--steps N | --epochs N]\n"
     "                      [--load CKPT] [--save CKPT] [--save-every N] [--on-save-error stop|continue]\n"
-    "                      [--log FILE] [--threads N] [--seed N]\n"
-    "Trains headless. Without --steps or --epochs, trains one epoch. --load resumes a full checkpoint exactly\n"
+    "                      [--minutes M] [--valid-every SECONDS] [--log FILE] [--threads N] [--seed N]\n"
+    "Trains headless. Without --steps, --epochs or --minutes, trains one epoch. --minutes stops after M minutes\n"
+    "of training (with --steps or --epochs, whichever comes first); --valid-every measures the validation CE\n"
+    "over the whole validation split every SECONDS of training time (validation time is not counted), printing\n"
+    "'valid at T s step N: ce X' lines: the loss curve against wall time. --load resumes a full checkpoint exactly\n"
     "(or starts a fresh optimizer from a weights-only one); the model keys then come from the checkpoint.\n"
     "--log writes one JSON object per step. At the end prints the validation CE over the whole validation split.\n"
     "Ctrl-C, SIGTERM or SIGHUP stop after the current step and save (a second Ctrl-C quits at once). A save\n"
@@ -85,8 +89,12 @@ static void log_step(FILE *f, const StepStats *s, int n_layers, double tokens_pe
     fprintf(f, ",\"tokens_per_s\":%.1f%s}\n", tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
 }
 
-static void progress(const StepStats *s, long done, long total, double tps, double elapsed) {
-    double eta = done > 0 ? elapsed / done * (total - done) : 0;
+// budget: --minutes in seconds (0 without): the ETA is the sooner of the steps' end and the budget's.
+static void progress(const StepStats *s, long done, long total, double tps, double elapsed, double budget) {
+    double eta = done > 0 && total != LONG_MAX ? elapsed / done * (total - done) : budget - elapsed;
+    if (budget && budget - elapsed < eta) eta = budget - elapsed;
+    if (eta < 0) eta = 0;
+    if (total == LONG_MAX) total = done;
     fprintf(stderr, "\rstep %ld  (%ld/%ld)  ce %.4f  bpc %.3f  ar %.4f  %.0f tok/s  ETA %dm%02ds   ", s->step, done,
             total, s->ce, s->bpc, s->ar_total, tps, (int)(eta / 60), (int)eta % 60);
 }
@@ -155,21 +163,49 @@ static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
     r->log = NULL;
 }
 
+static float validate(Trainer *t);
+
 static long steps_to_run(const TrainRun *r) {
     long per_epoch = r->t.train.n_steps;
     if (r->o.steps) return r->o.steps;
+    if (r->o.minutes && !r->o.epochs) return LONG_MAX;
     long target = (r->o.epochs ? r->o.epochs : 1) * per_epoch;
     long done = r->t.epoch * per_epoch + r->t.batch_index;
     return target > done ? target - done : 0;
 }
 
+// --valid-every: one point of the validation curve, at `seconds` of training time.
+static void curve_point(TrainRun *r, double seconds) {
+    float v = validate(&r->t);
+    if (isnan(v)) return; // interrupted
+    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step,
+           r->t.epoch + (double)r->t.batch_index / r->t.train.n_steps, v, v / M_LN2);
+    fflush(stdout);
+    if (r->log) {
+        fprintf(r->log, "{\"step\":%ld,\"train_seconds\":%.1f,\"valid_ce\":", r->t.step, seconds);
+        json_float(r->log, "%.6f", v);
+        fputs("}\n", r->log);
+    }
+}
+
 static int train_loop(TrainRun *r, long total) {
     const Config *c = &r->model->cfg;
     int tty = isatty(2);
-    double start = now_seconds(), last_print = 0;
+    double start = now_seconds(), last_print = 0, paused = 0; // paused: time spent validating
+    double budget = r->o.minutes * 60, next_valid = r->o.valid_every;
     long tokens_per_step = (long)c->batch_size * c->seq_len;
     int bad_in_a_row = 0;
+    long first_step = r->t.step;
     for (long i = 0; i < total && !stop_requested; i++) {
+        double trained = now_seconds() - start - paused;
+        if (budget && trained >= budget) break;
+        if (next_valid && trained >= next_valid) {
+            double v0 = now_seconds();
+            if (tty) fputc('\n', stderr);
+            curve_point(r, trained);
+            next_valid += r->o.valid_every;
+            paused += now_seconds() - v0;
+        }
         double t0 = now_seconds();
         StepStats s;
         trainer_step(&r->t, &s);
@@ -188,7 +224,8 @@ static int train_loop(TrainRun *r, long total) {
         bad_in_a_row = 0;
         if (r->log) write_log(r, &s, tokens_per_step / (now - t0));
         if (tty && (now - last_print > 0.2 || i == total - 1)) {
-            progress(&s, i + 1, total, (i + 1) * tokens_per_step / (now - start), now - start);
+            progress(&s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused), now - start - paused,
+                     budget);
             last_print = now;
         }
         if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
@@ -198,12 +235,13 @@ static int train_loop(TrainRun *r, long total) {
             return 1;
         }
     }
-    double elapsed = now_seconds() - start;
+    double elapsed = now_seconds() - start - paused;
     if (tty) fputc('\n', stderr);
-    long done = r->t.step;
-    fprintf(stderr, "memscope train: %s after step %ld, %.1f s, %.0f tokens/s\n",
+    long done = r->t.step, ran = r->t.step - first_step;
+    fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
             stop_requested ? "stopped" : "finished", done, elapsed,
-            elapsed > 0 ? total * (double)tokens_per_step / elapsed : 0.0);
+            elapsed > 0 ? ran * (double)tokens_per_step / elapsed : 0.0);
+    if (r->o.valid_every && !stop_requested) printf("trained %.0f s\n", elapsed);
     return 0;
 }
 
@@ -252,7 +290,7 @@ static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
 
 int cmd_train(int argc, char **argv) {
     TrainRun r = {0};
-    const char *flags = "data preset set steps epochs load save save-every log threads seed";
+    const char *flags = "data preset set steps epochs minutes valid-every load save save-every log threads seed";
     if (take_on_save_error(&r, &argc, argv)) return 2;
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
     if (r.o.help) return fputs(train_help, stdout), 0;

@@ -128,6 +128,17 @@ static int read_config(Checkpoint *ck, char *err, size_t errlen) {
     c->warmup = defaults.warmup;
     c->clip = defaults.clip;
     c->seed = defaults.seed;
+    // model.md files carry no compression choice: theirs is conv with the attention loss
+    const char *lab_keys[] = {"compress", "compress_loss"};
+    for (int i = 0; i < 2; i++) {
+        const char *s = st_meta(&ck->file, lab_keys[i]);
+        char assign[128], sub[256];
+        snprintf(assign, sizeof assign, "%s=%s", lab_keys[i], s ? s : i ? "attention" : "conv");
+        if (config_set(c, assign, sub, sizeof sub)) {
+            snprintf(err, errlen, "%s: metadata: %s", ck->path, sub);
+            return -1;
+        }
+    }
     ck->has_training_keys = 1;
     const char *train_keys[] = {"batch_size", "lr", "warmup", "clip", "seed"};
     for (int i = 0; i < 5; i++) {
@@ -275,25 +286,23 @@ static int copy_tensor(const Checkpoint *ck, const char *name, const TensorInfo 
     return 0;
 }
 
-// Name of tensor i of a conv set as written: the active rate's convs are "compress", others "compress_r{c}".
-static void conv_tensor_name(char *out, size_t n, const ConvSet *cs, int active, int i) {
-    const char *base = cs->block.layout.tensors[i].name; // layers.{l}.compress.{weight|bias}
-    if (active) {
-        snprintf(out, n, "%s", base);
-        return;
-    }
-    const char *dot = strstr(base, ".compress.");
-    snprintf(out, n, "%.*s.compress_r%d.%s", (int)(dot - base), base, cs->rate, dot + 10);
+// A decoder is optional when the file was not trained with the autoencode loss: choosing that loss on --load
+// starts fresh decoders.
+static int tensor_required(const Checkpoint *ck, const char *name) {
+    return ck->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE || !strstr(name, ".decoder.");
 }
 
-static int load_block(const Checkpoint *ck, ParamBlock *b, const ConvSet *cs, int active, const char *prefix,
+// The tensors of block b (of compression set cs, or the main block when NULL) under `prefix` into dst.
+static int load_block(const Checkpoint *ck, const Model *m, ParamBlock *b, const ConvSet *cs, const char *prefix,
                       float *dst, char *err, size_t errlen) {
     for (int i = 0; i < b->layout.n; i++) {
         char name[160], full[200];
-        if (cs) conv_tensor_name(name, sizeof name, cs, active, i);
+        if (cs) compress_set_tensor_name(m, cs, i, name, sizeof name);
         else snprintf(name, sizeof name, "%s", b->layout.tensors[i].name);
         snprintf(full, sizeof full, "%s%s", prefix, name);
-        if (copy_tensor(ck, full, &b->layout.tensors[i], dst + b->layout.tensors[i].offset, 1, err, errlen)) return -1;
+        if (copy_tensor(ck, full, &b->layout.tensors[i], dst + b->layout.tensors[i].offset, tensor_required(ck, name),
+                        err, errlen) < 0)
+            return -1;
     }
     return 0;
 }
@@ -344,35 +353,67 @@ static int check_rate_tensors(const Checkpoint *ck, const Model *m, int rate, ch
     return 0;
 }
 
-int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
-    if (load_block(ck, &m->main, NULL, 0, "", m->main.params, err, errlen)) return -1;
-    int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES), active_rate = m->cfg.compression_rate;
-    for (int i = 0; i < n; i++) {
+// Creates the sets of the other functions the file holds tensors for (layers.0.compress_{fn}_r{c}.*).
+static int add_lab_sets(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
+    for (int i = 0; i < ck->file.n_tensors; i++) {
+        int fn, rate;
+        if (!compress_set_parse(ck->file.tensors[i].name, &fn, &rate)) continue;
         char sub[256];
-        if (check_rate_tensors(ck, m, rates[i], err, errlen)) return -1;
-        if (model_set_rate(m, rates[i], sub, sizeof sub)) {
+        if (!model_compress_set(m, fn, rate, sub, sizeof sub)) {
             snprintf(err, errlen, "%s: %s", ck->path, sub);
             return -1;
         }
-        ConvSet *cs = model_conv(m);
-        if (load_block(ck, &cs->block, cs, 0, "", cs->block.params, err, errlen)) return -1;
     }
-    model_set_rate(m, active_rate, err, errlen);
-    ConvSet *cs = model_conv(m);
-    return load_block(ck, &cs->block, cs, 1, "", cs->block.params, err, errlen);
+    return 0;
 }
 
-static int load_block_state(const Checkpoint *ck, ParamBlock *b, const ConvSet *cs, int active, const char *t_key,
-                            char *err, size_t errlen) {
-    long t;
+// The conv of the active rate is always in the file (model.md's `compress`); other sets when their first
+// tensor is.
+static int in_file(const Checkpoint *ck, const Model *m, const ConvSet *cs) {
+    if (cs->block.layout.n == 0) return 0;
+    if (cs->fn == COMPRESS_CONV && cs->rate == m->cfg.compression_rate) return 1;
+    char name[160];
+    compress_set_tensor_name(m, cs, 0, name, sizeof name);
+    return st_find(&ck->file, name) != NULL;
+}
+
+// Every parameter set the file holds is created with the file's loss (so its decoders load), filled, and
+// then the model's own choice of function and loss (the file's, or --set's) is selected.
+int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
+    if (load_block(ck, m, &m->main, NULL, "", m->main.params, err, errlen)) return -1;
+    int want_fn = m->compress_fn, want_loss = m->compress_loss, active_rate = m->cfg.compression_rate;
+    int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES);
+    char sub[256];
+    if (model_set_compression(m, COMPRESS_CONV, ck->cfg.compress_loss, sub, sizeof sub)) goto fail;
+    for (int i = 0; i < n; i++) {
+        if (check_rate_tensors(ck, m, rates[i], err, errlen)) return -1;
+        if (model_set_rate(m, rates[i], sub, sizeof sub)) goto fail;
+    }
+    if (model_set_rate(m, active_rate, sub, sizeof sub)) goto fail;
+    if (add_lab_sets(ck, m, err, errlen)) return -1;
+    for (int i = 0; i < m->n_convs; i++) {
+        ConvSet *cs = &m->convs[i];
+        if (!in_file(ck, m, cs)) continue; // a function first chosen on --load keeps its fresh start
+        if (load_block(ck, m, &cs->block, cs, "", cs->block.params, err, errlen)) return -1;
+    }
+    if (model_set_compression(m, want_fn, want_loss, sub, sizeof sub)) goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "%s: %s", ck->path, sub);
+    return -1;
+}
+
+static int load_block_state(const Checkpoint *ck, const Model *m, ParamBlock *b, const ConvSet *cs,
+                            const char *t_key, char *err, size_t errlen) {
+    long t = 0;
     if (meta_int(ck, t_key, &t, 1, err, errlen)) return -1;
     if (t < 0 || t > MAX_STEP) {
         snprintf(err, errlen, "%s: metadata '%s'=%ld is out of range; allowed 0 to %ld", ck->path, t_key, t, MAX_STEP);
         return -1;
     }
     b->adam_t = t;
-    if (load_block(ck, b, cs, active, "optim.m.", b->adam_m, err, errlen)) return -1;
-    return load_block(ck, b, cs, active, "optim.v.", b->adam_v, err, errlen);
+    if (load_block(ck, m, b, cs, "optim.m.", b->adam_m, err, errlen)) return -1;
+    return load_block(ck, m, b, cs, "optim.v.", b->adam_v, err, errlen);
 }
 
 // Rows of layer l saved packed as (B, rows, d); in memory each stream has room for cap rows.
@@ -442,12 +483,14 @@ int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t er
                  ck->path, batch);
         return -1;
     }
-    if (load_block_state(ck, &m->main, NULL, 0, "optim.t", err, errlen)) return -1;
+    if (load_block_state(ck, m, &m->main, NULL, "optim.t", err, errlen)) return -1;
     for (int i = 0; i < m->n_convs; i++) {
         ConvSet *cs = &m->convs[i];
-        char key[32];
-        snprintf(key, sizeof key, "optim.t.r%d", cs->rate);
-        if (load_block_state(ck, &cs->block, cs, i == m->active, key, err, errlen)) return -1;
+        char key[48];
+        compress_set_state_key(cs, key, sizeof key);
+        if ((cs->fn == COMPRESS_CONV || st_meta(&ck->file, key)) &&
+            load_block_state(ck, m, &cs->block, cs, key, err, errlen))
+            return -1;
     }
     long v[4];
     const char *keys[] = {"step", "epoch", "batch_index", "valid_index"};
@@ -494,11 +537,11 @@ static void add_f32(SaveCtx *s, const char *name, const TensorInfo *t, const flo
     st_writer_add(s->w, name, ST_F32, t->ndim, t->shape, data);
 }
 
-static void save_block(SaveCtx *s, const ParamBlock *b, const ConvSet *cs, int active, int with_state) {
+static void save_block(SaveCtx *s, const Model *m, const ParamBlock *b, const ConvSet *cs, int with_state) {
     for (int i = 0; i < b->layout.n; i++) {
         const TensorInfo *t = &b->layout.tensors[i];
         char name[160];
-        if (cs) conv_tensor_name(name, sizeof name, cs, active, i);
+        if (cs) compress_set_tensor_name(m, cs, i, name, sizeof name);
         else snprintf(name, sizeof name, "%s", t->name);
         add_f32(s, keep_name(s, "%s", name), t, b->params + t->offset);
         if (!with_state) continue;
@@ -560,8 +603,8 @@ static void save_state(SaveCtx *s, const Trainer *t) {
     meta_long(s, "valid_index", t->valid_index);
     meta_long(s, "optim.t", m->main.adam_t);
     for (int i = 0; i < m->n_convs; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "optim.t.r%d", m->convs[i].rate);
+        char key[48];
+        compress_set_state_key(&m->convs[i], key, sizeof key);
         meta_long(s, key, m->convs[i].block.adam_t);
     }
     save_memory(s, &t->mem);
@@ -597,8 +640,8 @@ int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const 
     }
     SaveCtx s = {.w = st_writer_new()};
     save_config(&s, m, vocab);
-    save_block(&s, &m->main, NULL, 0, t != NULL);
-    for (int i = 0; i < m->n_convs; i++) save_block(&s, &m->convs[i].block, &m->convs[i], i == m->active, t != NULL);
+    save_block(&s, m, &m->main, NULL, t != NULL);
+    for (int i = 0; i < m->n_convs; i++) save_block(&s, m, &m->convs[i].block, &m->convs[i], t != NULL);
     if (t) save_state(&s, t);
     int rc = st_writer_save(s.w, path, err, errlen);
     st_writer_free(s.w);

@@ -10,20 +10,38 @@
 
 const char *const config_keys[] = {"d_model", "n_heads", "n_layers", "d_ff", "seq_len", "mem_len",
                                    "c_mem_len", "compression_rate", "batch_size", "lr", "warmup",
-                                   "clip", "seed", NULL};
+                                   "clip", "seed", "compress", "compress_loss", NULL};
 const char *const config_model_keys[] = {"d_model", "n_heads",   "n_layers",         "d_ff", "seq_len",
                                          "mem_len", "c_mem_len", "compression_rate", NULL};
 
-typedef enum { KEY_INT, KEY_FLOAT, KEY_U64 } KeyType;
+static const char *const fn_names[COMPRESS_FN_COUNT + 1] = {"conv", "mean", "max", "dilated", "most-used", NULL};
+static const char *const loss_names[COMPRESS_LOSS_COUNT + 1] = {"attention", "autoencode", "none", NULL};
+
+static int name_index(const char *const *names, const char *name) {
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
+const char *compress_fn_name(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT ? fn_names[fn] : "?"; }
+const char *compress_loss_name(int loss) { return loss >= 0 && loss < COMPRESS_LOSS_COUNT ? loss_names[loss] : "?"; }
+int compress_loss_parse(const char *name) { return name_index(loss_names, name); }
+int compress_fn_parse(const char *name) {
+    return !strcmp(name, "most_used") ? COMPRESS_MOST_USED : name_index(fn_names, name);
+}
+
+// KEY_NAME: an int field holding an index into `names`, written and read as the name.
+typedef enum { KEY_INT, KEY_FLOAT, KEY_U64, KEY_NAME } KeyType;
 
 typedef struct {
     const char *name;
     KeyType type;
     size_t offset;
     double min, max; // allowed range, inclusive
+    const char *const *names;
 } KeySpec;
 
-#define INT_KEY(field, lo, hi) {#field, KEY_INT, offsetof(Config, field), lo, hi}
+#define INT_KEY(field, lo, hi) {#field, KEY_INT, offsetof(Config, field), lo, hi, NULL}
 static const KeySpec key_specs[] = {
     INT_KEY(d_model, 1, 8192),
     INT_KEY(n_heads, 1, 256),
@@ -34,10 +52,12 @@ static const KeySpec key_specs[] = {
     INT_KEY(c_mem_len, 0, 4096),
     INT_KEY(compression_rate, 1, 64),
     INT_KEY(batch_size, 1, 4096),
-    {"lr", KEY_FLOAT, offsetof(Config, lr), 0.0, 10.0},
+    {"lr", KEY_FLOAT, offsetof(Config, lr), 0.0, 10.0, NULL},
     INT_KEY(warmup, 0, 100000000),
-    {"clip", KEY_FLOAT, offsetof(Config, clip), 0.0, 1e9},
-    {"seed", KEY_U64, offsetof(Config, seed), 0, 0},
+    {"clip", KEY_FLOAT, offsetof(Config, clip), 0.0, 1e9, NULL},
+    {"seed", KEY_U64, offsetof(Config, seed), 0, 0, NULL},
+    {"compress", KEY_NAME, offsetof(Config, compress), 0, COMPRESS_FN_COUNT - 1, fn_names},
+    {"compress_loss", KEY_NAME, offsetof(Config, compress_loss), 0, COMPRESS_LOSS_COUNT - 1, loss_names},
 };
 #define N_KEYS ((int)(sizeof key_specs / sizeof key_specs[0]))
 
@@ -83,6 +103,12 @@ static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *er
     char *end = NULL;
     errno = 0;
     void *field = (char *)cfg + k->offset;
+    if (k->type == KEY_NAME) {
+        int v = k->names == fn_names ? compress_fn_parse(text) : name_index(k->names, text);
+        if (v < 0) goto bad;
+        *(int *)field = v;
+        return 0;
+    }
     if (k->type == KEY_U64) {
         if (text[0] == '-') goto bad;
         unsigned long long v = strtoull(text, &end, 10);
@@ -101,7 +127,11 @@ static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *er
     *(float *)field = (float)v;
     return 0;
 bad:
-    if (k->type == KEY_U64)
+    if (k->type == KEY_NAME) {
+        int n = snprintf(err, errlen, "config: %s='%s' is not valid; use one of", k->name, text);
+        for (int i = 0; k->names[i] && n > 0 && (size_t)n < errlen; i++)
+            n += snprintf(err + n, errlen - (size_t)n, " %s", k->names[i]);
+    } else if (k->type == KEY_U64)
         snprintf(err, errlen, "config: %s='%s' is not valid; use a whole number >= 0", k->name, text);
     else if (k->type == KEY_INT)
         snprintf(err, errlen, "config: %s='%s' is not valid; use a whole number from %.0f to %.0f", k->name,
@@ -116,13 +146,13 @@ int config_set(Config *cfg, const char *assignment, char *err, size_t errlen) {
     const char *eq = strchr(assignment, '=');
     if (!eq || eq == assignment) {
         snprintf(err, errlen, "config: '%s' is not key=value; keys: d_model n_heads n_layers d_ff seq_len "
-                 "mem_len c_mem_len compression_rate batch_size lr warmup clip seed", assignment);
+                 "mem_len c_mem_len compression_rate batch_size lr warmup clip seed compress compress_loss", assignment);
         return -1;
     }
     const KeySpec *k = find_key(assignment, (size_t)(eq - assignment));
     if (!k) {
         snprintf(err, errlen, "config: unknown key '%.*s'; keys: d_model n_heads n_layers d_ff seq_len "
-                 "mem_len c_mem_len compression_rate batch_size lr warmup clip seed",
+                 "mem_len c_mem_len compression_rate batch_size lr warmup clip seed compress compress_loss",
                  (int)(eq - assignment), assignment);
         return -1;
     }
@@ -133,9 +163,11 @@ static int check_range(const Config *cfg, char *err, size_t errlen) {
     for (int i = 0; i < N_KEYS; i++) {
         const KeySpec *k = &key_specs[i];
         const void *field = (const char *)cfg + k->offset;
-        double v = k->type == KEY_INT ? *(const int *)field : k->type == KEY_FLOAT ? *(const float *)field : 0;
+        double v = k->type == KEY_INT || k->type == KEY_NAME ? *(const int *)field : k->type == KEY_FLOAT ? *(const float *)field : 0;
         if (k->type != KEY_U64 && (!(v >= k->min) || v > k->max)) {
-            if (k->type == KEY_INT)
+            if (k->type == KEY_NAME)
+                snprintf(err, errlen, "config: %s=%.0f is not a known choice", k->name, v);
+            else if (k->type == KEY_INT)
                 snprintf(err, errlen, "config: %s=%.0f is out of range; use a whole number from %.0f to %.0f", k->name,
                          v, k->min, k->max);
             else
@@ -179,7 +211,8 @@ int config_get(const Config *cfg, const char *key, char *out, size_t outlen) {
     const KeySpec *k = find_key(key, strlen(key));
     if (!k) return -1;
     const void *field = (const char *)cfg + k->offset;
-    if (k->type == KEY_INT) snprintf(out, outlen, "%d", *(const int *)field);
+    if (k->type == KEY_NAME) snprintf(out, outlen, "%s", k->names[*(const int *)field]);
+    else if (k->type == KEY_INT) snprintf(out, outlen, "%d", *(const int *)field);
     else if (k->type == KEY_FLOAT) {
         // the shortest text that reads back as the same float
         float v = *(const float *)field;

@@ -4,6 +4,23 @@
 
 #include <stddef.h>
 
+// The memory lab's choices (issue 6). The zero values are model.md's: conv compression, attention loss.
+typedef enum {
+    COMPRESS_CONV,      // Conv1d(d → d, kernel = stride = c) per layer (model.md)
+    COMPRESS_MEAN,      // mean pooling, kernel = stride = c, no parameters
+    COMPRESS_MAX,       // max pooling, kernel = stride = c, no parameters
+    COMPRESS_DILATED,   // two residual dilated causal convs, then the stride-c conv (engine/compress_ops.h)
+    COMPRESS_MOST_USED, // keeps the n most-attended of the n·c evicted rows, in time order; no parameters
+    COMPRESS_FN_COUNT
+} CompressFn;
+
+typedef enum {
+    COMPRESS_LOSS_ATTENTION,  // the attention-reconstruction loss of model.md
+    COMPRESS_LOSS_AUTOENCODE, // MSE between the evicted rows and g(f_c(rows)), g a per-layer ConvTranspose1d
+    COMPRESS_LOSS_NONE,       // nothing trains the compression
+    COMPRESS_LOSS_COUNT
+} CompressLoss;
+
 typedef struct {
     // model keys (stored in checkpoint metadata)
     int vocab_size;       // V, from the corpus
@@ -21,6 +38,9 @@ typedef struct {
     int warmup;
     float clip;
     unsigned long long seed;
+    // memory-lab keys (stored in checkpoint metadata by name; changeable on --load and live)
+    int compress;      // CompressFn
+    int compress_loss; // CompressLoss
 } Config;
 
 // Fills cfg with a named preset ("labml" or "default"); returns 0, or -1 for an unknown name.
@@ -40,6 +60,11 @@ int config_is_model_key(const char *key);
 
 // Value of a key rendered as text (for metadata and `info`); returns -1 for an unknown key.
 int config_get(const Config *cfg, const char *key, char *out, size_t outlen);
+
+const char *compress_fn_name(int fn);      // "conv", "mean", "max", "dilated", "most-used"
+int compress_fn_parse(const char *name);   // CompressFn, or -1
+const char *compress_loss_name(int loss);  // "attention", "autoencode", "none"
+int compress_loss_parse(const char *name); // CompressLoss, or -1
 
 extern const char *const config_keys[];   // NULL-terminated, in documentation order
 extern const char *const config_model_keys[]; // the model keys written to checkpoint metadata

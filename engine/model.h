@@ -11,22 +11,6 @@
 #define MAX_RATES 16
 #define MAX_COMPRESS_SETS 64 // parameter sets of every (compression function, rate) pair a model has used
 
-// The memory lab's choices (issue 6). The zero values are model.md's: conv compression, attention loss.
-typedef enum {
-    COMPRESS_CONV,      // Conv1d(d → d, kernel = stride = c) per layer (model.md)
-    COMPRESS_MEAN,      // mean pooling, kernel = stride = c, no parameters
-    COMPRESS_MAX,       // max pooling, kernel = stride = c, no parameters
-    COMPRESS_DILATED,   // two residual dilated causal convs, then the stride-c conv (engine/compress_ops.h)
-    COMPRESS_MOST_USED, // keeps the n most-attended of the n·c evicted rows, in time order; no parameters
-    COMPRESS_FN_COUNT
-} CompressFn;
-
-typedef enum {
-    COMPRESS_LOSS_ATTENTION,  // the attention-reconstruction loss of model.md
-    COMPRESS_LOSS_AUTOENCODE, // MSE between the evicted rows and g(f_c(rows)), g a per-layer ConvTranspose1d
-    COMPRESS_LOSS_NONE,       // nothing trains the compression
-    COMPRESS_LOSS_COUNT
-} CompressLoss;
 
 typedef struct {
     float *attn_norm_w, *attn_norm_b; // (d), (d)
@@ -113,10 +97,6 @@ float *conv_grad_bias(const ConvSet *cs, int layer, int d);
 void model_zero_grad(Model *m);
 
 // ---- memory lab: compression functions and losses (engine/params.c)
-const char *compress_fn_name(int fn);     // "conv", "mean", "max", "dilated", "most-used"
-int compress_fn_parse(const char *name);  // CompressFn, or -1
-const char *compress_loss_name(int loss); // "attention", "autoencode", "none"
-int compress_loss_parse(const char *name); // CompressLoss, or -1
 int compress_fn_has_params(int fn);
 // Selects the compression function and loss from the next compression on (compressed slots already made stay).
 // Each (function, rate) keeps its own parameters; a new conv or dilated set starts as mean pooling, a new

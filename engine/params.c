@@ -161,25 +161,7 @@ float *conv_grad_bias(const ConvSet *cs, int layer, int d) {
 // Compression parameter sets of the memory lab: one per (function, rate), each a ParamBlock laid out as the
 // function's tensors layer after layer, then (with the autoencode loss) each layer's decoder.
 
-static const char *const fn_names[COMPRESS_FN_COUNT] = {"conv", "mean", "max", "dilated", "most-used"};
 static const char *const fn_stems[COMPRESS_FN_COUNT] = {"", "mean", "max", "dilated", "most_used"};
-static const char *const loss_names[COMPRESS_LOSS_COUNT] = {"attention", "autoencode", "none"};
-
-const char *compress_fn_name(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT ? fn_names[fn] : "?"; }
-const char *compress_loss_name(int loss) { return loss >= 0 && loss < COMPRESS_LOSS_COUNT ? loss_names[loss] : "?"; }
-
-int compress_fn_parse(const char *name) {
-    for (int i = 0; i < COMPRESS_FN_COUNT; i++)
-        if (!strcmp(name, fn_names[i])) return i;
-    if (!strcmp(name, "most_used")) return COMPRESS_MOST_USED;
-    return -1;
-}
-
-int compress_loss_parse(const char *name) {
-    for (int i = 0; i < COMPRESS_LOSS_COUNT; i++)
-        if (!strcmp(name, loss_names[i])) return i;
-    return -1;
-}
 
 int compress_fn_has_params(int fn) { return fn == COMPRESS_CONV || fn == COMPRESS_DILATED; }
 
@@ -349,6 +331,7 @@ static int select_set(Model *m, int fn, int rate, char *err, size_t errlen) {
     if (!model_compress_set(m, fn, rate, err, errlen)) return -1;
     m->active = find_set(m, fn, rate);
     m->compress_fn = fn;
+    m->cfg.compress = fn;
     m->cfg.compression_rate = rate;
     return 0;
 }
@@ -378,6 +361,7 @@ int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) 
                 return -1;
             }
         m->compress_loss = loss;
+        m->cfg.compress_loss = loss;
     }
     return select_set(m, fn, m->cfg.compression_rate, err, errlen);
 }
@@ -420,6 +404,9 @@ Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
         init_uniform(&r, conv_weight(cs, l, d), (long)d * d * cs->rate, d * cs->rate);
         init_uniform(&r, conv_bias(cs, l, d), d, d * cs->rate);
     }
+    m->cfg.compress = COMPRESS_CONV; // what the model has so far; the call below sets both
+    m->cfg.compress_loss = COMPRESS_LOSS_ATTENTION;
+    if (model_set_compression(m, cfg->compress, cfg->compress_loss, err, errlen)) goto fail;
     return m;
 oom:
     snprintf(err, errlen, "model: out of memory for %d layers of width %d", cfg->n_layers, cfg->d_model);

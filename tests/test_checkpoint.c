@@ -6,24 +6,10 @@
 
 #include "engine/checkpoint.h"
 #include "engine/trainer.h"
+#include "tests/fixtures.h"
 #include "tests/harness.h"
 
-// A small corpus whose epoch (168 steps at B=4, Q=4) ends inside a 200-step run.
-static void make_corpus(Corpus *c) {
-    size_t n = 3000;
-    unsigned char *text = malloc(n);
-    Rng r;
-    rng_seed(&r, 99);
-    const char *words[] = {"the ", "memory ", "of ", "a ", "king ", "is ", "long\n", "short, "};
-    size_t k = 0;
-    while (k < n) {
-        const char *w = words[rng_next(&r) % 8];
-        for (size_t i = 0; w[i] && k < n; i++) text[k++] = (unsigned char)w[i];
-    }
-    char err[256];
-    CHECK_MSG(!corpus_from_text(c, text, n, "test corpus", err, sizeof err), "%s", err);
-}
-
+// With the word corpus, an epoch (168 steps at B=4, Q=4) ends inside a 200-step run.
 static Config small_config(int vocab) {
     return (Config){.vocab_size = vocab, .d_model = 16, .n_heads = 2, .n_layers = 2, .d_ff = 32, .seq_len = 4,
                     .mem_len = 4, .c_mem_len = 4, .compression_rate = 2, .batch_size = 4, .lr = 1e-2f,
@@ -40,7 +26,7 @@ static void run_steps(Trainer *t, int n, float *losses) {
 
 TEST(resume_is_bit_identical) {
     Corpus corpus;
-    make_corpus(&corpus);
+    fixture_word_corpus(&corpus);
     Config cfg = small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/resume.safetensors", test_tmpdir());
@@ -80,7 +66,7 @@ TEST(resume_is_bit_identical) {
 
 TEST(weights_only_checkpoint_loads_with_fresh_optimizer) {
     Corpus corpus;
-    make_corpus(&corpus);
+    fixture_word_corpus(&corpus);
     Config cfg = small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/weights.safetensors", test_tmpdir());
@@ -103,7 +89,7 @@ TEST(weights_only_checkpoint_loads_with_fresh_optimizer) {
 
 TEST(every_rate_keeps_its_convs_through_a_checkpoint) {
     Corpus corpus;
-    make_corpus(&corpus);
+    fixture_word_corpus(&corpus);
     Config cfg = small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/rates.safetensors", test_tmpdir());
@@ -146,7 +132,7 @@ TEST(vocab_json_round_trips_every_byte) {
 
 TEST(sharded_steps_match_a_single_thread) {
     Corpus corpus;
-    make_corpus(&corpus);
+    fixture_word_corpus(&corpus);
     Config cfg = small_config(corpus.vocab.size);
     cfg.batch_size = 5; // shards of 2, 2, 1 streams
     char err[512];

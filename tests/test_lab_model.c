@@ -14,6 +14,7 @@
 #include "engine/trainer.h"
 #include "engine/workspace.h"
 #include "tests/gradcheck.h"
+#include "tests/fixtures.h"
 #include "tests/harness.h"
 
 // Q=3, N_m=4, N_cm=3, c=2 (test_model.c's tiny config); a rate-4 variant compresses whole segments.
@@ -335,21 +336,7 @@ TEST(lab_switching_keeps_each_sets_parameters) {
 }
 
 // Sharded training (one thread per shard) gives a single thread's losses with every lab choice.
-static void make_corpus(Corpus *c) {
-    size_t n = 3000;
-    unsigned char *text = malloc(n);
-    Rng r;
-    rng_seed(&r, 99);
-    const char *words[] = {"the ", "memory ", "of ", "a ", "king ", "is ", "long\n", "short, "};
-    size_t k = 0;
-    while (k < n) {
-        const char *w = words[rng_next(&r) % 8];
-        for (size_t i = 0; w[i] && k < n; i++) text[k++] = (unsigned char)w[i];
-    }
-    char err[256];
-    CHECK_MSG(!corpus_from_text(c, text, n, "test corpus", err, sizeof err), "%s", err);
-}
-
+//
 // Adam turns a gradient that is exactly zero in theory but ±1e-9 in float (e.g. the autoencode loss's gradient
 // into a function that starts as mean pooling, under a decoder that starts as its transpose) into a full ±lr
 // step, so trajectories of different thread counts drift apart. The two trainers therefore run in lockstep:
@@ -373,7 +360,7 @@ static double max_diff(const float *a, const float *b, long n, double *scale) {
 
 TEST(lab_sharded_steps_match_a_single_thread) {
     Corpus corpus;
-    make_corpus(&corpus);
+    fixture_word_corpus(&corpus);
     Config cfg = {.vocab_size = corpus.vocab.size, .d_model = 16, .n_heads = 2, .n_layers = 2, .d_ff = 32,
                   .seq_len = 4, .mem_len = 4, .c_mem_len = 4, .compression_rate = 2, .batch_size = 5, .lr = 1e-2f,
                   .warmup = 10, .clip = 0.5f, .seed = 3};
