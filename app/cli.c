@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/builtin_corpus.h"
+#include "app/recall_corpus.h"
 
 int fail(const char *cmd, const char *fmt, ...) {
     char msg[2048];
@@ -129,9 +131,23 @@ int parse_options(Options *o, const char *cmd, const char *allowed, int argc, ch
     return 0;
 }
 
+// --data builtin:recall: the memory lab's recall corpus (app/recall_corpus.h).
+static int load_recall_corpus(Corpus *c, const char *cmd) {
+    char err[1024];
+    size_t n = 0;
+    unsigned char *text = recall_corpus_generate(&n);
+    if (!text) return fail(cmd, "out of memory for the recall corpus");
+    if (corpus_from_text(c, text, n, "built-in recall corpus", err, sizeof err)) return fail(cmd, "%s", err);
+    return 0;
+}
+
 int load_corpus(Corpus *c, const char *path, const char *cmd) {
     char err[1024];
-    if (path && !strncmp(path, "builtin", 7) && (!path[7] || path[7] == ':')) path = NULL;
+    if (path && !strcmp(path, "builtin:recall")) return load_recall_corpus(c, cmd);
+    if (path && !strncmp(path, "builtin:", 8))
+        return fail(cmd, "--data %s: unknown built-in corpus; use builtin (Shakespeare-like text) or builtin:recall",
+                    path);
+    if (path && !strcmp(path, "builtin")) path = NULL;
     else if (!path && access("data/tinyshakespeare.txt", R_OK) == 0) path = "data/tinyshakespeare.txt";
     else if (!path)
         fprintf(stderr, "memscope: data/tinyshakespeare.txt not found (run `make data` to fetch it); "
@@ -182,6 +198,7 @@ int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char
             saved.batch_size = cfg->batch_size;
             saved.lr = cfg->lr;
             saved.warmup = cfg->warmup;
+            saved.lr_decay_steps = cfg->lr_decay_steps;
             saved.clip = cfg->clip;
             saved.seed = cfg->seed;
         }
@@ -262,4 +279,21 @@ Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
         return NULL;
     }
     return m;
+}
+
+int check_output_path(const char *path, const char *flag, const char *cmd) {
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (!path[0] || (slash && !slash[1]))
+        return fail(cmd, "%s '%s' is not a file name; give a path like out.json", flag, path);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail(cmd, "%s %s: directory %s does not exist; create it first", flag, path, dir);
+    if (access(dir, W_OK) != 0)
+        return fail(cmd, "%s %s: directory %s is not writable (%s)", flag, path, dir, strerror(errno));
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail(cmd, "%s %s is a directory; give a file name inside it", flag, path);
+    return 0;
 }

@@ -2,9 +2,13 @@
 
 #include <math.h>
 
-float adam_lr(float lr, int warmup, long t) {
-    if (t < warmup) return 1e-8f + (float)t * lr / (float)warmup;
-    return lr;
+float adam_lr(const Config *c, long t) {
+    float lr = c->lr;
+    if (t < c->warmup) return 1e-8f + (float)t * lr / (float)c->warmup;
+    if (c->lr_decay_steps <= c->warmup) return lr;
+    if (t >= c->lr_decay_steps) return 0.1f * lr;
+    double progress = (double)(t - c->warmup) / (c->lr_decay_steps - c->warmup);
+    return (float)(lr * (0.1 + 0.45 * (1.0 + cos(M_PI * progress))));
 }
 
 void adam_update(float *params, const float *grads, float *m, float *v, long n, float lr_t, long t, float grad_scale) {

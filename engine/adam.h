@@ -2,12 +2,15 @@
 #ifndef MEMSCOPE_ADAM_H
 #define MEMSCOPE_ADAM_H
 
+#include "config.h"
+
 #define ADAM_BETA1 0.9f
 #define ADAM_BETA2 0.999f
 #define ADAM_EPS 1e-8f
 
-// lr_t = 1e-8 + t·lr/warmup while t < warmup, else lr (t counts from 1).
-float adam_lr(float lr, int warmup, long t);
+// lr_t = 1e-8 + t·lr/warmup while t < warmup (t counts from 1), then lr (labml); with lr_decay_steps a cosine
+// from lr down to lr/10 at step lr_decay_steps, lr/10 after it.
+float adam_lr(const Config *c, long t);
 // One update of n parameters at Adam step t (already incremented), with the gradients multiplied by
 // grad_scale when it is below 1 (the clip coefficient, applied as torch's in-place scaling would).
 void adam_update(float *params, const float *grads, float *m, float *v, long n, float lr_t, long t, float grad_scale);

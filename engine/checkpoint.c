@@ -128,12 +128,12 @@ static int read_config(Checkpoint *ck, char *err, size_t errlen) {
     c->warmup = defaults.warmup;
     c->clip = defaults.clip;
     c->seed = defaults.seed;
-    // model.md files carry no compression choice: theirs is conv with the attention loss
-    const char *lab_keys[] = {"compress", "compress_loss"};
-    for (int i = 0; i < 2; i++) {
-        const char *s = st_meta(&ck->file, lab_keys[i]);
+    // model.md files carry no compression choice (theirs is conv with the attention loss) nor an lr decay
+    const char *optional_keys[] = {"compress", "compress_loss", "lr_decay_steps"}, *absent[] = {"conv", "attention", "0"};
+    for (int i = 0; i < 3; i++) {
+        const char *s = st_meta(&ck->file, optional_keys[i]);
         char assign[128], sub[256];
-        snprintf(assign, sizeof assign, "%s=%s", lab_keys[i], s ? s : i ? "attention" : "conv");
+        snprintf(assign, sizeof assign, "%s=%s", optional_keys[i], s ? s : absent[i]);
         if (config_set(c, assign, sub, sizeof sub)) {
             snprintf(err, errlen, "%s: metadata: %s", ck->path, sub);
             return -1;

@@ -10,7 +10,7 @@
 
 const char *const config_keys[] = {"d_model", "n_heads", "n_layers", "d_ff", "seq_len", "mem_len",
                                    "c_mem_len", "compression_rate", "batch_size", "lr", "warmup",
-                                   "clip", "seed", "compress", "compress_loss", NULL};
+                                   "lr_decay_steps", "clip", "seed", "compress", "compress_loss", NULL};
 const char *const config_model_keys[] = {"d_model", "n_heads",   "n_layers",         "d_ff", "seq_len",
                                          "mem_len", "c_mem_len", "compression_rate", NULL};
 
@@ -54,6 +54,7 @@ static const KeySpec key_specs[] = {
     INT_KEY(batch_size, 1, 4096),
     {"lr", KEY_FLOAT, offsetof(Config, lr), 0.0, 10.0, NULL},
     INT_KEY(warmup, 0, 100000000),
+    INT_KEY(lr_decay_steps, 0, 1000000000),
     {"clip", KEY_FLOAT, offsetof(Config, clip), 0.0, 1e9, NULL},
     {"seed", KEY_U64, offsetof(Config, seed), 0, 0, NULL},
     {"compress", KEY_NAME, offsetof(Config, compress), 0, COMPRESS_FN_COUNT - 1, fn_names},
@@ -74,7 +75,7 @@ int config_preset(Config *cfg, const char *name) {
         // the loss falls visibly within a minute, while a step still takes well under a frame budget.
         *cfg = (Config){.d_model = 256, .n_heads = 4, .n_layers = 4, .d_ff = 1024, .seq_len = 32,
                         .mem_len = 32, .c_mem_len = 64, .compression_rate = 4, .batch_size = 16,
-                        .lr = 1e-3f, .warmup = 400, .clip = 1.0f, .seed = 0};
+                        .lr = 1e-3f, .warmup = 400, .lr_decay_steps = 8000, .clip = 1.0f, .seed = 0};
         return 0;
     }
     if (!strcmp(name, "large")) {
@@ -146,13 +147,13 @@ int config_set(Config *cfg, const char *assignment, char *err, size_t errlen) {
     const char *eq = strchr(assignment, '=');
     if (!eq || eq == assignment) {
         snprintf(err, errlen, "config: '%s' is not key=value; keys: d_model n_heads n_layers d_ff seq_len "
-                 "mem_len c_mem_len compression_rate batch_size lr warmup clip seed compress compress_loss", assignment);
+                 "mem_len c_mem_len compression_rate batch_size lr warmup lr_decay_steps clip seed compress compress_loss", assignment);
         return -1;
     }
     const KeySpec *k = find_key(assignment, (size_t)(eq - assignment));
     if (!k) {
         snprintf(err, errlen, "config: unknown key '%.*s'; keys: d_model n_heads n_layers d_ff seq_len "
-                 "mem_len c_mem_len compression_rate batch_size lr warmup clip seed compress compress_loss",
+                 "mem_len c_mem_len compression_rate batch_size lr warmup lr_decay_steps clip seed compress compress_loss",
                  (int)(eq - assignment), assignment);
         return -1;
     }

@@ -36,6 +36,7 @@ typedef struct {
     int batch_size;       // B
     float lr;
     int warmup;
+    int lr_decay_steps; // 0: lr constant after warm-up (labml); else cosine down to lr/10 at this step, then flat
     float clip;
     unsigned long long seed;
     // memory-lab keys (stored in checkpoint metadata by name; changeable on --load and live)

@@ -93,7 +93,7 @@ static void apply_update(Model *m, float clip_coef) {
     for (int i = 0; i < n; i++) {
         ParamBlock *b = blocks[i];
         b->adam_t++;
-        adam_update(b->params, b->grads, b->adam_m, b->adam_v, b->layout.total, adam_lr(c->lr, c->warmup, b->adam_t),
+        adam_update(b->params, b->grads, b->adam_m, b->adam_v, b->layout.total, adam_lr(c, b->adam_t),
                     b->adam_t, clip_coef);
     }
 }
@@ -223,7 +223,7 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
         apply_update(m, coef);
     }
     s.bpc = s.ce / (float)M_LN2;
-    s.lr = adam_lr(c->lr, c->warmup, m->main.adam_t);
+    s.lr = adam_lr(c, m->main.adam_t);
     *out = s;
 }
 
