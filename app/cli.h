@@ -41,5 +41,8 @@ void set_threads(long threads);
 // Threads for training: batch shards, with BLAS single-threaded under them.
 void trainer_threads(Trainer *t, long threads);
 double now_seconds(void);
+// An output file (--save, --attention-stats) must be creatable in an existing, writable directory: found out
+// before the work, not after. One line on stderr naming flag and path when not; returns 1.
+int check_output_path(const char *path, const char *flag, const char *cmd);
 
 #endif

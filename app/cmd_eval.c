@@ -1,47 +1,110 @@
-// memscope eval: CE, bpc and AR over every character of a file, one stream with memory carried.
+// memscope eval: CE, bpc and AR over every character of a file, one stream with memory carried; recall accuracy
+// by distance when the text is a recall corpus; the attention picture with --attention-stats.
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "app/cli.h"
 #include "app/commands.h"
-#include "engine/generate.h"
+#include "app/recall_corpus.h"
+#include "engine/attention_stats.h"
+#include "engine/eval_stream.h"
 
 static const char *const eval_help =
-    "usage: memscope eval --load CKPT --data FILE [--json] [--threads N]\n"
+    "usage: memscope eval --load CKPT --data FILE [--attention-stats OUT.csv|OUT.json] [--json] [--threads N]\n"
     "Evaluates every character of FILE (no train/valid split) as one stream of consecutive segments with\n"
-    "memory carried: mean cross-entropy (nats), bits per character and the mean attention-reconstruction loss.\n";
+    "memory carried: mean cross-entropy (nats), bits per character and the mean attention-reconstruction loss.\n"
+    "When FILE asks recall questions ('what is KEY?VALUE' after 'key KEY is VALUE', as `memscope lab recall`\n"
+    "writes), also the recall accuracy (argmax on the answer characters) by distance back to the fact.\n"
+    "--attention-stats writes the mean attention on 6 buckets each of compressed memory, memory and the current\n"
+    "segment per layer, and the distribution of the reconstruction loss per layer (CSV, or JSON for .json).\n";
+
+typedef struct {
+    RecallAnswer *answers;
+    long n_answers;
+    RecallReport report;
+} Recall;
+
+static void print_result(const Options *o, const EvalResult *r, const Corpus *c, const Recall *rc, double dt) {
+    if (o->json) {
+        printf("{\"ce\":%.6f,\"bpc\":%.6f,\"ar\":%.6f,\"characters\":%zu,\"segments\":%ld,\"seconds\":%.2f", r->ce,
+               r->bpc, r->ar, c->n, r->segments, dt);
+        if (rc->n_answers) {
+            static char json[8192];
+            recall_report_json(&rc->report, json, sizeof json);
+            printf(",\"recall\":%s", json);
+        }
+        printf("}\n");
+        return;
+    }
+    printf("ce %.6f bpc %.6f ar %.6f (%zu characters, %ld segments, %.1f s)\n", r->ce, r->bpc, r->ar, c->n,
+           r->segments, dt);
+    if (!rc->n_answers) return;
+    printf("recall accuracy over %ld answers, by distance back to the fact:\n", rc->n_answers);
+    recall_report_print(&rc->report, "  ");
+}
+
+// Evaluates the corpus, scoring recall answers and collecting attention statistics when asked (stats NULL: not).
+static int run_eval(Model *m, const Corpus *c, const Options *o, AttentionStats *stats) {
+    Recall rc = {0};
+    rc.n_answers = recall_find_answers(c->text, c->n, &rc.answers);
+    uint8_t *correct = malloc(c->n + 1);
+    if (!correct || rc.n_answers < 0) {
+        free(correct);
+        free(rc.answers);
+        return fail("eval", "out of memory for %zu characters", c->n);
+    }
+    EvalHooks hooks = stats ? attention_stats_hooks(stats) : (EvalHooks){0};
+    double t0 = now_seconds();
+    EvalResult r;
+    evaluate_stream_ex(m, c->ids, (long)c->n, correct, stats ? &hooks : NULL, &r);
+    double dt = now_seconds() - t0;
+    int bad = !isfinite(r.ce) || !isfinite(r.ar);
+    if (bad) {
+        fail("eval", "the loss over %s is not finite (NaN or Inf): the checkpoint's weights overflow", c->source);
+    } else {
+        recall_report_init(&rc.report, &m->cfg);
+        recall_report_add(&rc.report, rc.answers, rc.n_answers, correct, (long)c->n);
+        print_result(o, &r, c, &rc, dt);
+    }
+    free(correct);
+    free(rc.answers);
+    return bad;
+}
+
+static int export_stats(const AttentionStats *st, const char *path) {
+    char err[1024];
+    if (attention_stats_export(st, path, err, sizeof err)) return fail("eval", "%s", err);
+    fprintf(stderr, "memscope eval: wrote the attention statistics (%ld segments, %ld compressions) to %s\n",
+            st->segments, st->compressions, path);
+    return 0;
+}
 
 int cmd_eval(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "eval", "load data json threads", argc, argv)) return 2;
+    if (parse_options(&o, "eval", "load data json threads attention-stats", argc, argv)) return 2;
     if (o.help) return fputs(eval_help, stdout), 0;
     if (!o.load) return fail("eval", "--load CKPT is required; see memscope eval --help"), 2;
     if (!o.data) return fail("eval", "--data FILE is required; see memscope eval --help"), 2;
+    if (o.attention_stats && check_output_path(o.attention_stats, "--attention-stats", "eval")) return 1;
     set_threads(o.threads ? o.threads : 2);
     char err[1024];
     Checkpoint ck;
     if (checkpoint_open(&ck, o.load, err, sizeof err)) return fail("eval", "%s", err);
     Corpus corpus = {0};
     Model *m = NULL;
-    int rc = 1;
+    AttentionStats st;
+    int rc = 1, have_stats = 0;
     if (load_corpus(&corpus, o.data, "eval") || encode_with_vocab(&corpus, &ck.vocab, "eval")) goto out;
     if (!(m = build_model(&ck.cfg, &ck, "eval"))) goto out;
-    double t0 = now_seconds();
-    EvalResult r;
-    evaluate_stream(m, corpus.ids, (long)corpus.n, &r);
-    double dt = now_seconds() - t0;
-    if (!isfinite(r.ce) || !isfinite(r.ar)) {
-        fail("eval", "the loss over %s is not finite (NaN or Inf): the checkpoint's weights overflow", corpus.source);
+    if (o.attention_stats && !(have_stats = !attention_stats_init(&st, m))) {
+        fail("eval", "out of memory for the attention statistics");
         goto out;
     }
-    if (o.json)
-        printf("{\"ce\":%.6f,\"bpc\":%.6f,\"ar\":%.6f,\"characters\":%zu,\"segments\":%ld,\"seconds\":%.2f}\n", r.ce,
-               r.bpc, r.ar, corpus.n, r.segments, dt);
-    else
-        printf("ce %.6f bpc %.6f ar %.6f (%zu characters, %ld segments, %.1f s)\n", r.ce, r.bpc, r.ar, corpus.n,
-               r.segments, dt);
-    rc = 0;
+    if (run_eval(m, &corpus, &o, have_stats ? &st : NULL)) goto out;
+    rc = have_stats ? export_stats(&st, o.attention_stats) : 0;
 out:
+    if (have_stats) attention_stats_free(&st);
     model_free(m);
     corpus_free(&corpus);
     checkpoint_close(&ck);

@@ -33,14 +33,17 @@ int cmd_info(int argc, char **argv) {
     for (int i = 0; config_keys[i]; i++) {
         char value[64];
         config_get(&ck.cfg, config_keys[i], value, sizeof value);
-        int training = !config_is_model_key(config_keys[i]);
+        int lab = !strncmp(config_keys[i], "compress", 8) && strcmp(config_keys[i], "compression_rate");
+        int training = !config_is_model_key(config_keys[i]) && !lab;
         if (training && !ck.has_training_keys) continue;
-        printf("%-17s %s%s\n", config_keys[i], value, training ? "  (training)" : "");
+        printf("%-17s %s%s\n", config_keys[i], value, training ? "  (training)" : lab ? "  (memory lab)" : "");
     }
     print_vocab(&ck.vocab);
     printf("parameters  %ld\n", model_param_count(m));
-    printf("rates       ");
-    for (int i = 0; i < m->n_convs; i++) printf("%s%d%s", i ? ", " : "", m->convs[i].rate, i == m->active ? " (active)" : "");
+    printf("compression ");
+    for (int i = 0; i < m->n_convs; i++)
+        printf("%s%s r%d%s%s", i ? ", " : "", compress_fn_name(m->convs[i].fn), m->convs[i].rate,
+               m->convs[i].has_decoder ? " +decoder" : "", i == m->active ? " (active)" : "");
     printf("\nstep        %ld\n", ck.step);
     printf("state       %s\n", ck.has_state ? "full (optimizer, memory and data position: resumes exactly)"
                                             : "weights only (training starts a fresh optimizer)");

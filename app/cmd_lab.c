@@ -405,6 +405,7 @@ static int lab_attention(int argc, char **argv) {
     if (o.help) return fputs(lab_help, stdout), 0;
     if (!o.load) return fail(cmd, "--load CKPT is required; see memscope lab --help"), 2;
     if (!o.data) return fail(cmd, "--data FILE is required; see memscope lab --help"), 2;
+    if (o.attention_stats && check_output_path(o.attention_stats, "--attention-stats", cmd)) return 1;
     set_threads(o.threads ? o.threads : 2);
     char err[1024];
     Checkpoint ck;

@@ -109,28 +109,10 @@ static int save(TrainRun *r, const char *path) {
     return 0;
 }
 
-// --save must name a file in an existing, writable directory: found out now, not after hours of training.
-static int check_save_path(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char dir[1024];
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    if (!path[0] || (slash && !slash[1]))
-        return fail("train", "--save '%s' is not a file name; give a path like run.safetensors", path);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return fail("train", "--save %s: directory %s does not exist; create it first", path, dir);
-    if (access(dir, W_OK) != 0)
-        return fail("train", "--save %s: directory %s is not writable (%s)", path, dir, strerror(errno));
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail("train", "--save %s is a directory; give a file name inside it", path);
-    return 0;
-}
-
 static int setup(TrainRun *r) {
     char err[1024];
     Config cfg;
-    if (r->o.save && check_save_path(r->o.save)) return 1;
+    if (r->o.save && check_output_path(r->o.save, "--save", "train")) return 1;
     if (r->o.load) {
         if (checkpoint_open(&r->ck, r->o.load, err, sizeof err)) return fail("train", "%s", err);
         r->have_ck = 1;

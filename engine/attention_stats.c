@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eval_stream.h"
 #include "workspace.h"
@@ -339,15 +340,19 @@ void attention_stats_write_json(const AttentionStats *s, FILE *f) {
 int attention_stats_export(const AttentionStats *s, const char *path, char *err, size_t errlen) {
     size_t n = strlen(path);
     int json = n >= 5 && !strcmp(path + n - 5, ".json");
-    FILE *f = fopen(path, "w");
+    // written beside the target and renamed over it, so a failed write never leaves half a file
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno));
         return -1;
     }
     if (json) attention_stats_write_json(s, f);
     else attention_stats_write_csv(s, f);
-    if (ferror(f) | fclose(f)) {
+    if ((ferror(f) | fclose(f)) || rename(tmp, path)) {
         snprintf(err, errlen, "%s: write failed (%s)", path, strerror(errno));
+        remove(tmp);
         return -1;
     }
     return 0;
