@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absorbed_attention.h"
 #include "kv_cache.h"
 #include "ops.h"
 #include "workspace.h"
@@ -33,10 +34,14 @@ static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, in
     a->ff_act = alloc_floats(BQ * c->d_ff);
 }
 
+static AttentionDims max_dims(const Model *m, const Workspace *ws) {
+    return (AttentionDims){ws->batch, ws->max_T, ws->max_M, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
+}
+
 static void layer_acts_free(LayerActs *a) {
     float *all[] = {a->x_in,  a->ln1,   a->ln1_mean, a->ln1_rstd, a->qkv,      a->mem_xhat,
                     a->mem_mean, a->mem_rstd, a->kv_mem, a->probs, a->ctx,      a->x_mid,
-                    a->ln2,   a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act};
+                    a->ln2,   a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act, a->absorbed};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
 }
 
@@ -68,8 +73,15 @@ Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = alloc_floats(wide + BQ * V);
     ws->dqkv = alloc_floats(BQ * 3 * d);
     ws->dkv_mem = alloc_floats((size_t)batch * ws->max_M * 2 * d);
-    AttentionDims dm = {batch, c->seq_len, ws->max_M, c->d_model, c->n_heads, m->rel_len};
-    ws->scratch = alloc_floats(attention_scratch_floats(dm));
+    AttentionDims dm = max_dims(m, ws);
+    long scratch = attention_scratch_floats(dm);
+    ws->absorbed = absorbed_attention_pays(dm);
+    if (ws->absorbed) {
+        for (int l = 0; l < c->n_layers; l++) ws->layer[l].absorbed = alloc_floats(absorbed_attention_saved_floats(dm));
+        long need = absorbed_attention_scratch_floats(dm);
+        scratch = need > scratch ? need : scratch;
+    }
+    ws->scratch = alloc_floats(scratch);
     ws->proj_scratch = alloc_floats(3 * d * d + 3 * d);
     ws->bias3 = alloc_floats(3 * d);
     ws->dbias3 = alloc_floats(3 * d);
@@ -129,24 +141,55 @@ static void fill_qkv_bias(float *bias3, const LayerParams *lp, int d) {
     memcpy(bias3 + 2 * d, lp->bv, sizeof(float) * d);
 }
 
-static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int l, float *x_out) {
+static AbsorbedSaved absorbed_saved(const LayerActs *a, AttentionDims dm) {
+    long n = (long)dm.batch * dm.heads * dm.queries;
+    return (AbsorbedSaved){a->absorbed, a->absorbed + n * dm.d_model, a->absorbed + 2 * n * dm.d_model};
+}
+
+static AbsorbedWeights absorbed_weights(const LayerParams *p) {
+    return (AbsorbedWeights){p->attn_norm_w, p->attn_norm_b, p->wk, p->wv, p->bv, p->rel_key, p->rel_bias,
+                             p->content_bias};
+}
+
+static AbsorbedGrads absorbed_grads(LayerParams *g) {
+    return (AbsorbedGrads){g->attn_norm_w, g->attn_norm_b, g->wk, g->wv, g->bv, g->rel_key, g->rel_bias,
+                           g->content_bias};
+}
+
+// ctx of the attention block from the segment's [q | k | v]: memory keys and values from the cache, or
+// absorbed into the queries, or projected here.
+static void attention_block_forward(const Model *m, Workspace *ws, const Memory *mem, int l) {
     const LayerParams *lp = &m->p.layer[l];
     LayerActs *a = &ws->layer[l];
-    int BT = ws->batch * ws->T, BM = ws->batch * ws->M, d = m->cfg.d_model, ff = m->cfg.d_ff;
-    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, BT, d);
-    fill_qkv_bias(ws->bias3, lp, d);
-    linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
+    int BM = ws->batch * ws->M, d = m->cfg.d_model;
+    AttentionDims dm = attention_dims(m, ws);
+    ws->absorbed_last = BM && !ws->cache && ws->absorbed;
     float *kv_mem = NULL;
     if (BM && ws->cache) {
         kv_mem = (float *)kvcache_layer(ws->cache, l);
     } else if (BM) {
         normalize_memory(a, mem, l, ws->batch, ws->stream0, d);
+        if (ws->absorbed_last) {
+            absorbed_attention_forward(a->ctx, a->probs, absorbed_saved(a, dm), ws->scratch, a->qkv, a->mem_xhat,
+                                       absorbed_weights(lp), dm);
+            return;
+        }
         memory_projection_forward(a->kv_mem, ws->proj_scratch, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk,
                                   ws->bias3 + d, BM, d, 2 * d);
         kv_mem = a->kv_mem;
     }
     attention_forward(a->ctx, a->probs, ws->scratch, attention_rows(a->qkv, kv_mem, d), lp->rel_key, lp->rel_bias,
-                      lp->content_bias, attention_dims(m, ws));
+                      lp->content_bias, dm);
+}
+
+static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int l, float *x_out) {
+    const LayerParams *lp = &m->p.layer[l];
+    LayerActs *a = &ws->layer[l];
+    int BT = ws->batch * ws->T, d = m->cfg.d_model, ff = m->cfg.d_ff;
+    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, BT, d);
+    fill_qkv_bias(ws->bias3, lp, d);
+    linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
+    attention_block_forward(m, ws, mem, l);
     linear_forward(a->x_mid, a->ctx, lp->wo, lp->bo, BT, d, d);
     add_inplace(a->x_mid, a->x_in, (long)BT * d);
     layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, BT, d);
@@ -174,12 +217,33 @@ float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int3
 
 static void zero(float *x, long n) { memset(x, 0, sizeof(float) * n); }
 
+// Gradient of the attention block from dctx: the segment rows' into dqkv, memory rows' straight into the
+// weights (memory itself is detached); the memory rows' b_v gradient lands in dbias3[2d, 3d).
+static void attention_block_backward(const Model *m, Workspace *ws, LayerParams *g, int l) {
+    const LayerParams *lp = &m->p.layer[l];
+    LayerActs *a = &ws->layer[l];
+    int BM = ws->batch * ws->M, d = m->cfg.d_model;
+    AttentionDims dm = attention_dims(m, ws);
+    if (ws->absorbed_last) {
+        absorbed_attention_backward(ws->dqkv, absorbed_grads(g), ws->scratch, ws->dctx, a->probs, absorbed_saved(a, dm),
+                                    a->qkv, a->mem_xhat, absorbed_weights(lp), dm);
+        return;
+    }
+    if (BM) zero(ws->dkv_mem, (long)BM * 2 * d);
+    attention_backward(attention_rows(ws->dqkv, BM ? ws->dkv_mem : NULL, d), g->rel_key, g->rel_bias, g->content_bias,
+                       ws->scratch, ws->dctx, a->probs, attention_rows(a->qkv, BM ? a->kv_mem : NULL, d), lp->rel_key,
+                       lp->content_bias, dm);
+    if (BM) // the bias gradient of [k | v] lands in dbias3[d, 3d), next to the segment rows' one
+        memory_projection_backward(g->wk, ws->dbias3 + d, g->attn_norm_w, g->attn_norm_b, ws->proj_scratch,
+                                   ws->dkv_mem, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk, BM, d, 2 * d);
+}
+
 // dx holds the gradient of the layer output on entry and of the layer input on return.
 static void layer_backward(const Model *m, Workspace *ws, ModelParams *grads, int l) {
     const LayerParams *lp = &m->p.layer[l];
     LayerParams *g = &grads->layer[l];
     LayerActs *a = &ws->layer[l];
-    int BT = ws->batch * ws->T, BM = ws->batch * ws->M, d = m->cfg.d_model, ff = m->cfg.d_ff;
+    int BT = ws->batch * ws->T, d = m->cfg.d_model, ff = m->cfg.d_ff;
     // feed-forward block: x_out = x_mid + down(relu(up(LN_ff(x_mid))))
     memcpy(ws->dmid, ws->dx, sizeof(float) * BT * d);
     zero(ws->dff_act, (long)BT * ff);
@@ -195,16 +259,10 @@ static void layer_backward(const Model *m, Workspace *ws, ModelParams *grads, in
     zero(ws->dctx, (long)BT * d);
     linear_backward(ws->dctx, g->wo, g->bo, ws->dmid, a->ctx, lp->wo, BT, d, d);
     zero(ws->dqkv, (long)BT * 3 * d);
-    if (BM) zero(ws->dkv_mem, (long)BM * 2 * d);
-    attention_backward(attention_rows(ws->dqkv, BM ? ws->dkv_mem : NULL, d), g->rel_key, g->rel_bias, g->content_bias,
-                       ws->scratch, ws->dctx, a->probs, attention_rows(a->qkv, BM ? a->kv_mem : NULL, d), lp->rel_key,
-                       lp->content_bias, attention_dims(m, ws));
-    zero(ws->dz, (long)BT * d);
     zero(ws->dbias3, 3L * d);
+    attention_block_backward(m, ws, g, l);
+    zero(ws->dz, (long)BT * d);
     linear_backward(ws->dz, g->wq, ws->dbias3, ws->dqkv, a->ln1, lp->wq, BT, d, 3 * d);
-    if (BM) // the bias gradient of [k | v] lands in dbias3[d, 3d), next to the segment rows' one
-        memory_projection_backward(g->wk, ws->dbias3 + d, g->attn_norm_w, g->attn_norm_b, ws->proj_scratch,
-                                   ws->dkv_mem, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk, BM, d, 2 * d);
     add_inplace(g->bv, ws->dbias3 + 2 * d, d);
     layernorm_backward(ws->dx, g->attn_norm_w, g->attn_norm_b, ws->dz, a->x_in, a->ln1_mean, a->ln1_rstd,
                        lp->attn_norm_w, BT, d);

@@ -16,6 +16,7 @@ typedef struct {
     float *x_mid;               // (B, Q, d) after the attention residual
     float *ln2, *ln2_mean, *ln2_rstd;
     float *ff_pre, *ff_act;     // (B, Q, d_ff)
+    float *absorbed;            // AbsorbedSaved of the absorbed memory attention (NULL when not used)
 } LayerActs;
 
 struct Workspace {
@@ -24,6 +25,8 @@ struct Workspace {
     int stream0;                // first memory stream this workspace covers (a shard of the batch)
     const struct KvCache *cache; // memory keys/values kept by a generator (inference only), or NULL         // sizes of the last forward
     int max_T, max_K, max_M;
+    int absorbed;               // memory attention through absorbed_attention.h (chosen at creation by cost)
+    int absorbed_last;          // the last forward took that path (memory present, no cache)
     LayerActs *layer;           // (L)
     float *x_out;               // (B, Q, d) output of the last layer
     float *lnf, *lnf_mean, *lnf_rstd;
