@@ -75,3 +75,35 @@ TEST(lab_cli_attention_picture_of_a_checkpoint) {
     read_into(json, text, sizeof text);
     CHECK(text[0] == '{');
 }
+
+// --set compress/compress_loss at the start, kept in the checkpoint; eval scores recall by distance and exports
+// the attention statistics; a resumed run keeps the function unless --set changes it.
+TEST(lab_cli_compression_choice_survives_train_eval_and_resume) {
+    char ckpt[600], recall[600], json[600], text[8192];
+    snprintf(ckpt, sizeof ckpt, "%s/lab.safetensors", test_tmpdir());
+    snprintf(recall, sizeof recall, "%s/recall.txt", test_tmpdir());
+    snprintf(json, sizeof json, "%s/stats.json", test_tmpdir());
+    RunResult r = run("train --data builtin:recall " TINY_LAB " --set seq_len=8 --set mem_len=8 --set c_mem_len=8 "
+                      "--set compression_rate=2 --set compress=dilated --set compress_loss=autoencode --steps 6 "
+                      "--threads 1 --save %s", ckpt);
+    CHECK_MSG(r.status == 0, "%s", r.err);
+    CHECK(strstr(r.err, "built-in recall corpus"));
+    r = run("info %s", ckpt);
+    CHECK(strstr(r.out, "dilated r2 +decoder (active)") && strstr(r.out, "autoencode"));
+    CHECK(run("lab recall -n 4000 --save %s", recall).status == 0);
+    r = run("eval --load %s --data %s --attention-stats %s --threads 1", ckpt, recall, json);
+    CHECK_MSG(r.status == 0, "%s", r.err);
+    CHECK(strstr(r.out, "recall accuracy over ") && strstr(r.out, "N_m < D <= N_m+Q") && strstr(r.err, json));
+    read_into(json, text, sizeof text);
+    CHECK(!strncmp(text, "{\"segments\":", 12) && strstr(text, "\"compressed\":{\"share\":"));
+    r = run("eval --load %s --data %s --json --threads 1", ckpt, recall);
+    CHECK(r.status == 0 && strstr(r.out, "\"recall\":{\"buckets\":["));
+    r = run("train --load %s --data builtin:recall --steps 2 --threads 1 --set compress=max --save %s", ckpt, ckpt);
+    CHECK_MSG(r.status == 0, "%s", r.err);
+    r = run("info %s", ckpt);
+    CHECK_MSG(strstr(r.out, "max r2 +decoder (active)") && strstr(r.out, "dilated r2 +decoder"), "%s", r.out);
+    CHECK_REFUSED(run("train --data builtin --steps 1 --set compress=zip"), "conv mean max dilated most-used");
+    CHECK_REFUSED(run("train --data builtin:nothing --steps 1"), "builtin:recall");
+    CHECK_REFUSED(run("eval --load %s --data %s --attention-stats /nonexistent-dir/s.csv", ckpt, recall),
+                  "/nonexistent-dir");
+}
