@@ -7,7 +7,7 @@
 //   A = Σ_j ds_j y_j = w ⊙ Σ_j ds_j x̂_j + b Σ_j ds_j,  d(q + cb) += W_k A,  dW_k += (q + cb) ⊗ A
 //   dy_j = Σ_{i,h} (p_ij G + ds_ij ũ), so dw = Σ_{i,h} (G ⊙ Σ_j p_j x̂_j + ũ ⊙ Σ_j ds_j x̂_j) and
 //   db = Σ_{i,h} (G P + ũ Σ_j ds_j): no (M, d) gradient is ever formed.
-#pragma GCC optimize("O3") // vectorise the row loops (vecmath.h)
+#pragma GCC optimize("O3") // vectorise the plain row loops too
 #include "absorbed_attention.h"
 
 #include <cblas.h>
@@ -59,9 +59,7 @@ static Scratch carve(float *s, AttentionDims dm) {
 
 static float dot(const float *a, const float *b, int n) { return vec_dot(a, b, n); }
 
-static void axpy(float *y, float a, const float *x, int n) {
-    for (int e = 0; e < n; e++) y[e] += a * x[e];
-}
+static void axpy(float *y, float a, const float *x, int n) { vec_axpy(y, a, x, n); }
 
 // (B, H, T, d) rows ↔ (H, B·T, d): the per-head weight products want a head's rows adjacent.
 static void to_head_major(float *dst, const float *src, AttentionDims dm) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "vecmath.h"
 
 long attention_scratch_floats(AttentionDims dm) {
     int dk = dm.d_model / dm.heads, K = dm.mem_keys + dm.queries;
@@ -96,6 +97,55 @@ static void head_scores(float *s, float *scratch, const HeadRows *x, const float
         }
 }
 
+// One query (generation) of one head: the products are dots of d_k floats, far too small for BLAS calls.
+// Content and position terms share one accumulator per key, so each score costs one horizontal sum.
+static void query_scores(float *p, const float *qc, const HeadRows *x, const float *relk, const float *relb,
+                         AttentionDims dm) {
+    int M = dm.mem_keys, H = dm.heads, dk = dm.d_model / H;
+    float scale = 1.0f / sqrtf((float)dk);
+    for (int j = 0; j <= M; j++) {
+        const float *k = j < M ? x->k_mem + (long)j * x->ms : x->k_cur, *rk = relk + (long)(M - j) * H * dk;
+        v8f acc = v8_splat(0.0f);
+        int e = 0;
+        for (; e + 8 <= dk; e += 8) acc += v8_load(qc + e) * v8_load(k + e) + v8_load(x->q + e) * v8_load(rk + e);
+        float sc = v8_hsum(acc);
+        for (; e < dk; e++) sc += qc[e] * k[e] + x->q[e] * rk[e];
+        p[j] = (sc + relb[(long)(M - j) * H]) * scale;
+    }
+}
+
+// out (d_k) = Σ_j p_j v_j over the memory values and the query's own, eight columns at a time held in
+// registers across the keys (two accumulators, so the adds do not wait on each other).
+static void query_values(float *out, const float *p, const HeadRows *x, int M, int dk) {
+    int e = 0;
+    for (; e + 8 <= dk; e += 8) {
+        v8f a0 = v8_splat(p[M]) * v8_load(x->v_cur + e), a1 = v8_splat(0.0f);
+        int j = 0;
+        for (; j + 2 <= M; j += 2) {
+            a0 += v8_splat(p[j]) * v8_load(x->v_mem + (long)j * x->ms + e);
+            a1 += v8_splat(p[j + 1]) * v8_load(x->v_mem + (long)(j + 1) * x->ms + e);
+        }
+        if (j < M) a0 += v8_splat(p[j]) * v8_load(x->v_mem + (long)j * x->ms + e);
+        v8_store(out + e, a0 + a1);
+    }
+    for (; e < dk; e++) {
+        float acc = p[M] * x->v_cur[e];
+        for (int j = 0; j < M; j++) acc += p[j] * x->v_mem[(long)j * x->ms + e];
+        out[e] = acc;
+    }
+}
+
+// p (K) receives the probabilities, out (d_k) the output.
+static void head_query(float *out, float *p, const HeadRows *x, const float *relk, const float *relb,
+                       const float *cb, AttentionDims dm) {
+    int M = dm.mem_keys, dk = dm.d_model / dm.heads;
+    float qc[dk];
+    for (int e = 0; e < dk; e++) qc[e] = x->q[e] + cb[e];
+    query_scores(p, qc, x, relk, relb, dm);
+    vec_softmax_prefix(p, M + 1, M + 1);
+    query_values(out, p, x, M, dk);
+}
+
 void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows in, const float *rel_key,
                        const float *rel_bias, const float *content_bias, AttentionDims dm) {
     int B = dm.batch, T = dm.queries, M = dm.mem_keys, K = M + T, d = dm.d_model, H = dm.heads, dk = d / H;
@@ -104,6 +154,10 @@ void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows i
             HeadRows x = head_rows(in, dm, b, h);
             float *p = probs + ((long)b * H + h) * T * K; // (T, K)
             float *out = ctx + (long)b * T * d + h * dk;  // (T, d_k) stride d
+            if (T == 1) {
+                head_query(out, p, &x, rel_key + h * dk, rel_bias + h, content_bias + h * dk, dm);
+                continue;
+            }
             head_scores(p, scratch, &x, rel_key + h * dk, rel_bias + h, content_bias + h * dk, dm);
             softmax_rows(p, T, K);
             times_values(out, d, p, &x, T, M, dk);

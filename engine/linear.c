@@ -3,13 +3,12 @@
 #include <string.h>
 
 #include "ops.h"
+#include "vecmath.h"
 
 void linear_forward(float *out, const float *in, const float *weight, const float *bias, int n, int in_dim,
                     int out_dim) {
-    if (n == 1) { // one row (generation): a GEMV reads the weight once, where a GEMM would first pack it
-        if (bias) memcpy(out, bias, sizeof(float) * out_dim);
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, out_dim, in_dim, 1.0f, weight, in_dim, in, 1, bias ? 1.0f : 0.0f, out,
-                    1);
+    if (n == 1) { // one row (generation): one dot per output; a BLAS call costs more than the work here
+        vec_gemv(out, weight, in, bias, out_dim, in_dim);
         return;
     }
     float beta = 0.0f;
