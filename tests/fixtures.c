@@ -19,3 +19,17 @@ void fixture_word_corpus(Corpus *c) {
     char err[256];
     CHECK_MSG(!corpus_from_text(c, text, n, "test corpus", err, sizeof err), "%s", err);
 }
+
+Config fixture_small_config(int vocab) {
+    return (Config){.vocab_size = vocab, .d_model = 16, .n_heads = 2, .n_layers = 2, .d_ff = 32, .seq_len = 4,
+                    .mem_len = 4, .c_mem_len = 4, .compression_rate = 2, .batch_size = 4, .lr = 1e-2f,
+                    .warmup = 10, .clip = 0.5f, .seed = 3};
+}
+
+void fixture_run_steps(Trainer *t, int n, float *losses) {
+    for (int i = 0; i < n; i++) {
+        StepStats s;
+        trainer_step(t, &s);
+        losses[i] = s.ce + s.ar_total;
+    }
+}

@@ -3,9 +3,16 @@
 #define MEMSCOPE_TEST_FIXTURES_H
 
 #include "engine/data.h"
+#include "engine/trainer.h"
 
 // 3,000 characters of seeded words ("the memory of a king is long\n..."): 8 distinct words, so a tiny model's
 // loss falls within a few hundred steps.
 void fixture_word_corpus(Corpus *c);
+
+// The small model those tests train: d 16, 2 heads, 2 layers, Q = N_m = N_cm = 4, c = 2, B = 4, lr 1e-2.
+Config fixture_small_config(int vocab);
+
+// n trainer steps; losses[i] = CE + AR of step i.
+void fixture_run_steps(Trainer *t, int n, float *losses);
 
 #endif

@@ -10,24 +10,10 @@
 #include "tests/harness.h"
 
 // With the word corpus, an epoch (168 steps at B=4, Q=4) ends inside a 200-step run.
-static Config small_config(int vocab) {
-    return (Config){.vocab_size = vocab, .d_model = 16, .n_heads = 2, .n_layers = 2, .d_ff = 32, .seq_len = 4,
-                    .mem_len = 4, .c_mem_len = 4, .compression_rate = 2, .batch_size = 4, .lr = 1e-2f,
-                    .warmup = 10, .clip = 0.5f, .seed = 3};
-}
-
-static void run_steps(Trainer *t, int n, float *losses) {
-    for (int i = 0; i < n; i++) {
-        StepStats s;
-        trainer_step(t, &s);
-        losses[i] = s.ce + s.ar_total;
-    }
-}
-
 TEST(resume_is_bit_identical) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
-    Config cfg = small_config(corpus.vocab.size);
+    Config cfg = fixture_small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/resume.safetensors", test_tmpdir());
     float straight[200], resumed[200];
@@ -36,13 +22,13 @@ TEST(resume_is_bit_identical) {
     Trainer t;
     CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
     CHECK(t.train.n_steps < 200 && t.train.n_steps > 100);
-    run_steps(&t, 200, straight);
+    fixture_run_steps(&t, 200, straight);
     trainer_free(&t);
     model_free(m);
 
     m = model_new(&cfg, cfg.seed, err, sizeof err);
     CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
-    run_steps(&t, 100, resumed);
+    fixture_run_steps(&t, 100, resumed);
     CHECK_MSG(!checkpoint_save(path, m, &corpus.vocab, &t, err, sizeof err), "%s", err);
     trainer_free(&t);
     model_free(m);
@@ -55,7 +41,7 @@ TEST(resume_is_bit_identical) {
     CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
     CHECK_MSG(!checkpoint_load_state(&ck, &t, err, sizeof err), "%s", err);
     checkpoint_close(&ck);
-    run_steps(&t, 100, resumed + 100);
+    fixture_run_steps(&t, 100, resumed + 100);
     for (int i = 0; i < 200; i++)
         CHECK_MSG(memcmp(&straight[i], &resumed[i], sizeof(float)) == 0, "step %d: %.9g straight vs %.9g resumed", i + 1,
                   straight[i], resumed[i]);
@@ -67,7 +53,7 @@ TEST(resume_is_bit_identical) {
 TEST(weights_only_checkpoint_loads_with_fresh_optimizer) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
-    Config cfg = small_config(corpus.vocab.size);
+    Config cfg = fixture_small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/weights.safetensors", test_tmpdir());
     Model *m = model_new(&cfg, 1, err, sizeof err);
@@ -90,7 +76,7 @@ TEST(weights_only_checkpoint_loads_with_fresh_optimizer) {
 TEST(every_rate_keeps_its_convs_through_a_checkpoint) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
-    Config cfg = small_config(corpus.vocab.size);
+    Config cfg = fixture_small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/rates.safetensors", test_tmpdir());
     Model *m = model_new(&cfg, 1, err, sizeof err);
@@ -133,7 +119,7 @@ TEST(vocab_json_round_trips_every_byte) {
 TEST(sharded_steps_match_a_single_thread) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
-    Config cfg = small_config(corpus.vocab.size);
+    Config cfg = fixture_small_config(corpus.vocab.size);
     cfg.batch_size = 5; // shards of 2, 2, 1 streams
     char err[512];
     float one[40], three[40];
@@ -144,9 +130,9 @@ TEST(sharded_steps_match_a_single_thread) {
         trainer_set_threads(&t, run ? 3 : 1);
         CHECK_INT_EQ(t.n_shards, run ? 3 : 1);
         float *losses = run ? three : one;
-        run_steps(&t, 20, losses);
+        fixture_run_steps(&t, 20, losses);
         CHECK(!model_set_rate(m, 3, err, sizeof err)); // a new rate: larger convs, new shard buffers
-        run_steps(&t, 20, losses + 20);
+        fixture_run_steps(&t, 20, losses + 20);
         if (run) CHECK(t.mem.cm > 0);
         trainer_free(&t);
         model_free(m);

@@ -26,6 +26,7 @@
 
 #include "engine/ops.h"
 #include "tests/gradcheck.h"
+#include "tests/op_check.h"
 
 #define LIN_EPS 1e-1   // linear and compress
 #define LIN_FLOOR 1e-2
@@ -33,76 +34,6 @@
 #define LN_FLOOR 1e-1
 #define ATT_EPS 1e-2   // attention and plain attention
 #define ATT_FLOOR 1e-1
-
-// ---------------------------------------------------------------------------------------------------------
-// Buffers: every allocation of a test is released at its end (failures exit the forked test process).
-
-#define MAX_ALLOCS 256
-static void *allocs[MAX_ALLOCS];
-static int n_allocs;
-
-static void *track(void *p) {
-    CHECK_MSG(p != NULL, "out of memory");
-    CHECK_MSG(n_allocs < MAX_ALLOCS, "raise MAX_ALLOCS");
-    allocs[n_allocs++] = p;
-    return p;
-}
-
-static void release_all(void) {
-    while (n_allocs) free(allocs[--n_allocs]);
-}
-
-static float *fzeros(long n) { return track(calloc((size_t)(n > 0 ? n : 1), sizeof(float))); }
-static float *fnan(long n) {
-    float *p = fzeros(n);
-    gc_fill_const(p, n, NAN);
-    return p;
-}
-static float *fnormal(GcRng *r, long n, double scale) {
-    float *p = fzeros(n);
-    gc_fill_normal(r, p, n, scale);
-    return p;
-}
-static float *fcopy(const float *src, long n) {
-    float *p = fzeros(n);
-    memcpy(p, src, sizeof(float) * (size_t)n);
-    return p;
-}
-static double *dzeros(long n) { return track(calloc((size_t)(n > 0 ? n : 1), sizeof(double))); }
-
-// One differentiable input: its values, the gradient into zeros, the gradient into a pre-filled buffer.
-typedef struct {
-    const char *name;
-    float *x;
-    long n;
-    float *g0, *gacc, *pre;
-    double eps, floor, tol; // step (scaled by max(1, |x|)), relative-error floor, tolerance: see the top
-} Grad;
-
-static Grad grad_make(GcRng *r, const char *name, float *x, long n, double eps, double abs_floor, double tol) {
-    Grad g = {name, x, n, fzeros(n), NULL, fnormal(r, n, 1.0), eps, abs_floor, tol};
-    g.gacc = fcopy(g.pre, n);
-    return g;
-}
-
-// The accumulate check, then the finite-difference check, for each tensor.
-static void check_grads(Grad *g, int count, LossFn f, void *ctx, unsigned seed) {
-    for (int t = 0; t < count; t++) {
-        gradcheck_accumulates(g[t].name, g[t].g0, g[t].gacc, g[t].pre, g[t].n);
-        GradcheckOpts o = gradcheck_default_opts();
-        o.eps = g[t].eps;
-        o.floor = g[t].floor;
-        o.tol = g[t].tol;
-        o.seed = seed + (unsigned)t;
-        gradcheck_tensor_ex(g[t].name, g[t].x, g[t].n, g[t].g0, f, ctx, &o);
-    }
-}
-
-static void check_close(const char *name, const float *got, const double *want, long n, double atol, double rtol) {
-    for (long i = 0; i < n; i++)
-        CHECK_MSG(isfinite(got[i]) && fabs(got[i] - want[i]) <= atol + rtol * fabs(want[i]),
-                  "%s[%ld] = %.9g, expected %.9g (naive double)", name, i, (double)got[i], want[i]);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Embedding

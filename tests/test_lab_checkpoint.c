@@ -47,31 +47,17 @@ TEST(lab_model_new_applies_the_configured_choice) {
     model_free(m);
 }
 
-static Config lab_config(int vocab) {
-    return (Config){.vocab_size = vocab, .d_model = 16, .n_heads = 2, .n_layers = 2, .d_ff = 32, .seq_len = 4,
-                    .mem_len = 4, .c_mem_len = 4, .compression_rate = 2, .batch_size = 4, .lr = 1e-2f,
-                    .warmup = 10, .clip = 0.5f, .seed = 3};
-}
-
-static void run_steps(Trainer *t, int n, float *losses) {
-    for (int i = 0; i < n; i++) {
-        StepStats s;
-        trainer_step(t, &s);
-        losses[i] = s.ce + s.ar_total;
-    }
-}
-
 // A model that has used conv and dilated at rates 2 and 4 with the autoencode loss, then most-used.
 static Model *switching_model(const Config *cfg, Trainer *t, const Corpus *corpus, float *losses) {
     char err[512];
     Model *m = model_new(cfg, cfg->seed, err, sizeof err);
     CHECK(!model_set_compression(m, COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));
     CHECK(!trainer_init(t, m, corpus, err, sizeof err));
-    run_steps(t, 20, losses);
+    fixture_run_steps(t, 20, losses);
     CHECK(!model_set_rate(m, 4, err, sizeof err));
-    run_steps(t, 20, losses + 20);
+    fixture_run_steps(t, 20, losses + 20);
     CHECK(!model_set_compression(m, COMPRESS_MOST_USED, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));
-    run_steps(t, 20, losses + 40);
+    fixture_run_steps(t, 20, losses + 40);
     return m;
 }
 
@@ -84,14 +70,14 @@ static int same_block(const ParamBlock *a, const ParamBlock *b) {
 TEST(lab_checkpoint_resumes_every_set_bit_identically) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
-    Config cfg = lab_config(corpus.vocab.size);
+    Config cfg = fixture_small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/lab.safetensors", test_tmpdir());
     float straight[100], resumed[100];
     Trainer t;
     Model *m = switching_model(&cfg, &t, &corpus, straight);
     CHECK_MSG(!checkpoint_save(path, m, &corpus.vocab, &t, err, sizeof err), "%s", err);
-    run_steps(&t, 40, straight + 60);
+    fixture_run_steps(&t, 40, straight + 60);
 
     Checkpoint ck;
     CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
@@ -121,7 +107,7 @@ TEST(lab_checkpoint_resumes_every_set_bit_identically) {
         CHECK_MSG(found, "set %s r%d was not restored", compress_fn_name(a->fn), a->rate);
     }
     CHECK(same_block(&ref->main, &back->main));
-    run_steps(&t2, 40, resumed + 60);
+    fixture_run_steps(&t2, 40, resumed + 60);
     for (int i = 60; i < 100; i++)
         CHECK_MSG(!memcmp(&straight[i], &resumed[i], sizeof(float)), "step %d: %.9g straight vs %.9g resumed", i + 1,
                   straight[i], resumed[i]);
@@ -139,14 +125,14 @@ TEST(lab_checkpoint_resumes_every_set_bit_identically) {
 TEST(lab_checkpoint_takes_a_new_loss_on_load) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
-    Config cfg = lab_config(corpus.vocab.size);
+    Config cfg = fixture_small_config(corpus.vocab.size);
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/plain.safetensors", test_tmpdir());
     Trainer t;
     Model *m = model_new(&cfg, cfg.seed, err, sizeof err);
     CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
     float losses[10];
-    run_steps(&t, 10, losses);
+    fixture_run_steps(&t, 10, losses);
     CHECK_MSG(!checkpoint_save(path, m, &corpus.vocab, &t, err, sizeof err), "%s", err);
     Checkpoint ck;
     CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
@@ -165,7 +151,7 @@ TEST(lab_checkpoint_takes_a_new_loss_on_load) {
         if (back->convs[i].fn == COMPRESS_CONV) conv = &back->convs[i];
     CHECK(conv && conv->has_decoder && conv->block.adam_t == model_conv(m)->block.adam_t && conv->block.adam_t > 0);
     CHECK(!memcmp(conv->block.params, model_conv(m)->block.params, sizeof(float) * model_conv(m)->block.layout.total));
-    run_steps(&t2, 5, losses); // trains on: nothing missing
+    fixture_run_steps(&t2, 5, losses); // trains on: nothing missing
     trainer_free(&t);
     trainer_free(&t2);
     model_free(m);
