@@ -6,6 +6,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "engine/absorbed_attention.h"
 #include "engine/flops.h"
 #include "engine/generate.h"
 #include "engine/trainer.h"
@@ -132,11 +133,15 @@ static InferenceSpeed inference_speed(const Corpus *corpus) {
         s.prefill = 4000 / (now_seconds() - t0);
         generator_reset(&g);
         s.sample = sample_speed(&g, corpus, 4000);
-        generator_reset(&g);
-        workspace_use_cache(g.ws, NULL); // every memory slot projected anew for every character
+        generator_free(&g);
+    }
+    absorbed_attention_mode = -1; // the baseline projects every memory slot anew for every character
+    if (generator_init(&g, m) == 0) {
+        workspace_use_cache(g.ws, NULL);
         s.sample_recompute = sample_speed(&g, corpus, 400);
         generator_free(&g);
     }
+    absorbed_attention_mode = 0;
     model_free(m);
     return s;
 }

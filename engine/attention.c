@@ -97,67 +97,65 @@ static void head_scores(float *s, float *scratch, const HeadRows *x, const float
         }
 }
 
-// One query (generation) of one head: the products are dots of d_k floats, far too small for BLAS calls.
-// Content and position terms share one accumulator per key, so each score costs one horizontal sum.
-static void query_scores(float *p, const float *qc, const HeadRows *x, const float *relk, const float *relb,
+// One query (generation): the products are dots of d_k floats, far too small for BLAS calls. All heads go
+// together so each key, value and rel_key row (d floats) is read once, front to back, rather than in
+// d_k-float slices at a stride. Content and position terms share one accumulator per key and head.
+static float head_score(const float *qc, const float *q, const float *k, const float *rk, int dk) {
+    v8f acc = v8_splat(0.0f);
+    int e = 0;
+    for (; e + 8 <= dk; e += 8) acc += v8_load(qc + e) * v8_load(k + e) + v8_load(q + e) * v8_load(rk + e);
+    float s = v8_hsum(acc);
+    for (; e < dk; e++) s += qc[e] * k[e] + q[e] * rk[e];
+    return s;
+}
+
+// p (H, K) = scores of the query against every key, before the softmax.
+static void query_scores(float *p, const float *qc, const HeadRows *x, const float *rel_key, const float *rel_bias,
                          AttentionDims dm) {
-    int M = dm.mem_keys, H = dm.heads, dk = dm.d_model / H;
+    int M = dm.mem_keys, K = M + 1, H = dm.heads, dk = dm.d_model / H;
     float scale = 1.0f / sqrtf((float)dk);
     for (int j = 0; j <= M; j++) {
-        const float *k = j < M ? x->k_mem + (long)j * x->ms : x->k_cur, *rk = relk + (long)(M - j) * H * dk;
-        v8f acc = v8_splat(0.0f);
-        int e = 0;
-        for (; e + 8 <= dk; e += 8) acc += v8_load(qc + e) * v8_load(k + e) + v8_load(x->q + e) * v8_load(rk + e);
-        float sc = v8_hsum(acc);
-        for (; e < dk; e++) sc += qc[e] * k[e] + x->q[e] * rk[e];
-        p[j] = (sc + relb[(long)(M - j) * H]) * scale;
+        const float *k = j < M ? x->k_mem + (long)j * x->ms : x->k_cur;
+        const float *rk = rel_key + (long)(M - j) * H * dk, *rb = rel_bias + (long)(M - j) * H; // δ = M − j
+        for (int h = 0; h < H; h++)
+            p[(long)h * K + j] = (head_score(qc + h * dk, x->q + h * dk, k + h * dk, rk + h * dk, dk) + rb[h]) * scale;
     }
 }
 
-// out (d_k) = Σ_j p_j v_j over the memory values and the query's own, eight columns at a time held in
-// registers across the keys (two accumulators, so the adds do not wait on each other).
-static void query_values(float *out, const float *p, const HeadRows *x, int M, int dk) {
-    int e = 0;
-    for (; e + 8 <= dk; e += 8) {
-        v8f a0 = v8_splat(p[M]) * v8_load(x->v_cur + e), a1 = v8_splat(0.0f);
-        int j = 0;
-        for (; j + 2 <= M; j += 2) {
-            a0 += v8_splat(p[j]) * v8_load(x->v_mem + (long)j * x->ms + e);
-            a1 += v8_splat(p[j + 1]) * v8_load(x->v_mem + (long)(j + 1) * x->ms + e);
-        }
-        if (j < M) a0 += v8_splat(p[j]) * v8_load(x->v_mem + (long)j * x->ms + e);
-        v8_store(out + e, a0 + a1);
-    }
-    for (; e < dk; e++) {
-        float acc = p[M] * x->v_cur[e];
-        for (int j = 0; j < M; j++) acc += p[j] * x->v_mem[(long)j * x->ms + e];
-        out[e] = acc;
+// out (d) = Σ_j p_hj v_j per head over the memory values and the query's own.
+static void query_values(float *out, const float *p, const HeadRows *x, AttentionDims dm) {
+    int M = dm.mem_keys, K = M + 1, d = dm.d_model, H = dm.heads, dk = d / H;
+    for (int h = 0; h < H; h++)
+        for (int e = 0; e < dk; e++) out[h * dk + e] = p[(long)h * K + M] * x->v_cur[h * dk + e];
+    for (int j = 0; j < M; j++) {
+        const float *v = x->v_mem + (long)j * x->ms;
+        for (int h = 0; h < H; h++) vec_axpy(out + h * dk, p[(long)h * K + j], v + h * dk, dk);
     }
 }
 
-// p (K) receives the probabilities, out (d_k) the output.
-static void head_query(float *out, float *p, const HeadRows *x, const float *relk, const float *relb,
-                       const float *cb, AttentionDims dm) {
-    int M = dm.mem_keys, dk = dm.d_model / dm.heads;
-    float qc[dk];
-    for (int e = 0; e < dk; e++) qc[e] = x->q[e] + cb[e];
-    query_scores(p, qc, x, relk, relb, dm);
-    vec_softmax_prefix(p, M + 1, M + 1);
-    query_values(out, p, x, M, dk);
+// ctx (d), p (H, K) of one stream's single query.
+static void single_query(float *ctx, float *p, const HeadRows *x, const float *rel_key, const float *rel_bias,
+                         const float *cb, AttentionDims dm) {
+    int K = dm.mem_keys + 1, d = dm.d_model;
+    float qc[d];
+    for (int e = 0; e < d; e++) qc[e] = x->q[e] + cb[e];
+    query_scores(p, qc, x, rel_key, rel_bias, dm);
+    for (int h = 0; h < dm.heads; h++) vec_softmax_prefix(p + (long)h * K, K, K);
+    query_values(ctx, p, x, dm);
 }
 
 void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows in, const float *rel_key,
                        const float *rel_bias, const float *content_bias, AttentionDims dm) {
     int B = dm.batch, T = dm.queries, M = dm.mem_keys, K = M + T, d = dm.d_model, H = dm.heads, dk = d / H;
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B && T == 1; b++) {
+        HeadRows x = head_rows(in, dm, b, 0);
+        single_query(ctx + (long)b * d, probs + (long)b * H * K, &x, rel_key, rel_bias, content_bias, dm);
+    }
+    for (int b = 0; b < B && T > 1; b++)
         for (int h = 0; h < H; h++) {
             HeadRows x = head_rows(in, dm, b, h);
             float *p = probs + ((long)b * H + h) * T * K; // (T, K)
             float *out = ctx + (long)b * T * d + h * dk;  // (T, d_k) stride d
-            if (T == 1) {
-                head_query(out, p, &x, rel_key + h * dk, rel_bias + h, content_bias + h * dk, dm);
-                continue;
-            }
             head_scores(p, scratch, &x, rel_key + h * dk, rel_bias + h, content_bias + h * dk, dm);
             softmax_rows(p, T, K);
             times_values(out, d, p, &x, T, M, dk);
