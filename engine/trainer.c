@@ -76,22 +76,62 @@ void trainer_free(Trainer *t) {
     *t = (Trainer){0};
 }
 
-static double global_grad_sq(const Model *m) {
-    double s = sum_of_squares(m->main.grads, m->main.layout.total);
+// The flat loops over the main block (summing the shards' gradients with the sum of squares, then Adam)
+// run on the shards' threads, each over its own range: serial, they held back the second thread.
+typedef struct {
+    Trainer *t;
+    int part;
+    float lr, coef; // Adam pass when lr > 0
+    double sq;
+} RangeJob;
+
+static void *run_range(void *arg) {
+    RangeJob *j = arg;
+    Trainer *t = j->t;
+    ParamBlock *b = &t->model->main;
+    long n = b->layout.total, lo = n * j->part / t->n_shards, hi = n * (j->part + 1) / t->n_shards;
+    if (j->lr > 0.0f) {
+        adam_update(b->params + lo, b->grads + lo, b->adam_m + lo, b->adam_v + lo, hi - lo, j->lr, b->adam_t, j->coef);
+        return NULL;
+    }
+    for (int k = 1; k < t->n_shards; k++)
+        for (long i = lo; i < hi; i++) b->grads[i] += t->shard_grads[k][i];
+    j->sq = sum_of_squares(b->grads + lo, hi - lo);
+    return NULL;
+}
+
+// Runs run_range on every part (part 0 here); returns the sum of the parts' sums of squares.
+static double on_all_ranges(Trainer *t, float lr, float coef) {
+    RangeJob jobs[MAX_SHARDS];
+    pthread_t threads[MAX_SHARDS];
+    int started[MAX_SHARDS] = {0};
+    for (int k = 0; k < t->n_shards; k++) jobs[k] = (RangeJob){t, k, lr, coef, 0.0};
+    for (int k = 1; k < t->n_shards; k++) started[k] = pthread_create(&threads[k], NULL, run_range, &jobs[k]) == 0;
+    for (int k = 0; k < t->n_shards; k++)
+        if (!k || !started[k]) run_range(&jobs[k]);
+    double sq = 0.0;
+    for (int k = 0; k < t->n_shards; k++) {
+        if (k && started[k]) pthread_join(threads[k], NULL);
+        sq += jobs[k].sq;
+    }
+    return sq;
+}
+
+static double global_grad_sq(const Model *m, double main_sq) {
+    double s = main_sq;
     for (int i = 0; i < m->n_convs; i++)
         if (m->convs[i].used) s += sum_of_squares(m->convs[i].block.grads, m->convs[i].block.layout.total);
     return s;
 }
 
-static void apply_update(Model *m, float clip_coef) {
+static void apply_update(Trainer *t, float clip_coef) {
+    Model *m = t->model;
     const Config *c = &m->cfg;
-    ParamBlock *blocks[MAX_RATES + 1];
-    int n = 0;
-    blocks[n++] = &m->main;
-    for (int i = 0; i < m->n_convs; i++)
-        if (m->convs[i].used) blocks[n++] = &m->convs[i].block;
-    for (int i = 0; i < n; i++) {
-        ParamBlock *b = blocks[i];
+    m->main.adam_t++;
+    on_all_ranges(t, adam_lr(c, m->main.adam_t), clip_coef);
+    for (int i = 0; i < m->n_convs; i++) {
+        ParamBlock *b = &m->convs[i].block;
+        if (!m->convs[i].used) continue;
         b->adam_t++;
         adam_update(b->params, b->grads, b->adam_m, b->adam_v, b->layout.total, adam_lr(c, b->adam_t),
                     b->adam_t, clip_coef);
@@ -130,6 +170,8 @@ static void *run_shard(void *arg) {
     int Q = t->model->cfg.seq_len;
     long off = (long)workspace_stream0(ws) * Q;
     j->loss = model_forward(t->model, ws, j->mem, j->inputs + off, j->targets + off, Q);
+    if (j->kind == JOB_FORWARD_BACKWARD && j->k) // zeroed here, on the shard's own thread
+        memset(t->shard_grads[j->k], 0, sizeof(float) * t->model->main.layout.total);
     if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss))
         model_backward_into(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->shard_g[j->k]);
     return NULL;
@@ -157,17 +199,6 @@ static float sharded_pass(Trainer *t, const Memory *mem, const int32_t *inputs, 
     return on_all_shards(t, backward ? JOB_FORWARD_BACKWARD : JOB_FORWARD, mem, inputs, targets);
 }
 
-static void zero_shard_grads(Trainer *t) {
-    for (int k = 1; k < t->n_shards; k++)
-        memset(t->shard_grads[k], 0, sizeof(float) * t->model->main.layout.total);
-}
-
-static void sum_shard_grads(Trainer *t) {
-    float *g = t->model->main.grads;
-    long n = t->model->main.layout.total;
-    for (int k = 1; k < t->n_shards; k++)
-        for (long i = 0; i < n; i++) g[i] += t->shard_grads[k][i];
-}
 
 // AR loss of every shard in parallel, each into its own conv gradients, then summed.
 static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
@@ -203,7 +234,6 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
     const Config *c = &m->cfg;
     StepStats s = {0};
     model_zero_grad(m);
-    zero_shard_grads(t);
     s.ce = sharded_pass(t, mem, inputs, targets, 1);
     if (!isfinite(s.ce)) { // a non-finite forward must not reach the memory either
         s.skipped = 1;
@@ -211,16 +241,16 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
         *out = s;
         return;
     }
-    sum_shard_grads(t);
+    double main_sq = on_all_ranges(t, 0.0f, 1.0f); // sums the shards' gradients into the model's
     s.compressed = model_update_memory_shards(m, t->shard_ws, t->n_shards, mem, segment_pos);
     s.ar_total = shards_ar_loss(t, s.ar, s.compressed);
-    double norm = sqrt(global_grad_sq(m));
+    double norm = sqrt(global_grad_sq(m, main_sq));
     s.grad_norm = (float)norm;
     s.skipped = !isfinite(s.ar_total) || !isfinite(norm);
     if (!s.skipped) {
         // as torch.nn.utils.clip_grad_norm_
         float coef = c->clip > 0.0f ? (float)(c->clip / (norm + 1e-6)) : 1.0f;
-        apply_update(m, coef);
+        apply_update(t, coef);
     }
     s.bpc = s.ce / (float)M_LN2;
     s.lr = adam_lr(c, m->main.adam_t);
