@@ -3,17 +3,24 @@
 // A multiply-add counts as 2 FLOPs; element-wise work (LayerNorm, softmax, Adam) is not counted.
 #include "flops.h"
 
+#include "absorbed_attention.h"
+
 static double matmul(double rows, double in, double out) { return 2.0 * rows * in * out; }
 
 // forward + backward (input and weight gradients) of a linear layer
 static double linear_fb(double rows, double in, double out) { return 3.0 * matmul(rows, in, out); }
 
-static double attention_layer(const Config *c, double B, double Q, double M) {
-    double d = c->d_model, K = M + Q;
+// executed: the products the engine runs, which with absorbed memory attention (absorbed_attention.h)
+// replace the memory rows' projections and content/value products by (Q·H, d) products.
+static double attention_layer(const Config *c, double B, double Q, double M, int executed) {
+    double d = c->d_model, K = M + Q, H = c->n_heads;
     double qkv = linear_fb(B * Q, d, 3 * d);
     double memory_kv = 2.0 * matmul(B * M, d, 2 * d); // forward and the weight-gradient product only
     double attention = 6.0 * B * Q * K * d + 12.0 * B * Q * K * d;
     double out = linear_fb(B * Q, d, d);
+    AttentionDims dm = {(int)B, (int)Q, (int)M, c->d_model, c->n_heads, 0};
+    if (executed && absorbed_attention_pays(dm)) // positions over all keys; content and values of the segment's
+        return qkv + out + B * (6.0 * Q * K * d + 12.0 * Q * Q * d + 8.0 * Q * d * d + 8.0 * Q * H * M * d);
     return qkv + memory_kv + attention + out;
 }
 
@@ -26,13 +33,17 @@ static double ar_layer(const Config *c, double B, double Q) {
     return convs + projections + attention + backward;
 }
 
-double train_flops_per_token(const Config *c) {
+static double flops_per_token(const Config *c, int executed) {
     double B = c->batch_size, Q = c->seq_len, M = c->mem_len + c->c_mem_len, d = c->d_model;
-    double per_layer = attention_layer(c, B, Q, M) + linear_fb(B * Q, d, c->d_ff) + linear_fb(B * Q, c->d_ff, d);
+    double per_layer = attention_layer(c, B, Q, M, executed) + linear_fb(B * Q, d, c->d_ff) + linear_fb(B * Q, c->d_ff, d);
     if (c->mem_len > 0 || c->c_mem_len > 0) per_layer += ar_layer(c, B, Q);
     double head = linear_fb(B * Q, d, c->vocab_size);
     return (per_layer * c->n_layers + head) / (B * Q);
 }
+
+double train_flops_per_token(const Config *c) { return flops_per_token(c, 0); }
+
+double train_flops_executed_per_token(const Config *c) { return flops_per_token(c, 1); }
 
 void largest_matmul(const Config *c, int threads_rows_split, long *rows, long *in, long *out) {
     long B = c->batch_size, Q = c->seq_len, M = c->mem_len + c->c_mem_len, d = c->d_model;

@@ -2,31 +2,43 @@
 #include <math.h>
 
 #include "ops.h"
+#include "vecmath.h"
 
 #define LANES 16
 
-// Σ x in sixteen independent partial sums, so the compiler can vectorise the reduction
-// without reassociating a single float sum.
+// Σ x in sixteen independent partial sums (two 8-float registers), so the reduction runs vectorised
+// without reassociating a single float sum; the partial sums are then added in lane order.
+static float finish_lanes(v8f lo, v8f hi, float tail) {
+    float part[LANES];
+    v8_store(part, lo);
+    v8_store(part + 8, hi);
+    for (int k = 0; k < LANES; k++) tail += part[k];
+    return tail;
+}
+
 static float lane_sum(const float *x, int d) {
-    float part[LANES] = {0};
+    v8f lo = v8_splat(0.0f), hi = lo;
     int j = 0;
-    for (; j + LANES <= d; j += LANES)
-        for (int k = 0; k < LANES; k++) part[k] += x[j + k];
+    for (; j + LANES <= d; j += LANES) {
+        lo += v8_load(x + j);
+        hi += v8_load(x + j + 8);
+    }
     float s = 0.0f;
     for (; j < d; j++) s += x[j];
-    for (int k = 0; k < LANES; k++) s += part[k];
-    return s;
+    return finish_lanes(lo, hi, s);
 }
 
 static float lane_centered_squares(const float *x, float mu, int d) {
-    float part[LANES] = {0};
+    v8f lo = v8_splat(0.0f), hi = lo, m = v8_splat(mu);
     int j = 0;
-    for (; j + LANES <= d; j += LANES)
-        for (int k = 0; k < LANES; k++) part[k] += (x[j + k] - mu) * (x[j + k] - mu);
+    for (; j + LANES <= d; j += LANES) {
+        v8f a = v8_load(x + j) - m, b = v8_load(x + j + 8) - m;
+        lo += a * a;
+        hi += b * b;
+    }
     float s = 0.0f;
     for (; j < d; j++) s += (x[j] - mu) * (x[j] - mu);
-    for (int k = 0; k < LANES; k++) s += part[k];
-    return s;
+    return finish_lanes(lo, hi, s);
 }
 
 void row_stats(const float *x, int d, float *mean, float *rstd) {
@@ -42,7 +54,10 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in, co
         float *y = out + (long)i * d;
         row_stats(x, d, &mean[i], &rstd[i]);
         float mu = mean[i], rs = rstd[i];
-        for (int j = 0; j < d; j++) y[j] = (x[j] - mu) * rs * weight[j] + bias[j];
+        int j = 0;
+        for (; j + 8 <= d; j += 8)
+            v8_store(y + j, (v8_load(x + j) - v8_splat(mu)) * v8_splat(rs) * v8_load(weight + j) + v8_load(bias + j));
+        for (; j < d; j++) y[j] = (x[j] - mu) * rs * weight[j] + bias[j];
     }
 }
 
