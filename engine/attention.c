@@ -117,6 +117,10 @@ static void query_scores(float *p, const float *qc, const HeadRows *x, const flo
     for (int j = 0; j <= M; j++) {
         const float *k = j < M ? x->k_mem + (long)j * x->ms : x->k_cur;
         const float *rk = rel_key + (long)(M - j) * H * dk, *rb = rel_bias + (long)(M - j) * H; // δ = M − j
+        if (j + 4 < M) { // the rows stream from L3 (see vec_gemv)
+            prefetch_floats(k + 4L * x->ms, H * dk);
+            prefetch_floats(rk - 4L * H * dk, H * dk);
+        }
         for (int h = 0; h < H; h++)
             p[(long)h * K + j] = (head_score(qc + h * dk, x->q + h * dk, k + h * dk, rk + h * dk, dk) + rb[h]) * scale;
     }
@@ -129,6 +133,7 @@ static void query_values(float *out, const float *p, const HeadRows *x, Attentio
         for (int e = 0; e < dk; e++) out[h * dk + e] = p[(long)h * K + M] * x->v_cur[h * dk + e];
     for (int j = 0; j < M; j++) {
         const float *v = x->v_mem + (long)j * x->ms;
+        if (j + 4 < M) prefetch_floats(v + 4L * x->ms, d);
         for (int h = 0; h < H; h++) vec_axpy(out + h * dk, p[(long)h * K + j], v + h * dk, dk);
     }
 }
