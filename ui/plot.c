@@ -104,7 +104,8 @@ static void draw_y_axis(Grid *g, UiRect r, const Canvas *c, double ystep, int la
     UiStyle axis = UI_STYLE(UI_COL_RULE, -1, 0), lab = UI_STYLE(-1, -1, UI_A_DIM);
     for (int row = 0; row < c->ch; row++) grid_put(g, r.x + label_w, r.y + row, 0x2502, axis);
     int dec = decimals_for(ystep), last_row = -2;
-    for (double v = c->y1; v >= c->y0 - ystep * 0.5; v -= ystep) {
+    int ticks = 0; // bounded: v - ystep can round back to v
+    for (double v = c->y1; v >= c->y0 - ystep * 0.5 && ticks++ < 4 * c->ch + 2; v -= ystep) {
         int row = dot_y(c, v) / 4;
         if (row == last_row || row < 0 || row >= c->ch) continue;
         char buf[32];
@@ -122,7 +123,9 @@ static void draw_x_axis(Grid *g, UiRect r, const Canvas *c, int label_w) {
     grid_put_str(g, r.x, y, label_w, "step", lab);
     double xstep = nice_step(c->x1 - c->x0, c->cw / 8);
     if (xstep < 1) xstep = 1;
-    for (double v = ceil(c->x0 / xstep) * xstep; v <= c->x1; v += xstep) {
+    // The tick count is bounded too: at huge steps v + xstep can round back to v.
+    int ticks = 0;
+    for (double v = ceil(c->x0 / xstep) * xstep; v <= c->x1 && ticks++ < c->cw + 2; v += xstep) {
         int col = px + dot_x(c, v) / 2;
         char buf[16];
         ui_fmt_count(buf, sizeof buf, v);
