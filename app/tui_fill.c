@@ -1,6 +1,7 @@
 // Attention shares, heatmap matrices and slot provenance for the TUI snapshot.
 #include "app/tui_fill.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,83 @@ void tui_attention_shares(const float *probs, int H, int T, int K, int n_cmem, i
     }
     double total = sum[0] + sum[1] + sum[2];
     for (int g = 0; g < UI_GROUP_COUNT; g++) share[g] = total > 0 ? (float)(sum[g] / total) : 0.0f;
+}
+
+// --- the Figure-2 buckets ---
+
+void tui_buckets_reset(TuiBucketAcc *a) { memset(a, 0, sizeof *a); }
+
+void tui_buckets_decay(TuiBucketAcc *a, double f) {
+    double *arrays[3] = {&a->sum[0][0][0], &a->sq[0][0][0], &a->n[0][0][0]};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < (UI_MAX_LAYERS + 1) * UI_GROUP_COUNT * UI_BUCKETS; j++) arrays[i][j] *= f;
+}
+
+// The buckets of one query's weights p on the slots [0, len) of one group (empty buckets give no sample).
+static void add_group(TuiBucketAcc *a, int layer, int g, const float *p, int len) {
+    for (int k = 0; k < UI_BUCKETS; k++) {
+        int lo = k * len / UI_BUCKETS, hi = (k + 1) * len / UI_BUCKETS;
+        if (hi <= lo) continue;
+        double mass = 0;
+        for (int j = lo; j < hi; j++) mass += p[j];
+        double mean = mass / (hi - lo);
+        int rows[2] = {layer, UI_MAX_LAYERS};
+        for (int i = layer < UI_MAX_LAYERS ? 0 : 1; i < 2; i++) {
+            a->sum[rows[i]][g][k] += mean;
+            a->sq[rows[i]][g][k] += mean * mean;
+            a->n[rows[i]][g][k] += 1;
+        }
+    }
+}
+
+void tui_buckets_add(TuiBucketAcc *a, int layer, const float *probs, int H, int T, int K, int n_cmem, int n_mem) {
+    if (!probs || layer < 0 || H < 1 || T < 1 || n_cmem < 0 || n_mem < 0 || K != n_cmem + n_mem + T) return;
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < T; i++) {
+            const float *p = probs + ((long)h * T + i) * K;
+            add_group(a, layer, UI_GROUP_CMEM, p, n_cmem);
+            add_group(a, layer, UI_GROUP_MEM, p + n_cmem, n_mem);
+            add_group(a, layer, UI_GROUP_CUR, p + n_cmem + n_mem, i + 1);
+        }
+}
+
+void tui_recon_add(TuiBucketAcc *a, int layer, float loss, double decay) {
+    if (layer < 0 || layer >= UI_MAX_LAYERS || !isfinite(loss)) return;
+    a->rsum[layer] = a->rsum[layer] * decay + loss;
+    a->rsq[layer] = a->rsq[layer] * decay + (double)loss * loss;
+    a->rn[layer] = a->rn[layer] * decay + 1;
+}
+
+void tui_recon_clear(TuiBucketAcc *a) {
+    memset(a->rsum, 0, sizeof a->rsum);
+    memset(a->rsq, 0, sizeof a->rsq);
+    memset(a->rn, 0, sizeof a->rn);
+}
+
+static void moments(double sum, double sq, double n, float *mean, float *sd) {
+    if (!(n > 0)) {
+        *mean = *sd = NAN;
+        return;
+    }
+    double mu = sum / n, var = sq / n - mu * mu;
+    *mean = (float)mu;
+    *sd = (float)sqrt(var > 0 ? var : 0);
+}
+
+static void fill_row(UiBucketRow *row, const TuiBucketAcc *a, int r) {
+    for (int g = 0; g < UI_GROUP_COUNT; g++)
+        for (int k = 0; k < UI_BUCKETS; k++) moments(a->sum[r][g][k], a->sq[r][g][k], a->n[r][g][k], &row->mean[g][k], &row->std[g][k]);
+}
+
+void tui_buckets_fill(UiBuckets *out, const TuiBucketAcc *a, int n_layers) {
+    n_layers = n_layers < 0 ? 0 : mini(n_layers, UI_MAX_LAYERS);
+    out->n_layers = a->steps > 0 ? n_layers : 0;
+    out->steps = a->steps;
+    for (int l = 0; l < n_layers; l++) {
+        fill_row(&out->layer[l], a, l);
+        moments(a->rsum[l], a->rsq[l], a->rn[l], &out->recon_mean[l], &out->recon_std[l]);
+    }
+    fill_row(&out->pooled, a, UI_MAX_LAYERS);
 }
 
 static void empty(UiAttention *a) {

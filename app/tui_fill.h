@@ -37,6 +37,30 @@ void tui_slot_fill(UiSlot *s, long first, long last, const TuiText *text);
 void tui_attention_shares(const float *probs, int H, int T, int K, int n_cmem, int n_mem,
                           float share[UI_GROUP_COUNT]);
 
+// The Figure-2 accumulators: per layer (and pooled at index UI_MAX_LAYERS), group and age bucket, the
+// sums of the samples of engine/attention_stats.h's definition (one per query, head and bucket: the
+// bucket's mean weight per slot), and per layer the attention-reconstruction losses. Sums are decayed
+// (multiplied by a factor < 1 before each new step's samples), so the view follows training.
+typedef struct {
+    double sum[UI_MAX_LAYERS + 1][UI_GROUP_COUNT][UI_BUCKETS];
+    double sq[UI_MAX_LAYERS + 1][UI_GROUP_COUNT][UI_BUCKETS];
+    double n[UI_MAX_LAYERS + 1][UI_GROUP_COUNT][UI_BUCKETS];
+    double rsum[UI_MAX_LAYERS], rsq[UI_MAX_LAYERS], rn[UI_MAX_LAYERS];
+    int steps; // steps sampled
+} TuiBucketAcc;
+
+void tui_buckets_reset(TuiBucketAcc *a);
+// Multiplies the attention sums by f (before a new step's samples).
+void tui_buckets_decay(TuiBucketAcc *a, double f);
+// The samples of one layer's attention, probs (H, T, K) of one stream over keys [n_cmem | n_mem | T
+// current] (query i sees current keys 0..i). Layers >= UI_MAX_LAYERS only count in the pooled row.
+void tui_buckets_add(TuiBucketAcc *a, int layer, const float *probs, int H, int T, int K, int n_cmem, int n_mem);
+// One compression's reconstruction loss of a layer, older ones multiplied by decay first.
+void tui_recon_add(TuiBucketAcc *a, int layer, float loss, double decay);
+void tui_recon_clear(TuiBucketAcc *a);
+// Means and standard deviations into out for n_layers layers (NAN where nothing was sampled).
+void tui_buckets_fill(UiBuckets *out, const TuiBucketAcc *a, int n_layers);
+
 // Fills a with layer `layer`'s attention, probs (H, T, K) of one stream, keys described by `keys`
 // (n_cmem + n_mem + n_cur == K and n_cur == T). Keeps the LAST UI_MAX_QUERIES queries and the newest
 // UI_MAX_KEYS keys (the oldest compressed slots go first, then the oldest memory rows), the mean over all

@@ -10,10 +10,15 @@
 
 #include "app/cli.h"
 #include "app/tui_fill.h"
+#include "app/tui_recall.h"
 #include "engine/checkpoint.h"
 #include "engine/generate.h"
 
 #define BAD_STEPS_LIMIT 5
+// Figure-2 view: the weight of the samples of a step already collected when a newer one is added, and of
+// an older reconstruction loss when a newer one comes (a window of roughly the last 20 of each).
+#define BUCKET_DECAY 0.95
+#define RECON_DECAY 0.95
 
 // Key provenance of the memory before a forward, in arrays we own.
 typedef struct {
@@ -40,6 +45,12 @@ struct TuiPriv {
 
     double ar_sum[UI_MAX_LAYERS];
     int ar_n;              // compressing steps summed into ar_sum since the last push
+
+    // Figure 2: sampled from the training attention when a snapshot is filled (at most ~30 times a
+    // second, once per step: `buckets_due` says the workspace holds a step not sampled yet)
+    TuiBucketAcc buckets;
+    int buckets_due;
+    TuiRecall recall;      // recall by distance (a recall corpus only)
 
     double last_pub;
     double win_start;      // tokens/s window
@@ -165,7 +176,8 @@ static void fill_status(TuiTrainer *tt) {
         s->train_bpc = P->last.bpc;
     }
     s->compression_rate = c->compression_rate;
-    snprintf(s->compress_fn, sizeof s->compress_fn, "conv");
+    snprintf(s->compress_fn, sizeof s->compress_fn, "%s", compress_fn_name(tt->model->compress_fn));
+    snprintf(s->compress_loss, sizeof s->compress_loss, "%s", compress_loss_name(tt->model->compress_loss));
     s->mem_fill = t->mem.m;
     s->mem_len = c->mem_len;
     s->cmem_fill = t->mem.cm;
@@ -218,6 +230,15 @@ static void fill_training_view(TuiTrainer *tt) {
         const float *p = training_probs(tt, l, &T, &K);
         if (p) tui_attention_shares(p, H, T, K, P->view.n_cmem, P->view.n_mem, s->layer[l].share);
     }
+    if (P->buckets_due) {
+        tui_buckets_decay(&P->buckets, BUCKET_DECAY);
+        for (int l = 0; l < tt->model->cfg.n_layers; l++) {
+            const float *pl = training_probs(tt, l, &T, &K);
+            if (pl) tui_buckets_add(&P->buckets, l, pl, H, T, K, P->view.n_cmem, P->view.n_mem);
+        }
+        P->buckets.steps++;
+        P->buckets_due = 0;
+    }
     const float *p = training_probs(tt, P->view_layer, &T, &K);
     TuiKeys keys = layout_keys(&P->view, T);
     TuiText txt = training_text(tt);
@@ -228,6 +249,8 @@ static void publish(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
     push_ar(tt);
     fill_status(tt);
+    tui_buckets_fill(&P->snap->buckets, &P->buckets, n_layers_shown(tt));
+    P->snap->recall = P->recall.acc;
     tui_box_publish(tt->box, P->snap);
     P->last_pub = now_seconds();
 }
@@ -264,6 +287,23 @@ static void validate(TuiTrainer *tt, int announce) {
     P->snap->valid_ce = ce;
     ui_series_push(&P->snap->valid_loss, tt->trainer->step, ce);
     if (announce) message(tt, 0, "validation CE %.4f (%.3f bpc) over %d segments", ce, ce / M_LN2, n);
+}
+
+// With a compression loss other than the attention one, the attention-reconstruction loss of the rows the
+// step just compressed (shard 0's streams) costs an extra pass: it is sampled only when a snapshot is filled.
+static void sample_reconstruction(TuiTrainer *tt) {
+    Model *m = tt->model;
+    if (m->compress_loss == COMPRESS_LOSS_ATTENTION) return; // every step's AR loss is it already
+    float ar[64];
+    model_attention_reconstruction(m, tt->trainer->ws, ar);
+    for (int l = 0; l < n_layers_shown(tt) && l < 64; l++) tui_recon_add(&tt->priv->buckets, l, ar[l], RECON_DECAY);
+}
+
+// Recall by distance on the next held-out window (see app/tui_recall.h). It runs on a memory and a
+// workspace of its own, so the training attention in the trainer's workspace stays as it was.
+static void measure_recall(TuiTrainer *tt) {
+    if (tui_recall_run(&tt->priv->recall, tt->model, tt->trainer->step, now_seconds()))
+        message(tt, 1, "recall: out of memory");
 }
 
 static void train_one(TuiTrainer *tt, int counted) {
@@ -303,9 +343,11 @@ static void train_one(TuiTrainer *tt, int counted) {
         for (int l = 0; l < n_layers_shown(tt); l++) {
             snap->layer[l].ar_loss = s.ar[l];
             P->ar_sum[l] += s.ar[l];
+            if (tt->model->compress_loss == COMPRESS_LOSS_ATTENTION) tui_recon_add(&P->buckets, l, s.ar[l], RECON_DECAY);
         }
         P->ar_n++;
     }
+    P->buckets_due = P->view_valid && !s.skipped;
     double now = now_seconds();
     if (counted) {
         tt->steps_run++;
@@ -322,8 +364,11 @@ static void train_one(TuiTrainer *tt, int counted) {
         message(tt, 0, "stopped after --max-steps %ld (Space trains on)", tt->max_steps);
     }
     update_clock(tt);
-    if (!counted || val_due || !P->running || now - P->last_pub >= tt->publish_interval) {
+    int recall_due = counted && tui_recall_due(&P->recall, now);
+    if (!counted || val_due || recall_due || !P->running || now - P->last_pub >= tt->publish_interval) {
+        if (s.compressed > 0 && !s.skipped) sample_reconstruction(tt);
         fill_training_view(tt);
+        if (recall_due) measure_recall(tt);
         if (val_due && !s.skipped) validate(tt, 0);
         publish(tt);
     }
@@ -344,6 +389,40 @@ static void set_rate(TuiTrainer *tt, int rate) {
     }
     message(tt, 0, "compression rate %d -> %d from the next compression; existing slots stay%s", cur, rate,
             known ? " (this rate's trained convs are back)" : "; new rate starts as mean pooling");
+}
+
+// A new compression function or loss from the next compression on; compressed slots already made stay.
+static void set_compression(TuiTrainer *tt, int fn, int loss) {
+    Model *m = tt->model;
+    int old_fn = m->compress_fn, old_loss = m->compress_loss;
+    char err[256];
+    if (fn == old_fn && loss == old_loss) {
+        message(tt, 0, "compression is already %s with the %s loss", compress_fn_name(fn), compress_loss_name(loss));
+        return;
+    }
+    if (model_set_compression(m, fn, loss, err, sizeof err)) {
+        message(tt, 1, "%s", err);
+        return;
+    }
+    if (loss != old_loss) // the reconstruction figures of the old loss describe another training
+        tui_recon_clear(&tt->priv->buckets);
+    if (fn != old_fn)
+        message(tt, 0, "compression %s -> %s from the next compression; existing slots stay%s", compress_fn_name(old_fn),
+                compress_fn_name(fn), compress_fn_has_params(fn) ? "" : " (no parameters to train)");
+    else message(tt, 0, "compression loss %s -> %s", compress_loss_name(old_loss), compress_loss_name(loss));
+}
+
+// :compress NAME / :compress_loss NAME: the engine's parser decides (the UI checked the name already).
+static void set_compression_by_name(TuiTrainer *tt, const char *name, int is_loss) {
+    Model *m = tt->model;
+    int v = is_loss ? compress_loss_parse(name) : compress_fn_parse(name);
+    if (v < 0) {
+        message(tt, 1, "unknown compression %s '%.40s': use %s", is_loss ? "loss" : "function", name,
+                is_loss ? "attention, autoencode or none" : "conv, mean, max, dilated or most-used");
+        return;
+    }
+    if (is_loss) set_compression(tt, m->compress_fn, v);
+    else set_compression(tt, v, m->compress_loss);
 }
 
 static void save(TuiTrainer *tt, const char *path_arg) {
@@ -587,7 +666,15 @@ static void handle(TuiTrainer *tt, const UiCommand *c) {
     case UI_CMD_RATE_UP: set_rate(tt, cur + 1); break;
     case UI_CMD_RATE_DOWN: set_rate(tt, cur - 1); break;
     case UI_CMD_SET_RATE: set_rate(tt, c->ival); break;
-    case UI_CMD_VALIDATE: validate(tt, 1); break;
+    case UI_CMD_VALIDATE:
+        validate(tt, 1);
+        if (tt->priv->recall.active) measure_recall(tt);
+        break;
+    case UI_CMD_COMPRESS_NEXT:
+        set_compression(tt, (tt->model->compress_fn + 1) % COMPRESS_FN_COUNT, tt->model->compress_loss);
+        break;
+    case UI_CMD_SET_COMPRESS: set_compression_by_name(tt, c->text, 0); break;
+    case UI_CMD_SET_COMPRESS_LOSS: set_compression_by_name(tt, c->text, 1); break;
     case UI_CMD_SAVE: save(tt, c->text); break;
     case UI_CMD_GENERATE: generate(tt, c); return; // generate published
     case UI_CMD_SET_TEMP: P->snap->temperature = c->fval; break;
@@ -663,6 +750,8 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     P->snap->top_k = 0;
     P->start_step = P->saved_step = tt->trainer->step;
     P->view_layer = 0;
+    tui_buckets_reset(&P->buckets);
+    tui_recall_init(&P->recall, tt->corpus);
     rng_seed(&P->rng, c->seed * 0x9E3779B97F4A7C15ULL + 0x6d656d73ULL);
     if (tt->publish_interval <= 0) tt->publish_interval = 1.0 / 30;
     tt->steps_run = 0;

@@ -205,6 +205,27 @@ $T send-keys -t $M Tab
 if wait_for $M 'Attention · layer 1 ' 5 && wait_for $M '▸L1 ' 2; then ok $name
 else bad $name $M "Tab did not select layer 1"; fi
 
+name=f_cycles_the_compression_function
+$T send-keys -t $M f
+if wait_for $M 'c=[0-9]+ mean, attention loss' 5; then
+    # Through dilated and most-used back to conv, training all the way.
+    $T send-keys -t $M f f f f
+    if wait_for $M 'c=[0-9]+ conv, attention loss' 5 && wait_for $M 'most-used -> conv' 2; then
+        s1=$(step_of $M)
+        if wait_step_above $M "$s1" 5; then ok $name
+        else bad $name $M "training stopped after cycling the functions"; fi
+    else bad $name $M "four more f did not come back to conv"; fi
+else bad $name $M "the status line did not show mean after f"; fi
+
+name=b_shows_the_figure2_view
+$T send-keys -t $M b
+if wait_for $M 'Attention by slot age \(Figure 2\)' 5 && wait_for $M 'compressed +memory +current +recon loss' 2 &&
+    wait_for $M '^ all ' 2 && ! screen $M | grep -q 'Where attention goes'; then
+    $T send-keys -t $M b
+    if wait_for $M 'Where attention goes' 5 && ! screen $M | grep -q 'Attention by slot age'; then ok $name
+    else bad $name $M "b did not go back to the heatmap"; fi
+else bad $name $M "no Figure-2 view after b"; fi
+
 name=v_validates_now
 $T send-keys -t $M v
 if wait_for $M 'validation CE [0-9.]+ \([0-9.]+ bpc\) over 20 segments' 10; then ok $name

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/recall_corpus.h"
 #include "app/tui_queue.h"
+#include "app/tui_recall.h"
 #include "app/tui_trainer.h"
 #include "engine/checkpoint.h"
 
@@ -24,12 +26,19 @@ typedef struct {
     char save_path[600];
 } Rig;
 
+static void rig_start_text(Rig *r, long max_steps, unsigned char *text, size_t n);
+
 static void rig_start(Rig *r, long max_steps) {
-    memset(r, 0, sizeof *r);
     const char *line = "ROMEO: But soft, what light through yonder window breaks?\nJULIET: Ay me!\n";
     size_t n = 0, len = strlen(line);
     unsigned char *text = malloc(len * 200);
     for (int i = 0; i < 200; i++, n += len) memcpy(text + n, line, len);
+    rig_start_text(r, max_steps, text, n);
+}
+
+// The rig on any text (the corpus takes it over).
+static void rig_start_text(Rig *r, long max_steps, unsigned char *text, size_t n) {
+    memset(r, 0, sizeof *r);
     char err[512];
     CHECK(corpus_from_text(&r->corpus, text, n, "test text", err, sizeof err) == 0);
     Config cfg;
@@ -289,5 +298,83 @@ TEST(app_trainer_quits_in_the_middle_of_a_generation) {
     tui_trainer_join(&r.tt); // honoured between characters, long before a million of them
     CHECK(now_seconds() - t0 < 10);
     r.tt.started = 0;
+    rig_stop(&r);
+}
+
+static int fn_is(const UiSnapshot *s, const void *arg) { return !strcmp(s->compress_fn, arg); }
+static int loss_is(const UiSnapshot *s, const void *arg) { return !strcmp(s->compress_loss, arg); }
+static int recall_evals(const UiSnapshot *s, const void *arg) { return s->recall.evals >= *(const int *)arg; }
+
+TEST(app_trainer_f_and_compress_change_the_function_and_loss) {
+    Rig r;
+    rig_start(&r, 0);
+    int paused = UI_RUN_PAUSED;
+    post(&r, UI_CMD_PAUSE, 0, NULL);
+    wait_for(&r, state_is, &paused, "paused");
+    CHECK(!strcmp(r.snap->compress_fn, "conv") && !strcmp(r.snap->compress_loss, "attention"));
+    post(&r, UI_CMD_COMPRESS_NEXT, 0, NULL); // f
+    wait_for(&r, fn_is, "mean", "f: conv -> mean");
+    CHECK_INT_EQ(r.model->compress_fn, COMPRESS_MEAN); // the trainer is idle (paused) after publishing
+    CHECK(strstr(r.snap->message, "conv -> mean") != NULL && !r.snap->message_is_error);
+    post(&r, UI_CMD_SET_COMPRESS, 0, "most-used"); // :compress most-used
+    wait_for(&r, fn_is, "most-used", ":compress most-used");
+    CHECK_INT_EQ(r.model->compress_fn, COMPRESS_MOST_USED);
+    post(&r, UI_CMD_COMPRESS_NEXT, 0, NULL); // wraps around
+    wait_for(&r, fn_is, "conv", "f: most-used -> conv");
+    post(&r, UI_CMD_SET_COMPRESS, 0, "bogus"); // the trainer checks names too: an error, nothing changes
+    wait_for(&r, message_has, "unknown compression function 'bogus'", "the refusal");
+    CHECK(r.snap->message_is_error && strstr(r.snap->message, "most-used") != NULL);
+    CHECK_INT_EQ(r.model->compress_fn, COMPRESS_CONV);
+    post(&r, UI_CMD_SET_COMPRESS, 0, "max");
+    post(&r, UI_CMD_SET_COMPRESS_LOSS, 0, "none"); // :compress_loss none
+    wait_for(&r, loss_is, "none", ":compress_loss none");
+    CHECK(!strcmp(r.snap->compress_fn, "max"));
+    CHECK_INT_EQ(r.model->compress_loss, COMPRESS_LOSS_NONE);
+    // Training goes on with the new choice; the Figure-2 view keeps measuring the attention-
+    // reconstruction loss, which the training loss no longer gives.
+    long want = r.snap->step + 6;
+    post(&r, UI_CMD_RESUME, 0, NULL);
+    wait_for(&r, step_at_least, &want, "training with max pooling");
+    post(&r, UI_CMD_PAUSE, 0, NULL);
+    wait_for(&r, state_is, &paused, "paused again");
+    const UiBuckets *b = &r.snap->buckets;
+    CHECK_INT_EQ(b->n_layers, 2);
+    CHECK(b->steps > 0);
+    for (int l = 0; l < 2; l++) {
+        CHECK_MSG(isfinite(b->recon_mean[l]) && b->recon_mean[l] >= 0, "layer %d recon %f", l, b->recon_mean[l]);
+        for (int g = 0; g < UI_GROUP_COUNT; g++) // memory full: every bucket has samples, weights in [0, 1]
+            for (int k = 0; k < UI_BUCKETS; k++)
+                CHECK(isfinite(b->layer[l].mean[g][k]) && b->layer[l].mean[g][k] >= 0 && b->layer[l].mean[g][k] <= 1);
+    }
+    CHECK(!r.snap->recall.active); // not a recall corpus: no panel
+    rig_stop(&r);
+}
+
+TEST(app_trainer_measures_recall_on_a_recall_corpus) {
+    RecallSpec spec = recall_default_spec();
+    spec.bytes = 100000;
+    size_t n;
+    unsigned char *text = recall_generate(&spec, &n);
+    CHECK(text != NULL);
+    Rig r;
+    rig_start_text(&r, 3, text, n);
+    int one = 1;
+    wait_for(&r, recall_evals, &one, "a recall evaluation");
+    const UiRecall *rc = &r.snap->recall;
+    CHECK(rc->active);
+    CHECK_INT_EQ(rc->window, TUI_RECALL_WINDOW);
+    CHECK(rc->n >= 4 && rc->n <= UI_RECALL_BUCKETS);
+    double chars = 0;
+    for (int i = 0; i < rc->n; i++) {
+        CHECK(rc->b[i].chars_right <= rc->b[i].chars);
+        CHECK(i == 0 || rc->b[i].lo == rc->b[i - 1].hi);
+        chars += rc->b[i].chars;
+    }
+    CHECK(chars > 20);
+    CHECK_INT_EQ(rc->b[rc->n - 1].hi, INT64_MAX);
+    // v measures again at once (training stopped after --max-steps 3).
+    post(&r, UI_CMD_VALIDATE, 0, NULL);
+    int two = 2;
+    wait_for(&r, recall_evals, &two, "v: a second recall evaluation");
     rig_stop(&r);
 }

@@ -2,12 +2,14 @@
 // UPDATE_GOLDEN=1 rewrites the goldens instead of comparing.
 #include "harness.h"
 #include "ui/bars.h"
+#include "ui/buckets.h"
 #include "ui/color.h"
 #include "ui/grid.h"
 #include "ui/heatmap.h"
 #include "ui/layout.h"
 #include "ui/output.h"
 #include "ui/plot.h"
+#include "ui/recall.h"
 #include "ui/render.h"
 #include "ui/slots.h"
 #include "ui/snapshot.h"
@@ -19,6 +21,7 @@
 #include <string.h>
 
 void ui_test_fill_snapshot(UiSnapshot *s);
+void ui_test_fill_lab(UiSnapshot *s);
 void ui_test_golden(const char *name, const char *got);
 void ui_test_utf8_locale(void);
 
@@ -491,3 +494,136 @@ TEST(ui_render_empty_snapshot) {
     grid_free(&g);
     free(s);
 }
+
+// --- the memory lab: Figure 2, recall, compression in the status line ---
+
+static UiSnapshot *new_lab_snapshot(void) {
+    UiSnapshot *s = new_snapshot();
+    ui_test_fill_lab(s);
+    return s;
+}
+
+TEST(ui_bucket_level_is_a_square_root_scale) {
+    CHECK_INT_EQ(ui_bucket_level(1.0f, 1.0f, 2), 16);
+    CHECK_INT_EQ(ui_bucket_level(0.25f, 1.0f, 2), 8);   // sqrt(1/4) of 16 eighths
+    CHECK_INT_EQ(ui_bucket_level(1e-9f, 1.0f, 1), 1);   // any weight shows
+    CHECK_INT_EQ(ui_bucket_level(0.0f, 1.0f, 1), 0);
+    CHECK_INT_EQ(ui_bucket_level(NAN, 1.0f, 1), 0);
+    CHECK_INT_EQ(ui_bucket_level(2.0f, 1.0f, 1), 8);    // clamped
+    CHECK_INT_EQ(ui_bucket_level(0.5f, 0.0f, 1), 0);
+}
+
+TEST(ui_golden_buckets) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = new_lab_snapshot();
+    Grid g;
+    grid_init(&g, 118, 14, FULL_CAPS);
+    ui_buckets_draw(&g, ui_rect(0, 0, 118, 14), s, 1);
+    golden_text("buckets", &g);
+    golden_colors("buckets.colors", &g);
+    // Narrow and short: one row per entry, no recon column, a window of layers around the selection.
+    grid_resize(&g, 60, 6);
+    ui_buckets_draw(&g, ui_rect(0, 0, 60, 6), s, 4);
+    golden_text("buckets_narrow", &g);
+    grid_free(&g);
+    free(s);
+}
+
+TEST(ui_buckets_bars_grow_with_the_weight) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = new_lab_snapshot();
+    Grid g;
+    grid_init(&g, 118, 14, FULL_CAPS);
+    ui_buckets_draw(&g, ui_rect(0, 0, 118, 14), s, 0);
+    // One row per entry (12 rows for 7 entries): L0..L5 on rows 1..6, the pooled row on row 7. The largest
+    // weight (L5's newest current bucket) is a full block; in the pooled row no current bucket is taller
+    // than a newer one. Column of current bucket k: 5 + 2 * (6 * bw + 2) + k * bw, bw = 4 at 118 columns.
+    int bw = 4, x_cur = 5 + 2 * (6 * bw + 2), newest = x_cur + 5 * bw, bottom = 7;
+    CHECK_INT_EQ(grid_cell(&g, newest, 6)->ch, 0x2588);
+    CHECK_INT_EQ(grid_cell(&g, newest, 6)->fg, UI_COL_CUR);
+    CHECK(grid_cell(&g, newest, bottom)->ch < 0x2588 && grid_cell(&g, newest, bottom)->ch > 0x2581);
+    for (int k = 0; k < 5; k++) {
+        uint32_t a = grid_cell(&g, x_cur + k * bw, bottom)->ch, b = grid_cell(&g, x_cur + (k + 1) * bw, bottom)->ch;
+        CHECK_MSG(a <= b || b == 0x2588, "bucket %d glyph %x above bucket %d glyph %x", k, a, k + 1, b);
+    }
+    char *t = grid_dump_text(&g);
+    CHECK(strstr(t, "0.0120 \xc2\xb1 0.0040") != NULL); // layer 0's reconstruction loss and spread
+    free(t);
+    ui_snapshot_reset(s);
+    ui_buckets_draw(&g, ui_rect(0, 0, 118, 14), s, 0);
+    t = grid_dump_text(&g);
+    CHECK(strstr(t, "no attention collected yet") != NULL);
+    free(t);
+    grid_free(&g);
+    free(s);
+}
+
+TEST(ui_golden_recall) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = new_lab_snapshot();
+    Grid g;
+    grid_init(&g, 30, 6, FULL_CAPS);
+    ui_recall_draw(&g, ui_rect(0, 0, 30, 6), &s->recall);
+    golden_text("recall", &g);
+    char label[32];
+    ui_recall_label(&s->recall.b[4], label, sizeof label);
+    CHECK(!strcmp(label, "> 272"));
+    s->recall.evals = 0;
+    grid_clear(&g);
+    ui_recall_draw(&g, ui_rect(0, 0, 30, 6), &s->recall);
+    char *t = grid_dump_text(&g);
+    CHECK(strstr(t, "measuring recall") != NULL);
+    free(t);
+    grid_free(&g);
+    free(s);
+}
+
+TEST(ui_golden_status_with_compression_loss) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = new_snapshot();
+    snprintf(s->compress_fn, sizeof s->compress_fn, "most-used");
+    snprintf(s->compress_loss, sizeof s->compress_loss, "none");
+    Grid g;
+    grid_init(&g, 80, 2, FULL_CAPS);
+    ui_status_draw(&g, ui_rect(0, 0, 80, 2), s);
+    golden_text("status_80_loss", &g);
+    char *t = grid_dump_text(&g);
+    CHECK(strstr(t, "c=2 most-used, none loss") != NULL);
+    free(t);
+    grid_free(&g);
+    free(s);
+}
+
+TEST(ui_layout_with_recall_tiles_the_screen) {
+    for (int cols = 80; cols <= 300; cols += 7)
+        for (int rows = 24; rows <= 120; rows += 5) {
+            UiLayout L = ui_layout_recall(cols, rows, 1);
+            UiRect r[] = {L.status, L.heatmap, L.layers, L.loss, L.recall, L.recon, L.output, L.prompt, L.message};
+            int n = (int)(sizeof r / sizeof r[0]);
+            for (int i = 0; i < n; i++) {
+                CHECK_MSG(inside(r[i], cols, rows), "panel %d outside at %dx%d", i, cols, rows);
+                for (int j = i + 1; j < n; j++) CHECK_MSG(!overlap(r[i], r[j]), "panels %d, %d overlap at %dx%d", i, j, cols, rows);
+            }
+            CHECK(L.recall.w >= 22 && L.recon.w >= 22);
+        }
+    CHECK_INT_EQ(ui_layout_recall(120, 40, 0).recall.w, 0);
+}
+
+// The lab's screen: Figure-2 view in place of the heatmap, recall panel in the middle row.
+static void render_lab_golden(const char *name, int cols, int rows) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = new_lab_snapshot();
+    UiState ui;
+    ui_state_init(&ui, FULL_CAPS);
+    ui_update(&ui, s, cols, rows);
+    ui.view_buckets = 1;
+    Grid g;
+    grid_init(&g, cols, rows, FULL_CAPS);
+    ui_render(&ui, s, &g);
+    golden_text(name, &g);
+    grid_free(&g);
+    free(s);
+}
+
+TEST(ui_golden_screen_lab_80x24) { render_lab_golden("screen_lab_80x24", 80, 24); }
+TEST(ui_golden_screen_lab_120x40) { render_lab_golden("screen_lab_120x40", 120, 40); }

@@ -14,6 +14,7 @@
 
 // Declared again in each test_ui*.c file.
 void ui_test_fill_snapshot(UiSnapshot *s);
+void ui_test_fill_lab(UiSnapshot *s);
 void ui_test_golden(const char *name, const char *got);
 void ui_test_utf8_locale(void);
 typedef struct {
@@ -198,4 +199,37 @@ void ui_test_golden(const char *name, const char *got) {
     int line = first_diff(want, got, la, lb, sizeof la);
     test_fail(__FILE__, __LINE__, "golden %s differs at line %d\n      expected: |%s|\n      got:      |%s|\n"
               "      (whole output in %s; UPDATE_GOLDEN=1 accepts it)", path, line, la, lb, out);
+}
+
+// The memory lab's parts on top of ui_test_fill_snapshot: Figure-2 buckets shaped like the paper's
+// (weight falling with age through current and memory, rising again on the newest compressed slots),
+// reconstruction losses, and a recall table (the recall corpus is on).
+void ui_test_fill_lab(UiSnapshot *s) {
+    UiBuckets *b = &s->buckets;
+    b->n_layers = s->n_layers;
+    b->steps = 57;
+    for (int l = 0; l <= s->n_layers; l++) {
+        UiBucketRow *row = l < s->n_layers ? &b->layer[l] : &b->pooled;
+        float scale = l < s->n_layers ? 1.0f + 0.15f * (float)l : 1.3f;
+        for (int k = 0; k < UI_BUCKETS; k++) {
+            row->mean[UI_GROUP_CMEM][k] = scale * 0.002f * (1.0f + (float)(k * k) * 0.3f);
+            row->mean[UI_GROUP_MEM][k] = scale * 0.004f * (1.0f + (float)k * 0.5f);
+            row->mean[UI_GROUP_CUR][k] = scale * 0.01f * expf(0.55f * (float)k);
+            for (int g = 0; g < UI_GROUP_COUNT; g++) row->std[g][k] = 0.5f * row->mean[g][k];
+        }
+        if (l < s->n_layers) {
+            b->recon_mean[l] = 0.012f + 0.003f * (float)l;
+            b->recon_std[l] = 0.004f;
+        }
+    }
+    b->layer[1].mean[UI_GROUP_CMEM][0] = NAN; // a bucket without samples draws nothing
+    UiRecall *r = &s->recall;
+    static const int64_t hi[5] = {8, 16, 144, 272, INT64_MAX};
+    static const float acc[5] = {0.9f, 0.62f, 0.31f, 0.05f, 0.0f};
+    *r = (UiRecall){.active = 1, .n = 5, .evals = 3, .step = 12000, .window = 4096};
+    for (int i = 0; i < 5; i++) {
+        float chars = 40.0f + 10.0f * (float)i;
+        r->b[i] = (UiRecallBucket){i ? hi[i - 1] : 0, hi[i], chars, acc[i] * chars, chars, acc[i] * acc[i] * chars};
+    }
+    r->b[4].chars = r->b[4].answers = 0; // nothing that far yet: "-"
 }

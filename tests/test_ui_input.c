@@ -491,3 +491,76 @@ TEST(ui_term_caps_fall_back) {
     setenv("MEMSCOPE_COLORS", "8", 1);
     CHECK_INT_EQ(ui_term_decide_caps(1, 1, 256), UI_CAP_COLOR);
 }
+
+// --- compression function and loss, the Figure-2 view ---
+
+TEST(ui_key_f_posts_the_next_compression_function) {
+    Fix *f = fix_new();
+    key(f, 'f');
+    CHECK_POSTED(f, 1, UI_CMD_COMPRESS_NEXT);
+    f->ui.focus = UI_FOCUS_PROMPT; // typed into the prompt, f is just a letter
+    key(f, 'f');
+    CHECK_INT_EQ(f->rec.n, 1);
+    fix_free(f);
+}
+
+TEST(ui_key_b_toggles_the_figure2_view_and_the_heatmap_ignores_clicks) {
+    Fix *f = fix_new();
+    key(f, 'b');
+    CHECK(f->ui.view_buckets);
+    CHECK_INT_EQ(f->rec.n, 0); // a view only: nothing for the trainer
+    UiRenderRects R;
+    CHECK(ui_render_rects(&f->ui, f->s, 80, 24, &R));
+    CHECK(R.top.w == 80 && R.heat.w == 0 && R.layers.w == 0);
+    int q = f->ui.cur_q, k = f->ui.cur_k;
+    ui_handle_mouse(&f->ui, f->s, 80, 24, 10, 6, ui_test_post, &f->rec);
+    CHECK(f->ui.cur_q == q && f->ui.cur_k == k && f->rec.n == 0);
+    key(f, 'b');
+    CHECK(!f->ui.view_buckets);
+    fix_free(f);
+}
+
+TEST(ui_cmd_compress_and_compress_loss) {
+    UiLineResult r = parse(":compress mean");
+    CHECK(!r.is_error);
+    CHECK_INT_EQ(r.n_cmds, 1);
+    CHECK_INT_EQ(r.cmds[0].type, UI_CMD_SET_COMPRESS);
+    CHECK(!strcmp(r.cmds[0].text, "mean"));
+    for (int i = 0; ui_compress_fn_names[i]; i++) {
+        char line[64];
+        snprintf(line, sizeof line, ":compress %s", ui_compress_fn_names[i]);
+        r = parse(line);
+        CHECK_MSG(!r.is_error && !strcmp(r.cmds[0].text, ui_compress_fn_names[i]), "%s refused", line);
+    }
+    r = parse(":compress most_used"); // the engine's spelling too
+    CHECK(!r.is_error && r.cmds[0].type == UI_CMD_SET_COMPRESS);
+    r = parse(":compress_loss none");
+    CHECK(!r.is_error);
+    CHECK_INT_EQ(r.cmds[0].type, UI_CMD_SET_COMPRESS_LOSS);
+    CHECK(!strcmp(r.cmds[0].text, "none"));
+}
+
+TEST(ui_cmd_compress_bad_names_name_the_valid_ones) {
+    const char *bad[] = {":compress", ":compress median", ":compress MEAN", ":compress mean max",
+                         ":compress_loss", ":compress_loss mse", ":compress_loss attention none"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        UiLineResult r = parse(bad[i]);
+        CHECK_MSG(r.is_error && r.n_cmds == 0, "%s was accepted", bad[i]);
+        int loss = strstr(bad[i], "_loss") != NULL;
+        const char *want = loss ? "attention, autoencode, none" : "conv, mean, max, dilated, most-used";
+        CHECK_MSG(strstr(r.message, want) != NULL, "%s: message '%s' does not list %s", bad[i], r.message, want);
+    }
+    UiLineResult r = parse(":compress median");
+    CHECK(strstr(r.message, "unknown compression function 'median'") != NULL);
+}
+
+TEST(ui_submit_bad_compress_sets_one_message_and_posts_nothing) {
+    Fix *f = fix_new();
+    ui_submit_line(&f->ui, ":compress bogus", ui_test_post, &f->rec);
+    CHECK_INT_EQ(f->rec.n, 0);
+    CHECK(f->ui.message_error);
+    CHECK(strstr(f->ui.message, "most-used") != NULL);
+    ui_submit_line(&f->ui, ":compress dilated", ui_test_post, &f->rec);
+    CHECK_POSTED(f, 1, UI_CMD_SET_COMPRESS);
+    fix_free(f);
+}

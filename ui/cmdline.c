@@ -123,11 +123,44 @@ static void save_cmd(const char *path, UiLineResult *out) {
     memcpy(add_cmd(out, UI_CMD_SAVE)->text, path, n + 1);
 }
 
+const char *const ui_compress_fn_names[] = {"conv", "mean", "max", "dilated", "most-used", NULL};
+const char *const ui_compress_loss_names[] = {"attention", "autoencode", "none", NULL};
+
+static void join_names(const char *const *names, char *out, size_t n) {
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; names[i] && used < n; i++)
+        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? ", " : "", names[i]);
+}
+
+static int name_known(const char *const *names, const char *name) {
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(names[i], name)) return 1;
+    return !strcmp(name, "most_used") && names == ui_compress_fn_names; // the engine's alias
+}
+
+// :compress NAME and :compress_loss NAME. The name is checked here so a typo is one clear message at
+// once; the trainer parses it again with the engine's own parser.
+static void compress_cmd(const char *name, const char *arg, UiLineResult *out) {
+    int loss = !strcmp(name, "compress_loss");
+    const char *const *names = loss ? ui_compress_loss_names : ui_compress_fn_names;
+    char list[96];
+    join_names(names, list, sizeof list);
+    if (!*arg || has_space(arg) || !name_known(names, arg)) {
+        if (*arg) fail(out, "unknown %s '%.40s': use one of %s", loss ? "compression loss" : "compression function", arg, list);
+        else fail(out, ":%s needs a name: %s", name, list);
+        return;
+    }
+    UiCommand *c = add_cmd(out, loss ? UI_CMD_SET_COMPRESS_LOSS : UI_CMD_SET_COMPRESS);
+    snprintf(c->text, sizeof c->text, "%s", arg);
+}
+
 static void command(char *body, UiLineResult *out) {
     char *arg, *name = split(body, &arg);
     int takes_number = !strcmp(name, "rate") || !strcmp(name, "temp") || !strcmp(name, "len") || !strcmp(name, "topk");
     if (takes_number) number_cmd(name, arg, out);
     else if (!strcmp(name, "save")) save_cmd(arg, out);
+    else if (!strcmp(name, "compress") || !strcmp(name, "compress_loss")) compress_cmd(name, arg, out);
     else if (*arg) fail(out, ":%s takes no argument", name);
     else if (!strcmp(name, "help") || !strcmp(name, "h") || !strcmp(name, "?")) out->show_help = 1;
     else if (!strcmp(name, "quit") || !strcmp(name, "q")) out->quit = 1;

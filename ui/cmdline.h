@@ -22,6 +22,11 @@ typedef struct {
     char message[UI_LINE_MESSAGE_BYTES];
 } UiLineResult;
 
+// The names :compress and :compress_loss accept (NULL-terminated), in the engine's order (the app's
+// tests check them against engine/config.h; ui/ cannot include it).
+extern const char *const ui_compress_fn_names[];
+extern const char *const ui_compress_loss_names[];
+
 // Never fails: invalid input gives is_error and a message saying what was expected.
 void ui_parse_line(const char *line, const UiGenSettings *gs, UiLineResult *out);
 

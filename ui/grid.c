@@ -91,6 +91,8 @@ static uint32_t ascii_other(uint32_t cp) {
     case 0x2013: case 0x2014: case 0x2212: return '-';
     case 0x2248: return '~';
     case 0x2264: return '<';
+    case 0x00B1: return '+';
+    case 0x221D: return '~';
     case 0x2265: return '>';
     default: return '?';
     }

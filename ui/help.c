@@ -17,6 +17,9 @@ static const HelpItem items[] = {
     {H_KEY, "Space", "pause / resume training"},
     {H_KEY, "n", "one training step (while paused)"},
     {H_KEY, "+ -", "compression rate up / down (from the next compression on; existing slots stay)"},
+    {H_KEY, "f", "next compression function: conv \xe2\x86\x92 mean \xe2\x86\x92 max \xe2\x86\x92 dilated \xe2\x86\x92 "
+                 "most-used \xe2\x86\x92 conv (from the next compression on; existing slots stay)"},
+    {H_KEY, "b", "attention by slot age (the paper's Figure 2) in place of the heatmap; b again goes back"},
     {H_KEY, "Tab \xe2\x86\x90 \xe2\x86\x92", "select the layer (Shift-Tab also goes back)"},
     {H_KEY, "h", "heads: mean \xe2\x86\x92 head 0 \xe2\x86\x92 head 1 \xe2\x80\xa6 \xe2\x86\x92 mean"},
     {H_KEY, "\xe2\x86\x91 \xe2\x86\x93", "heatmap cursor: previous / next query row"},
@@ -33,7 +36,9 @@ static const HelpItem items[] = {
     {H_HEAD, "Prompt", NULL},
     {H_TEXT, "Text you type is fed to the model, which continues it on a copy of its memory, so training is "
              "not disturbed. A line starting with ':' is a command: :rate N, :temp T, :len N, :topk K, "
-             ":save [PATH], :validate, :pause, :resume, :help, :quit (:quit! skips the save question).", NULL},
+             ":save [PATH], :validate, :pause, :resume, :help, :quit (:quit! skips the save question), "
+             ":compress NAME (conv, mean, max, dilated, most-used), :compress_loss NAME (attention, autoencode, "
+             "none).", NULL},
     {H_GAP, NULL, NULL},
     {H_HEAD, "What you are looking at", NULL},
     {H_TEXT, "A Compressive Transformer reads text one segment of Q characters at a time. Every layer keeps "
@@ -55,6 +60,18 @@ static const HelpItem items[] = {
     {H_TEXT, "Reconstruction: how well each layer's compressed slots stand in for the memories they replaced "
              "(the attention-reconstruction loss). It trains only the compression functions; lower is better.",
      NULL},
+    {H_GAP, NULL, NULL},
+    {H_TEXT, "Figure 2 (b): each of compressed memory, memory and current segment cut into 6 buckets of slots, "
+             "oldest to newest, and the mean attention weight per slot of each bucket, per layer and over all "
+             "layers, from the recent training steps. In the paper the weight falls with age through the segment "
+             "and the memory, then rises again on the compressed memory: compressed slots are preferred to old "
+             "raw memories. Beside it, each layer's attention-reconstruction "
+             "loss (mean \xc2\xb1 sd over recent compressions), measured whatever the compression loss.", NULL},
+    {H_GAP, NULL, NULL},
+    {H_TEXT, "Recall (only on the recall corpus, --data builtin:recall): every few seconds a stretch of the "
+             "held-out split is read from an empty memory and each answer character the model ranks first "
+             "counts as right; the rows are distance buckets (how far back the fact was stated) up to what "
+             "memory, compressed memory and beyond reach.", NULL},
     {H_GAP, NULL, NULL},
     {H_TEXT, "Output: the prompt (dim) and the model's continuation. While it is generating, the heatmap "
              "shows the generation's own attention: watch it read its memory as it writes.", NULL},

@@ -5,6 +5,21 @@
 
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+// Splits the middle row three ways; the loss plot keeps the largest part.
+static void split_for_recall(UiLayout *L) {
+    int cols = L->cols, loss_w = cols * 40 / 100, recall_w = (cols - loss_w) / 2 - 1;
+    L->loss.w = loss_w;
+    L->recall = ui_rect(loss_w + 1, L->loss.y, recall_w, L->loss.h);
+    int recon_x = L->recall.x + recall_w + 1;
+    L->recon = ui_rect(recon_x, L->loss.y, cols - recon_x, L->loss.h);
+}
+
+UiLayout ui_layout_recall(int cols, int rows, int recall) {
+    UiLayout L = ui_layout(cols, rows);
+    if (recall && !L.too_small) split_for_recall(&L);
+    return L;
+}
+
 UiLayout ui_layout(int cols, int rows) {
     UiLayout L;
     memset(&L, 0, sizeof L);

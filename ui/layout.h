@@ -17,11 +17,14 @@ typedef struct {
     UiRect layers;     // per-layer attention shares
     UiRect loss;       // loss plot
     UiRect recon;      // reconstruction (AR) loss sparklines
+    UiRect recall;     // recall by distance, between loss and recon (0 x 0 when there is none)
     UiRect output;     // generation output
     UiRect prompt;     // one row
     UiRect message;    // one row
 } UiLayout;
 
 UiLayout ui_layout(int cols, int rows);
+// The same with the recall panel (recall != 0): the middle row becomes [loss | recall | recon].
+UiLayout ui_layout_recall(int cols, int rows, int recall);
 
 #endif

@@ -3,11 +3,13 @@
 
 #include "ui/bars.h"
 #include "ui/bottom.h"
+#include "ui/buckets.h"
 #include "ui/color.h"
 #include "ui/heatmap.h"
 #include "ui/help.h"
 #include "ui/output.h"
 #include "ui/plot.h"
+#include "ui/recall.h"
 #include "ui/slots.h"
 #include "ui/sparkline.h"
 #include "ui/status.h"
@@ -17,15 +19,22 @@
 static UiRect content(UiRect panel) { return ui_rect(panel.x, panel.y + 1, panel.w, panel.h - 1); }
 
 int ui_render_rects(const UiState *ui, const UiSnapshot *s, int cols, int rows, UiRenderRects *out) {
-    out->layout = ui_layout(cols, rows);
+    out->layout = ui_layout_recall(cols, rows, s->recall.active);
     if (out->layout.too_small) return 0;
+    out->prompt = out->layout.prompt;
+    if (ui->view_buckets) { // one panel across the top; nothing there to click
+        UiRect h = out->layout.heatmap;
+        out->top = ui_rect(0, h.y, cols, h.h);
+        out->heat = out->info = out->layers = ui_rect(0, 0, 0, 0);
+        return 1;
+    }
+    out->top = ui_rect(0, 0, 0, 0);
     UiRect c = content(out->layout.heatmap);
     int info = c.h - ui_heat_rows_wanted(&s->attn, ui->caps); // rows the cells do not need at 1:1
     info = info < 1 ? 1 : info > 6 ? 6 : info;
     out->heat = ui_rect(c.x, c.y, c.w, c.h - info);
     out->info = ui_rect(c.x, c.y + c.h - info, c.w, info);
     out->layers = content(out->layout.layers);
-    out->prompt = out->layout.prompt;
     return 1;
 }
 
@@ -64,11 +73,36 @@ static void heatmap_panel(Grid *g, const UiState *ui, const UiSnapshot *s, const
     else if (rows >= 2) ui_slots_top_line(g, R->info.x, y + 1, R->info.w, a, ui->head);
 }
 
+static void buckets_panel(Grid *g, const UiState *ui, const UiSnapshot *s, UiRect top) {
+    panel_title(g, top, "Attention by slot age (Figure 2) \xc2\xb7 mean weight per slot, stream 0");
+    ui_buckets_draw(g, content(top), s, ui->layer);
+}
+
+static void top_panels(Grid *g, const UiState *ui, const UiSnapshot *s, const UiRenderRects *R) {
+    if (ui->view_buckets) {
+        buckets_panel(g, ui, s, R->top);
+        return;
+    }
+    heatmap_panel(g, ui, s, R);
+    panel_title(g, R->layout.layers, "Where attention goes");
+    ui_bars_draw(g, content(R->layout.layers), s, ui->layer);
+}
+
+static void recall_panel(Grid *g, const UiSnapshot *s, UiRect panel) {
+    char title[96];
+    snprintf(title, sizeof title, "Recall by distance \xc2\xb7 step %lld", (long long)s->recall.step);
+    if (grid_text_width(g, title) > panel.w - 5) // never cut the step number
+        snprintf(title, sizeof title, "Recall \xc2\xb7 step %lld", (long long)s->recall.step);
+    if (s->recall.evals <= 0 || grid_text_width(g, title) > panel.w - 5) snprintf(title, sizeof title, "Recall");
+    panel_title(g, panel, title);
+    ui_recall_draw(g, content(panel), &s->recall);
+}
+
 static void lower_panels(Grid *g, const UiState *ui, const UiSnapshot *s, const UiLayout *L) {
-    panel_title(g, L->layers, "Where attention goes");
-    ui_bars_draw(g, content(L->layers), s, ui->layer);
+    if (L->recall.w > 0) recall_panel(g, s, L->recall);
     panel_title(g, L->loss, "Loss");
-    ui_plot_legend(g, L->loss.x, L->loss.y, L->loss.w - 1, s->train_ce, s->valid_ce);
+    // The legend is right-aligned after the title ("── Loss "), and left out rather than cover it.
+    ui_plot_legend(g, L->loss.x + 8, L->loss.y, L->loss.w - 9, s->train_ce, s->valid_ce);
     ui_plot_draw(g, content(L->loss), &s->train_loss, &s->valid_loss);
     panel_title(g, L->recon, "Reconstruction loss");
     ui_recon_draw(g, content(L->recon), s, ui->layer);
@@ -110,7 +144,7 @@ void ui_render(const UiState *ui, const UiSnapshot *s, Grid *g) {
     const UiLayout *L = &R.layout;
     grid_set_clip(g, L->status);
     ui_status_draw(g, L->status, s);
-    heatmap_panel(g, ui, s, &R);
+    top_panels(g, ui, s, &R);
     lower_panels(g, ui, s, L);
     bottom_rows(g, ui, s, L);
     grid_reset_clip(g);

@@ -11,6 +11,7 @@ typedef struct {
     UiRect info;     // slot lines under it
     UiRect layers;   // bars widget
     UiRect prompt;
+    UiRect top;      // the Figure-2 panel across the top (0 x 0 in the attention view)
 } UiRenderRects;
 
 // Returns 0 when the terminal is too small (nothing is placed).

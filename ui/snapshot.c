@@ -17,7 +17,10 @@ void ui_snapshot_reset(UiSnapshot *s) {
     s->attn.layer = -1;
     ui_series_reset(&s->train_loss);
     ui_series_reset(&s->valid_loss);
-    for (int l = 0; l < UI_MAX_LAYERS; l++) s->layer[l].ar_loss = NAN;
+    for (int l = 0; l < UI_MAX_LAYERS; l++) {
+        s->layer[l].ar_loss = NAN;
+        s->buckets.recon_mean[l] = s->buckets.recon_std[l] = NAN;
+    }
 }
 
 // Halves the stored points: each pair becomes one point (mean value, later step).

@@ -17,6 +17,8 @@
 #define UI_GEN_BYTES 4096       // generation pane text (the tail is kept)
 #define UI_NAME_BYTES 64
 #define UI_MESSAGE_BYTES 160
+#define UI_BUCKETS 6            // age buckets per key group in the Figure-2 view (the paper's 6)
+#define UI_RECALL_BUCKETS 8     // distance buckets of the recall panel
 
 typedef enum { UI_RUN_STOPPED, UI_RUN_RUNNING, UI_RUN_PAUSED, UI_RUN_GENERATING } UiRunState;
 
@@ -72,6 +74,41 @@ typedef struct {
     UiRing ar_hist;              // its history
 } UiLayerStats;
 
+// The paper's Figure 2, live: each key group split into UI_BUCKETS buckets of slots, oldest to newest
+// (bucket k holds slots [k·len/6, (k+1)·len/6) of the group, as engine/attention_stats.h counts them).
+// One sample per (query, head, bucket) of stream 0: the mean attention weight per slot of the bucket.
+// mean/std are over the samples, weighted towards recent steps (the producer decays older ones).
+typedef struct {
+    float mean[UI_GROUP_COUNT][UI_BUCKETS]; // NAN where no sample yet (an empty group)
+    float std[UI_GROUP_COUNT][UI_BUCKETS];
+} UiBucketRow;
+
+typedef struct {
+    int n_layers;                         // rows of layer[] filled (0: nothing collected yet)
+    int steps;                            // training steps sampled so far
+    UiBucketRow layer[UI_MAX_LAYERS];
+    UiBucketRow pooled;                   // every layer's samples together
+    float recon_mean[UI_MAX_LAYERS];      // attention-reconstruction loss per layer over recent
+    float recon_std[UI_MAX_LAYERS];       // compressions (NAN before the first)
+} UiBuckets;
+
+// Recall accuracy by distance on held-out recall text (present only when training on a recall corpus).
+// Counts are decayed sums over recent evaluations, so they are fractional.
+typedef struct {
+    int64_t lo, hi;             // distances lo < D <= hi (hi = INT64_MAX: beyond every memory)
+    float chars, chars_right;   // answer characters, and those the model ranked first
+    float answers, answers_right; // whole answers, and those with every character right
+} UiRecallBucket;
+
+typedef struct {
+    int active;                 // 1: training on a recall corpus, the panel shows
+    int n;                      // buckets (<= UI_RECALL_BUCKETS)
+    int evals;                  // evaluations so far (0: the first is pending)
+    int64_t step;               // training step of the latest evaluation
+    int window;                 // characters scored per evaluation
+    UiRecallBucket b[UI_RECALL_BUCKETS];
+} UiRecall;
+
 typedef struct {
     uint64_t seq;               // bumped on every publish
 
@@ -86,6 +123,7 @@ typedef struct {
     float valid_ce;             // latest validation CE; NAN when none yet
     int compression_rate;       // c
     char compress_fn[UI_NAME_BYTES]; // e.g. "conv", "mean"
+    char compress_loss[UI_NAME_BYTES]; // "attention", "autoencode", "none"; "" = not reported
     int mem_fill, mem_len;      // m / N_m
     int cmem_fill, cmem_len;    // cm / N_cm
     char corpus[UI_NAME_BYTES];
@@ -101,6 +139,8 @@ typedef struct {
 
     // every layer
     UiLayerStats layer[UI_MAX_LAYERS];
+    UiBuckets buckets;          // the Figure-2 view
+    UiRecall recall;            // the recall panel
 
     // generation
     char gen_text[UI_GEN_BYTES]; // prompt followed by the generated characters (NUL-terminated)

@@ -70,7 +70,10 @@ static int build_fields(const UiSnapshot *s, Field *f) {
     ui_fmt_count(a, sizeof a, s->tokens_per_sec);
     add(f, &n, "tok/s ", "%s", a);
     add(f, &n, "lr ", "%.2e", s->lr);
-    add(f, &n, "c=", "%d %.*s", s->compression_rate, UI_NAME_BYTES - 1, s->compress_fn);
+    if (s->compress_loss[0]) // the loss that trains the function
+        add(f, &n, "c=", "%d %.*s, %.*s loss", s->compression_rate, UI_NAME_BYTES - 1, s->compress_fn,
+            UI_NAME_BYTES - 1, s->compress_loss);
+    else add(f, &n, "c=", "%d %.*s", s->compression_rate, UI_NAME_BYTES - 1, s->compress_fn);
     add(f, &n, "mem ", "%d/%d", s->mem_fill, s->mem_len);
     add(f, &n, "cmem ", "%d/%d", s->cmem_fill, s->cmem_len);
     add(f, &n, "corpus ", "%.*s", UI_NAME_BYTES - 1, s->corpus);

@@ -140,6 +140,8 @@ static void main_key(UiState *ui, int key, UiPostFn post, void *ctx) {
         break;
     case '+': case '=': post_simple(post, ctx, UI_CMD_RATE_UP, 0); break;
     case '-': case '_': post_simple(post, ctx, UI_CMD_RATE_DOWN, 0); break;
+    case 'f': post_simple(post, ctx, UI_CMD_COMPRESS_NEXT, 0); break;
+    case 'b': ui->view_buckets = !ui->view_buckets; break;
     case UI_KEY_TAB: case UI_KEY_RIGHT: select_layer(ui, ui->layer + 1, post, ctx); break;
     case UI_KEY_BTAB: case UI_KEY_LEFT: select_layer(ui, ui->layer - 1, post, ctx); break;
     case 'h': cycle_head(ui); break;

@@ -38,6 +38,7 @@ typedef struct {
     int head;               // -1 = mean over heads, else a head index
     int cur_q, cur_k;       // heatmap cursor: query row, key column
     int help, help_scroll;  // the '?' overlay
+    int view_buckets;       // 'b': the Figure-2 view replaces the heatmap and the layer bars
     int confirm_quit;       // the "save before quitting?" question is showing
     int quit;               // a quit was posted: the app leaves its loop
 
