@@ -99,6 +99,8 @@ else bad "stdout_not_a_terminal_explains_the_headless_commands" "" "rc $rc, said
 start small 70 20 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --exit-after-frames 60
 start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 90
 start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY
+RECALL=$(echo "$TINY" | sed 's/--data builtin /--data builtin:recall /')
+start recall 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $RECALL --exit-after-frames 240
 
 # --- the main session, which the checks below drive step by step --------------------------------------
 start main 120 40 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --save "$TMP/ck.safetensors"
@@ -124,6 +126,11 @@ if wait_for ctrlc '^ RUNNING' 15 && wait_step_above ctrlc 0 10; then
         ! screen ctrlc | grep -q 'Where attention goes'; then ok $name
     else bad $name ctrlc "Ctrl-C did not leave cleanly"; fi
 else bad $name ctrlc "did not start"; fi
+
+name=recall_corpus_shows_recall_by_distance
+if wait_for recall 'Recall · step [0-9]+' 10 && wait_for recall 'distance +char acc +n' 1 &&
+    wait_for recall '^EXITED 0' 15; then ok $name
+else bad $name recall "no recall panel on --data builtin:recall, or no clean exit"; fi
 
 # --- the main session's checks ------------------------------------------------------------------------
 
