@@ -1,6 +1,6 @@
 // The TUI's trainer thread: the only thread that touches the model. It trains step after step, drains
-// the UI's commands between steps (pause, resume, one step, compression rate, validate, save, generate,
-// generation settings, the viewed layer, quit), sleeps on the queue while paused or stopped, fills a
+// the UI's commands between steps (pause, resume, one step, compression rate, function and loss, validate,
+// save, generate, generation settings, the viewed layer, quit), sleeps on the queue while paused or stopped, fills a
 // private UiSnapshot and publishes it to the UI about 30 times a second (at once after a command).
 //
 // Snapshot timing: every step updates the cheap parts (counters, loss series, the AR accumulators) and
@@ -8,7 +8,9 @@
 // attention shares of every layer, the viewed layer's matrices and slot texts, the 1.3 MB copy into the
 // shared box) happen only when a publish is due: `publish_interval` after the last one, after a command,
 // and on the step before a periodic validation (validation runs through the same workspace and would
-// overwrite the attention, so the training attention is collected and stashed first).
+// overwrite the attention, so the training attention is collected and stashed first). Filling also samples
+// the Figure-2 buckets of every layer from the step's attention (once per step); on a recall corpus a due
+// recall measurement runs then too (app/tui_recall.h).
 #ifndef MEMSCOPE_APP_TUI_TRAINER_H
 #define MEMSCOPE_APP_TUI_TRAINER_H
 

@@ -152,7 +152,7 @@ static void compress_cmd(const char *name, const char *arg, UiLineResult *out) {
         return;
     }
     UiCommand *c = add_cmd(out, loss ? UI_CMD_SET_COMPRESS_LOSS : UI_CMD_SET_COMPRESS);
-    snprintf(c->text, sizeof c->text, "%s", arg);
+    snprintf(c->text, sizeof c->text, "%.63s", arg); // a known name: short
 }
 
 static void command(char *body, UiLineResult *out) {
