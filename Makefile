@@ -86,7 +86,7 @@ golden:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_JOBS    ?= 1
-FUZZ_SRC     := $(ENGINE_SRC) app/cli.c app/builtin_corpus.c
+FUZZ_SRC     := $(ENGINE_SRC) app/cli.c app/builtin_corpus.c app/recall_corpus.c
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined $(DEPS_CFLAGS) -I.
 
 build/fuzz/fuzz_checkpoint: $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
