@@ -327,7 +327,7 @@ static int lab_ablation(int argc, char **argv) {
     long steps = o.steps ? o.steps : 1000, threads = o.threads ? o.threads : 2;
     Config base;
     if (o.preset) {
-        if (config_preset(&base, o.preset)) return fail(cmd, "unknown preset '%s'; use labml or default", o.preset);
+        if (config_preset(&base, o.preset)) return fail(cmd, "unknown preset '%s'; use labml, default or large", o.preset);
     } else {
         config_preset(&base, "default");
     }

@@ -14,20 +14,24 @@
 #include "engine/trainer.h"
 
 static const char *const train_help =
-    "usage: memscope train [--data FILE] [--preset labml|default] [--set key=value]... [--steps N | --epochs N]\n"
+    "usage: memscope train [--data FILE] [--preset labml|default|large] [--set key=value]...\n"
+    "                      [--steps N | --epochs N] [--minutes M] [--valid-every SECONDS]\n"
     "                      [--load CKPT] [--save CKPT] [--save-every N] [--on-save-error stop|continue]\n"
-    "                      [--minutes M] [--valid-every SECONDS] [--log FILE] [--threads N] [--seed N]\n"
-    "Trains headless. Without --steps, --epochs or --minutes, trains one epoch. --minutes stops after M minutes\n"
-    "of training (with --steps or --epochs, whichever comes first); --valid-every measures the validation CE\n"
-    "over the whole validation split every SECONDS of training time (validation time is not counted), printing\n"
-    "'valid at T s step N: ce X' lines: the loss curve against wall time. --load resumes a full checkpoint exactly\n"
-    "(or starts a fresh optimizer from a weights-only one); the model keys then come from the checkpoint.\n"
+    "                      [--log FILE] [--threads N] [--seed N]\n"
+    "Trains headless. Without --steps, --epochs or --minutes, trains one epoch. --minutes stops after M\n"
+    "minutes of training (with --steps or --epochs, whichever comes first). --valid-every prints the\n"
+    "validation CE over the whole validation split every SECONDS of training time ('valid at T s step N:\n"
+    "ce X'; validation time is not counted): the loss curve against wall time.\n"
+    "--load resumes a full checkpoint exactly (or starts a fresh optimizer from a weights-only one); the\n"
+    "model keys then come from the checkpoint.\n"
     "--log writes one JSON object per step. At the end prints the validation CE over the whole validation split.\n"
     "Ctrl-C, SIGTERM or SIGHUP stop after the current step and save (a second Ctrl-C quits at once). A save\n"
     "that fails (disk full, read-only directory) leaves the previous checkpoint intact and stops training,\n"
     "or with --on-save-error continue, training goes on and the next save tries again (exit status 1 if the\n"
     "last save failed). Non-finite steps are skipped; 5 in a row stop training without saving.\n"
-    "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup clip seed\n";
+    "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup\n"
+    "      lr_decay_steps clip seed compress (conv mean max dilated most-used)\n"
+    "      compress_loss (attention autoencode none)\n";
 
 // The first signal asks the loop to stop after the current step (and save); a second one, for a user
 // who does not want to wait, ends the process at once with the default action. Either way the

@@ -24,8 +24,8 @@
 #define VALIDATE_SEGMENTS 20
 
 static const char *const tui_help =
-    "usage: memscope [tui] [--data FILE] [--load CKPT] [--preset labml|default] [--set key=value]... [--seed N]\n"
-    "                      [--save CKPT] [--threads N] [--max-steps N] [--exit-after-frames N]\n"
+    "usage: memscope [tui] [--data FILE] [--load CKPT] [--preset labml|default|large] [--set key=value]...\n"
+    "                      [--seed N] [--save CKPT] [--threads N] [--max-steps N] [--exit-after-frames N]\n"
     "The terminal UI: trains on a background thread from the first frame and shows the loss, where every\n"
     "layer's attention goes (compressed memory, memory, current segment), the text behind each memory slot\n"
     "and the reconstruction loss; type a prompt to see the model continue it. Press ? inside for the keys.\n"
