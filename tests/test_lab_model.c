@@ -16,75 +16,33 @@
 #include "tests/gradcheck.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
-
-// Q=3, N_m=4, N_cm=3, c=2 (test_model.c's tiny config); a rate-4 variant compresses whole segments.
-static Config tiny_config(int rate) {
-    return (Config){.vocab_size = 7, .d_model = 8, .n_heads = 2, .n_layers = 2, .d_ff = 12, .seq_len = 3,
-                    .mem_len = 4, .c_mem_len = 3, .compression_rate = rate, .batch_size = 2, .lr = 1e-3f,
-                    .warmup = 0, .clip = 1.0f, .seed = 1};
-}
-
-static void randomise_main(Model *m, GcRng *r) {
-    gc_fill_normal(r, m->main.params, m->main.layout.total, 0.3);
-    for (int i = 0; i < m->main.layout.n; i++) {
-        const TensorInfo *t = &m->main.layout.tensors[i];
-        if (strstr(t->name, "norm.weight"))
-            for (long k = 0; k < t->numel; k++) m->main.params[t->offset + k] += 1.0f;
-    }
-}
-
-typedef struct {
-    Model *m;
-    Workspace *ws;
-    Memory start, scratch;
-    int32_t inputs[6], targets[6];
-} LabCase;
+#include "tests/model_case.h"
 
 static double set_loss(void *ctx) {
-    LabCase *c = ctx;
+    ModelCase *c = ctx;
     memory_copy(&c->scratch, &c->start);
     model_forward(c->m, c->ws, &c->scratch, c->inputs, c->targets, 3);
     model_update_memory(c->m, c->ws, &c->scratch, 100);
     return model_ar_loss(c->m, c->ws, NULL, 0);
 }
 
-static void fill_tokens(GcRng *r, int32_t *x, int n, int vocab) {
-    for (int i = 0; i < n; i++) x[i] = gc_rng_int(r, vocab);
-}
-
-static void setup(LabCase *c, GcRng *r, int fn, int loss, int rate) {
-    Config cfg = tiny_config(rate);
+static void setup(ModelCase *c, GcRng *r, int fn, int loss, int rate) {
+    Config cfg = model_case_config(rate);
     char err[256];
     c->m = model_new(&cfg, 7, err, sizeof err);
     CHECK_MSG(c->m, "%s", err);
-    randomise_main(c->m, r);
+    model_case_randomise_main(c->m, r);
     CHECK_MSG(!model_set_compression(c->m, fn, loss, err, sizeof err), "%s", err);
     ConvSet *cs = model_conv(c->m);
     CHECK_INT_EQ(cs->fn, fn);
     CHECK_INT_EQ(cs->has_decoder, loss == COMPRESS_LOSS_AUTOENCODE);
     gc_fill_normal(r, cs->block.params, cs->block.layout.total, 0.3); // every tensor away from its init
-    c->ws = workspace_new(c->m, 2);
-    CHECK(!memory_init(&c->start, 2, 2, 8, 4, 3, 3) && !memory_init(&c->scratch, 2, 2, 8, 4, 3, 3));
-    for (int seg = 0; seg < 4; seg++) {
-        fill_tokens(r, c->inputs, 6, 7);
-        model_forward(c->m, c->ws, &c->start, c->inputs, NULL, 3);
-        model_update_memory(c->m, c->ws, &c->start, seg * 3);
-    }
-    CHECK(c->start.m > 0 && c->start.cm > 0);
-    fill_tokens(r, c->inputs, 6, 7);
-    fill_tokens(r, c->targets, 6, 7);
-}
-
-static void free_case(LabCase *c) {
-    memory_free(&c->start);
-    memory_free(&c->scratch);
-    workspace_free(c->ws);
-    model_free(c->m);
+    model_case_prime(c, r);
 }
 
 // Smallest |h1| (the dilated stack's only pre-activation a parameter moves) over the rows the checked step
 // evicts, in every layer: the dilated check redraws its case until no parameter step can cross a ReLU kink.
-static double dilated_min_abs_h1(LabCase *c) {
+static double dilated_min_abs_h1(ModelCase *c) {
     memory_copy(&c->scratch, &c->start);
     model_forward(c->m, c->ws, &c->scratch, c->inputs, c->targets, 3);
     int n_old = model_update_memory(c->m, c->ws, &c->scratch, 100), d = 8, rate = model_conv(c->m)->rate;
@@ -121,11 +79,11 @@ static void lab_gradcheck(int fn, int loss, int rate, unsigned seed) {
     if (getenv("LAB_SEED")) seed += (unsigned)atoi(getenv("LAB_SEED"));
     GcRng r;
     gc_rng_init(&r, seed);
-    LabCase c;
+    ModelCase c;
     setup(&c, &r, fn, loss, rate);
     for (int attempt = 0; fn == COMPRESS_DILATED && dilated_min_abs_h1(&c) < 2e-2; attempt++) {
         CHECK_MSG(attempt < 200, "no dilated case away from the ReLU kinks");
-        free_case(&c);
+        model_case_free(&c);
         gc_rng_init(&r, seed * 1000 + (unsigned)attempt + 1);
         setup(&c, &r, fn, loss, rate);
     }
@@ -156,7 +114,7 @@ static void lab_gradcheck(int fn, int loss, int rate, unsigned seed) {
     }
     printf("    %s + %s loss, c=%d: worst relative error %.2e over %d tensors\n", compress_fn_name(fn),
            compress_loss_name(loss), rate, worst, cs->block.layout.n);
-    free_case(&c);
+    model_case_free(&c);
 }
 
 TEST(lab_gradcheck_conv_autoencode) { lab_gradcheck(COMPRESS_CONV, COMPRESS_LOSS_AUTOENCODE, 2, 11); }
@@ -169,7 +127,7 @@ TEST(lab_gradcheck_most_used_autoencode) { lab_gradcheck(COMPRESS_MOST_USED, COM
 
 // The default choice is model.md's: selecting it again changes nothing and adds no set.
 TEST(lab_default_is_conv_with_attention_loss) {
-    Config cfg = tiny_config(2);
+    Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 3, err, sizeof err);
     CHECK_INT_EQ(m->compress_fn, COMPRESS_CONV);
@@ -192,7 +150,7 @@ TEST(lab_default_is_conv_with_attention_loss) {
 
 // A new dilated set starts as mean pooling, a new decoder repeats each compressed row c times.
 TEST(lab_new_sets_start_as_mean_pooling) {
-    Config cfg = tiny_config(2);
+    Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 3, err, sizeof err);
     CHECK(!model_set_compression(m, COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));
@@ -221,20 +179,20 @@ TEST(lab_parameter_free_functions_train_nothing) {
         for (int loss = COMPRESS_LOSS_ATTENTION; loss <= COMPRESS_LOSS_NONE; loss += 2) {
             GcRng r;
             gc_rng_init(&r, 30 + f);
-            LabCase c;
+            ModelCase c;
             setup(&c, &r, fns[f], loss, 2);
             CHECK_INT_EQ(model_conv(c.m)->block.layout.total, 0);
             StepStats s;
             long main_before = c.m->main.adam_t;
             for (int i = 0; i < 4; i++) {
-                fill_tokens(&r, c.inputs, 6, 7);
-                fill_tokens(&r, c.targets, 6, 7);
+                model_case_fill_tokens(&r, c.inputs, 6, 7);
+                model_case_fill_tokens(&r, c.targets, 6, 7);
                 train_on_segment(c.m, c.ws, &c.start, c.inputs, c.targets, 100 + 3 * i, &s);
                 CHECK(!s.skipped);
                 if (s.compressed) CHECK(loss == COMPRESS_LOSS_NONE ? s.ar_total == 0.0f : s.ar_total > 0.0f);
             }
             CHECK_INT_EQ(c.m->main.adam_t, main_before + 4);
-            free_case(&c);
+            model_case_free(&c);
         }
 }
 
@@ -243,21 +201,21 @@ TEST(lab_parameter_free_functions_train_nothing) {
 TEST(lab_most_used_keeps_the_most_attended_rows) {
     GcRng r;
     gc_rng_init(&r, 40);
-    Config cfg = tiny_config(2);
+    Config cfg = model_case_config(2);
     cfg.c_mem_len = 4;
     char err[256];
     Model *m = model_new(&cfg, 7, err, sizeof err);
-    randomise_main(m, &r);
+    model_case_randomise_main(m, &r);
     CHECK(!model_set_compression(m, COMPRESS_MOST_USED, COMPRESS_LOSS_ATTENTION, err, sizeof err));
     Workspace *ws = workspace_new(m, 2);
     Memory mem, copy;
     CHECK(!memory_init(&mem, 2, 2, 8, 4, 4, 3) && !memory_init(&copy, 2, 2, 8, 4, 4, 3));
     int32_t in[6];
-    fill_tokens(&r, in, 6, 7);
+    model_case_fill_tokens(&r, in, 6, 7);
     model_forward(m, ws, &mem, in, NULL, 3);
     CHECK_INT_EQ(model_update_memory(m, ws, &mem, 0), 0); // 3 rows in memory, none read yet
     for (int j = 0; j < 3; j++) CHECK(mem.usage_reads[j] == 0.0f);
-    fill_tokens(&r, in, 6, 7);
+    model_case_fill_tokens(&r, in, 6, 7);
     model_forward(m, ws, &mem, in, NULL, 3);
     // expected usage of the 3 rows from this forward's probabilities: Σ over heads and queries
     double want[2][2][3] = {{{0}}};
@@ -296,7 +254,7 @@ TEST(lab_most_used_keeps_the_most_attended_rows) {
 TEST(lab_switching_keeps_each_sets_parameters) {
     GcRng r;
     gc_rng_init(&r, 50);
-    LabCase c;
+    ModelCase c;
     setup(&c, &r, COMPRESS_CONV, COMPRESS_LOSS_ATTENTION, 2);
     Model *m = c.m;
     char err[256];
@@ -332,7 +290,7 @@ TEST(lab_switching_keeps_each_sets_parameters) {
     CHECK_INT_EQ(convs3, 1);
     free(conv);
     free(trained);
-    free_case(&c);
+    model_case_free(&c);
 }
 
 // Sharded training (one thread per shard) gives a single thread's losses with every lab choice.
@@ -415,7 +373,7 @@ TEST(lab_sharded_steps_match_a_single_thread) {
 // Transformer-XL configs (N_cm = 0) or updates that make more slots than N_cm keep (the lab's baselines).
 TEST(lab_kv_cache_matches_recomputing_with_every_function) {
     for (int fn = 0; fn < COMPRESS_FN_COUNT + 2; fn++) {
-        Config cfg = tiny_config(2);
+        Config cfg = model_case_config(2);
         if (fn >= COMPRESS_FN_COUNT) {
             cfg.c_mem_len = fn - COMPRESS_FN_COUNT; // 0, then 1
             cfg.compression_rate = 1;
@@ -424,7 +382,7 @@ TEST(lab_kv_cache_matches_recomputing_with_every_function) {
         Model *m = model_new(&cfg, 5, err, sizeof err);
         GcRng r;
         gc_rng_init(&r, 60 + fn);
-        randomise_main(m, &r);
+        model_case_randomise_main(m, &r);
         CHECK(!model_set_compression(m, fn % COMPRESS_FN_COUNT, COMPRESS_LOSS_ATTENTION, err, sizeof err));
         gc_fill_normal(&r, model_conv(m)->block.params, model_conv(m)->block.layout.total, 0.3);
         Generator g;
@@ -432,20 +390,7 @@ TEST(lab_kv_cache_matches_recomputing_with_every_function) {
         Workspace *plain = workspace_new(m, 1);
         Memory mem;
         memory_init(&mem, 2, 1, 8, 4, cfg.c_mem_len, 3);
-        int lengths[] = {3, 1, 1, 2, 1, 3, 1, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1};
-        int32_t ids[3];
-        long pos = 0;
-        double worst = 0;
-        for (int s = 0; s < 20; s++) {
-            int T = lengths[s];
-            for (int t = 0; t < T; t++) ids[t] = gc_rng_int(&r, 7);
-            const float *cached = generator_feed(&g, ids, T);
-            model_forward(m, plain, &mem, ids, NULL, T);
-            const float *fresh = workspace_logits(plain) + (T - 1) * 7;
-            for (int v = 0; v < 7; v++) worst = fmax(worst, fabs(cached[v] - fresh[v]));
-            model_update_memory(m, plain, &mem, pos);
-            pos += T;
-        }
+        double worst = model_case_cached_vs_fresh(m, &g, plain, &mem, &r);
         CHECK(mem.cm == cfg.c_mem_len);
         CHECK_MSG(worst < 1e-5, "%s, N_cm=%d: cached logits differ by %g", compress_fn_name(fn % COMPRESS_FN_COUNT),
                   cfg.c_mem_len, worst);
@@ -458,7 +403,7 @@ TEST(lab_kv_cache_matches_recomputing_with_every_function) {
 
 // Checkpoint names: model.md's for convs (the current rate's as `compress`), unique stems for the others.
 TEST(lab_checkpoint_names) {
-    Config cfg = tiny_config(2);
+    Config cfg = model_case_config(2);
     char err[256], name[160];
     Model *m = model_new(&cfg, 3, err, sizeof err);
     CHECK(!model_set_compression(m, COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));

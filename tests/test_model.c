@@ -8,31 +8,14 @@
 #include "engine/model.h"
 #include "tests/gradcheck.h"
 #include "tests/harness.h"
-
-static Config tiny_config(void) {
-    return (Config){.vocab_size = 7, .d_model = 8, .n_heads = 2, .n_layers = 2, .d_ff = 12, .seq_len = 3,
-                    .mem_len = 4, .c_mem_len = 3, .compression_rate = 2, .batch_size = 2, .lr = 1e-3f,
-                    .warmup = 0, .clip = 1.0f, .seed = 1};
-}
+#include "tests/model_case.h"
 
 // Noise on every parameter so zero-initialised tables and unit LayerNorms are exercised too.
 static void randomise(Model *m, GcRng *r) {
-    gc_fill_normal(r, m->main.params, m->main.layout.total, 0.3);
-    for (int i = 0; i < m->main.layout.n; i++) {
-        const TensorInfo *t = &m->main.layout.tensors[i];
-        if (strstr(t->name, "norm.weight"))
-            for (long k = 0; k < t->numel; k++) m->main.params[t->offset + k] += 1.0f;
-    }
+    model_case_randomise_main(m, r);
     ConvSet *cs = model_conv(m);
     gc_fill_normal(r, cs->block.params, cs->block.layout.total, 0.3);
 }
-
-typedef struct {
-    Model *m;
-    Workspace *ws;
-    Memory start, scratch;
-    int32_t inputs[6], targets[6];
-} ModelCase;
 
 // The two halves of the training loss. AR treats everything but the convs as constants (model.md), and CE
 // does not depend on the convs at all, so main tensors are checked against CE and convs against AR.
@@ -49,33 +32,13 @@ static double ar_loss(void *ctx) {
     return model_ar_loss(c->m, c->ws, NULL, 0);
 }
 
-static void fill_tokens(GcRng *r, int32_t *x, int n, int vocab) {
-    for (int i = 0; i < n; i++) x[i] = gc_rng_int(r, vocab);
-}
-
 static void setup_case(ModelCase *c, GcRng *r) {
-    Config cfg = tiny_config();
+    Config cfg = model_case_config(2);
     char err[256];
     c->m = model_new(&cfg, 7, err, sizeof err);
     CHECK_MSG(c->m, "%s", err);
     randomise(c->m, r);
-    c->ws = workspace_new(c->m, 2);
-    CHECK(!memory_init(&c->start, 2, 2, 8, 4, 3, 3) && !memory_init(&c->scratch, 2, 2, 8, 4, 3, 3));
-    for (int seg = 0; seg < 4; seg++) { // fill memory and compressed memory
-        fill_tokens(r, c->inputs, 6, 7);
-        model_forward(c->m, c->ws, &c->start, c->inputs, NULL, 3);
-        model_update_memory(c->m, c->ws, &c->start, seg * 3);
-    }
-    CHECK(c->start.m > 0 && c->start.cm > 0);
-    fill_tokens(r, c->inputs, 6, 7);
-    fill_tokens(r, c->targets, 6, 7);
-}
-
-static void free_case(ModelCase *c) {
-    memory_free(&c->start);
-    memory_free(&c->scratch);
-    workspace_free(c->ws);
-    model_free(c->m);
+    model_case_prime(c, r);
 }
 
 TEST(model_gradient_matches_finite_differences) {
@@ -112,7 +75,7 @@ TEST(model_gradient_matches_finite_differences) {
     }
     printf("    whole model: worst relative error %.2e over %d tensors\n", worst,
            m->main.layout.n + cs->block.layout.n);
-    free_case(&c);
+    model_case_free(&c);
 }
 
 TEST(ce_gradient_never_reaches_convs_and_ar_only_reaches_convs) {
@@ -134,12 +97,12 @@ TEST(ce_gradient_never_reaches_convs_and_ar_only_reaches_convs) {
     CHECK(model_ar_loss(m, c.ws, ar, 1) > 0.0f);
     gradcheck_identical("main grads after AR", before, m->main.grads, m->main.layout.total);
     free(before);
-    free_case(&c);
+    model_case_free(&c);
 }
 
 TEST(memory_follows_the_merge_compress_order) {
     // Q=3, N_m=4, c=2: lengths after each segment, worked out by hand from model.md steps 3-4.
-    Config cfg = tiny_config();
+    Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 3, err, sizeof err);
     Workspace *ws = workspace_new(m, 2);
@@ -168,7 +131,7 @@ TEST(memory_follows_the_merge_compress_order) {
 }
 
 TEST(segment_logits_ignore_future_tokens) {
-    Config cfg = tiny_config();
+    Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 3, err, sizeof err);
     GcRng r;
@@ -193,7 +156,7 @@ TEST(segment_logits_ignore_future_tokens) {
 }
 
 TEST(greedy_generation_is_deterministic_and_matches_full_segments) {
-    Config cfg = tiny_config();
+    Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 11, err, sizeof err);
     GcRng r;
@@ -236,7 +199,7 @@ TEST(sampling_respects_top_k_and_temperature) {
 
 // The generator's key/value cache must give the logits of projecting every memory row anew.
 TEST(kv_cache_matches_recomputing_every_slot) {
-    Config cfg = tiny_config();
+    Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 5, err, sizeof err);
     GcRng r;
@@ -247,27 +210,12 @@ TEST(kv_cache_matches_recomputing_every_slot) {
     Workspace *plain = workspace_new(m, 1);
     Memory mem;
     memory_init(&mem, 2, 1, 8, 4, 3, 3);
-    int lengths[] = {3, 1, 1, 2, 1, 3, 1, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1};
-    int32_t ids[3];
-    long pos = 0;
-    double worst = 0;
-    for (int s = 0; s < 20; s++) {
-        int T = lengths[s];
-        for (int t = 0; t < T; t++) ids[t] = gc_rng_int(&r, 7);
-        const float *cached = generator_feed(&g, ids, T);
-        model_forward(m, plain, &mem, ids, NULL, T);
-        const float *fresh = workspace_logits(plain) + (T - 1) * 7;
-        for (int v = 0; v < 7; v++) worst = fmax(worst, fabs(cached[v] - fresh[v]));
-        model_update_memory(m, plain, &mem, pos);
-        pos += T;
-        CHECK_INT_EQ(g.mem.m, mem.m);
-        CHECK_INT_EQ(g.mem.cm, mem.cm);
-    }
+    double worst = model_case_cached_vs_fresh(m, &g, plain, &mem, &r);
     CHECK(mem.cm == 3); // compressed memory filled and trimmed on the way
     CHECK_MSG(worst < 1e-5, "cached logits differ by %g", worst);
     // starting from another memory rebuilds the cache
     generator_set_memory(&g, &mem, 0);
-    ids[0] = 2;
+    int32_t ids[1] = {2};
     const float *cached = generator_feed(&g, ids, 1);
     model_forward(m, plain, &mem, ids, NULL, 1);
     for (int v = 0; v < 7; v++) CHECK_NEAR(cached[v], workspace_logits(plain)[v], 1e-5);
