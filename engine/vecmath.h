@@ -118,14 +118,32 @@ static inline void vec_gemv(float *y, const float *w, const float *x, const floa
 }
 
 // row[0, n) ← softmax(row[0, n)), row[n, cols) ← 0 (masked columns).
+// The maximum is taken 8 lanes at a time (the same value as a scalar scan: max does not round) and the
+// normalisation multiplies 8 at a time (the same products), so the result is bit-identical to scalar loops.
+static inline float vec_max(const float *a, int n) {
+    float mx = a[0];
+    int j = 0;
+    if (n >= 8) {
+        v8f m = v8_load(a);
+        for (j = 8; j + 8 <= n; j += 8) {
+            v8f x = v8_load(a + j);
+            v8i gt = x > m;
+            m = (v8f)(((v8i)x & gt) | ((v8i)m & ~gt));
+        }
+        for (int k = 0; k < 8; k++) mx = m[k] > mx ? m[k] : mx;
+    }
+    for (; j < n; j++) mx = a[j] > mx ? a[j] : mx;
+    return mx;
+}
+
 static inline void vec_softmax_prefix(float *row, int n, int cols) {
-    float mx = row[0];
-    for (int j = 1; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+    float mx = vec_max(row, n);
     int j = 0;
     for (; j + 8 <= n; j += 8) v8_store(row + j, v8_exp_nonpositive(v8_load(row + j) - v8_splat(mx)));
     for (; j < n; j++) row[j] = exp_nonpositive(row[j] - mx);
     float inv = 1.0f / vec_sum(row, n);
-    for (j = 0; j < n; j++) row[j] *= inv;
+    for (j = 0; j + 8 <= n; j += 8) v8_store(row + j, v8_load(row + j) * v8_splat(inv));
+    for (; j < n; j++) row[j] *= inv;
     for (j = n; j < cols; j++) row[j] = 0.0f;
 }
 
