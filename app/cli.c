@@ -101,7 +101,9 @@ static int take_value(Options *o, const char *cmd, const char *name, const char 
     return 0;
 }
 
-static int is_switch(const char *name) { return !strcmp(name, "json") || !strcmp(name, "help"); }
+static int is_switch(const char *name) {
+    return !strcmp(name, "json") || !strcmp(name, "help") || !strcmp(name, "half");
+}
 
 int parse_options(Options *o, const char *cmd, const char *allowed, int argc, char **argv) {
     memset(o, 0, sizeof *o);
@@ -121,6 +123,7 @@ int parse_options(Options *o, const char *cmd, const char *allowed, int argc, ch
             return -fail(cmd, "unknown option '%s'; see memscope %s --help", argv[i], cmd);
         if (is_switch(name)) {
             if (!strcmp(name, "json")) o->json = 1;
+            else if (!strcmp(name, "half")) o->half = 1;
             else o->help = 1;
             continue;
         }

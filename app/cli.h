@@ -18,6 +18,7 @@ typedef struct {
     double temperature, minutes, valid_every; // --minutes: training time budget; --valid-every: seconds
     unsigned long long seed;
     int has_seed, json, help;
+    int half; // --half (sample): fp16 generation
 } Options;
 
 // Parses argv for subcommand `cmd`; `allowed` lists its long options (without "--"). Prints one line

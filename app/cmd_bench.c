@@ -6,6 +6,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/half_fidelity.h"
 #include "engine/absorbed_attention.h"
 #include "engine/flops.h"
 #include "engine/generate.h"
@@ -14,12 +15,15 @@
 #define REPS 3
 
 static const char *const bench_help =
-    "usage: memscope bench [--data FILE] [--json] [--preset NAME] [--threads N]\n"
+    "usage: memscope bench [--data FILE] [--json] [--preset NAME] [--threads N] [--load CKPT]\n"
     "Measures, after warm-up and as the median of 3 repetitions: training tokens/s at the labml, default\n"
     "and large presets with 1 and 2 threads (or the given ones), the model FLOPs per training token and\n"
     "the GFLOP/s achieved, the cblas_sgemm GFLOP/s of each model's largest matmul shape with 1 and 2\n"
     "threads, evaluation characters/s, and generation characters/s (prompt prefill and sampling, with the\n"
-    "key/value cache and with every memory slot recomputed).\n";
+    "key/value cache, with its opt-in fp16 copy, and with every memory slot recomputed).\n"
+    "--load CKPT adds the fp16 generation's fidelity on that trained checkpoint: max |logit difference|, CE\n"
+    "and argmax agreement over 4,000 held-out characters of --data fed one at a time, and the agreement of\n"
+    "1,000 greedily generated characters.\n";
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -100,7 +104,7 @@ static double sgemm_gflops(long rows, long in, long out, int threads) {
 }
 
 typedef struct {
-    double eval, prefill, sample, sample_recompute;
+    double eval, prefill, sample, sample_half, sample_recompute;
 } InferenceSpeed;
 
 static double sample_speed(Generator *g, const Corpus *corpus, int n) {
@@ -133,6 +137,9 @@ static InferenceSpeed inference_speed(const Corpus *corpus) {
         s.prefill = 4000 / (now_seconds() - t0);
         generator_reset(&g);
         s.sample = sample_speed(&g, corpus, 4000);
+        char err[256];
+        generator_reset(&g);
+        if (generator_set_half(&g, 1, err, sizeof err) == 0) s.sample_half = sample_speed(&g, corpus, 4000);
         generator_free(&g);
     }
     absorbed_attention_mode = -1; // the baseline projects every memory slot anew for every character
@@ -179,6 +186,8 @@ static void print_table(const TrainRow *rows, int n, const InferenceSpeed *inf) 
     printf("eval (labml, 1 thread)        %10.0f characters/s\n", inf->eval);
     printf("generation prefill            %10.0f characters/s\n", inf->prefill);
     printf("generation sampling, cached   %10.0f characters/s\n", inf->sample);
+    printf("generation sampling, fp16     %10.0f characters/s  (opt-in: sample --half; cached, fp16 weights/keys)\n",
+           inf->sample_half);
     printf("generation sampling, recompute%10.0f characters/s  (cache speed-up %.1fx)\n", inf->sample_recompute,
            inf->sample / inf->sample_recompute);
 }
@@ -193,13 +202,43 @@ static void print_json(const TrainRow *rows, int n, const InferenceSpeed *inf) {
                r->tokens_per_s * r->flops_per_token / 1e9, r->executed_per_token, r->sgemm[1], r->sgemm[2]);
     }
     printf("],\"eval_chars_per_s\":%.1f,\"prefill_chars_per_s\":%.1f,\"sample_chars_per_s\":%.1f,"
-           "\"sample_recompute_chars_per_s\":%.1f}\n",
-           inf->eval, inf->prefill, inf->sample, inf->sample_recompute);
+           "\"sample_half_chars_per_s\":%.1f,\"sample_recompute_chars_per_s\":%.1f",
+           inf->eval, inf->prefill, inf->sample, inf->sample_half, inf->sample_recompute);
+}
+
+// --load: fp16 against fp32 generation on the checkpoint, over the held-out part of the corpus.
+static int measure_half_fidelity(const char *path, Corpus *corpus, HalfFidelity *f) {
+    char err[1024];
+    Checkpoint ck;
+    if (checkpoint_open(&ck, path, err, sizeof err)) return fail("bench", "%s", err);
+    Model *m = NULL;
+    int rc = 1;
+    if (!encode_with_vocab(corpus, &ck.vocab, "bench") && (m = build_model(&ck.cfg, &ck, "bench"))) {
+        long held_out = (long)(corpus->n - corpus->n_train);
+        rc = half_fidelity(m, corpus->ids + corpus->n_train, held_out < 4000 ? held_out : 4000, 1000, f) ? 1 : 0;
+    }
+    model_free(m);
+    checkpoint_close(&ck);
+    return rc;
+}
+
+static void print_half_fidelity(const char *path, const HalfFidelity *f) {
+    printf("fp16 generation on %s, %ld held-out characters one at a time: max |logit difference| %.3g, CE fp32 "
+           "%.5f, fp16 %.5f (difference %+.2g), same most likely character at %.2f%% of positions; %ld greedy "
+           "characters: identical for the first %ld, %.1f%% of positions equal\n",
+           path, f->chars, f->max_dlogit, f->ce32, f->ce16, f->ce16 - f->ce32, 100.0 * f->argmax_agree, f->greedy_n,
+           f->greedy_prefix, 100.0 * f->greedy_agree);
+}
+
+static void print_half_fidelity_json(const HalfFidelity *f) {
+    printf(",\"half_fidelity\":{\"chars\":%ld,\"max_abs_logit_diff\":%.6g,\"ce_fp32\":%.6f,\"ce_fp16\":%.6f,"
+           "\"argmax_agreement\":%.6f,\"greedy_chars\":%ld,\"greedy_identical_prefix\":%ld,\"greedy_agreement\":%.6f}",
+           f->chars, f->max_dlogit, f->ce32, f->ce16, f->argmax_agree, f->greedy_n, f->greedy_prefix, f->greedy_agree);
 }
 
 int cmd_bench(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "bench", "data json preset threads", argc, argv)) return 2;
+    if (parse_options(&o, "bench", "data json preset threads load", argc, argv)) return 2;
     if (o.help) return fputs(bench_help, stdout), 0;
     Config probe;
     if (o.preset && config_preset(&probe, o.preset)) return fail("bench", "unknown preset '%s'; use labml, default or large", o.preset), 2;
@@ -219,8 +258,13 @@ int cmd_bench(int argc, char **argv) {
         }
     }
     InferenceSpeed inf = inference_speed(&corpus);
+    HalfFidelity fid;
+    int rc = o.load ? measure_half_fidelity(o.load, &corpus, &fid) : 0;
     if (o.json) print_json(rows, n, &inf);
     else print_table(rows, n, &inf);
+    if (o.load && !rc && o.json) print_half_fidelity_json(&fid);
+    else if (o.load && !rc) print_half_fidelity(o.load, &fid);
+    if (o.json) printf("}\n");
     corpus_free(&corpus);
-    return 0;
+    return rc;
 }

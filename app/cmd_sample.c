@@ -10,8 +10,12 @@
 
 static const char *const sample_help =
     "usage: memscope sample --load CKPT --prompt TEXT [-n N] [--temperature T] [--top-k K] [--seed S] [--threads N]\n"
+    "                       [--half]\n"
     "Feeds TEXT through the model with memory and prints it followed by N generated characters (default 200).\n"
-    "--temperature 0 is greedy; default 1.0. --top-k K samples among the K most likely (0 = all).\n";
+    "--temperature 0 is greedy; default 1.0. --top-k K samples among the K most likely (0 = all).\n"
+    "--half generates from fp16 copies of the weights and cached keys/values: about 1.5x faster at the labml\n"
+    "shape, not bit-identical (logits within 4e-3 of full precision on trained checkpoints, measured by\n"
+    "memscope bench --load CKPT); the prompt itself is still read in full precision.\n";
 
 static int encode_prompt(const Vocab *v, const char *prompt, int32_t *ids) {
     long bad = vocab_encode(v, (const unsigned char *)prompt, strlen(prompt), ids);
@@ -33,7 +37,12 @@ static int logits_not_finite(const float *logits, int vocab) {
 
 static int generate(Model *m, const Vocab *v, const int32_t *ids, long n_prompt, const Options *o) {
     Generator g;
+    char err[256];
     if (generator_init(&g, m)) return fail("sample", "out of memory for the generation memory");
+    if (o->half && generator_set_half(&g, 1, err, sizeof err)) {
+        generator_free(&g);
+        return fail("sample", "--half: %s", err);
+    }
     Rng rng;
     rng_seed(&rng, o->has_seed ? o->seed : 0);
     const float *logits = generator_feed(&g, ids, n_prompt);
@@ -52,7 +61,7 @@ static int generate(Model *m, const Vocab *v, const int32_t *ids, long n_prompt,
 
 int cmd_sample(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "sample", "load prompt n temperature top-k seed threads", argc, argv)) return 2;
+    if (parse_options(&o, "sample", "load prompt n temperature top-k seed threads half", argc, argv)) return 2;
     if (o.help) return fputs(sample_help, stdout), 0;
     if (!o.load) return fail("sample", "--load CKPT is required; see memscope sample --help"), 2;
     if (!o.prompt || !o.prompt[0]) return fail("sample", "--prompt TEXT is required and must not be empty"), 2;

@@ -1,6 +1,7 @@
 #include "generate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,22 +21,47 @@ int generator_init(Generator *g, Model *model) {
 }
 
 void generator_free(Generator *g) {
+    half_weights_free(&g->hw);
     workspace_free(g->ws);
     memory_free(&g->mem);
     kvcache_free(&g->cache);
     memset(g, 0, sizeof *g);
 }
 
+// The fp16 copies follow the weights; when they no longer fit fp16 the generator falls back to fp32.
+static void refresh_half(Generator *g) {
+    char err[256];
+    if (g->half && half_weights_update(&g->hw, g->model, err, sizeof err)) generator_set_half(g, 0, NULL, 0);
+}
+
 void generator_reset(Generator *g) {
     memory_reset(&g->mem);
     kvcache_rebuild(&g->cache, g->model, &g->mem);
+    refresh_half(g);
     g->pos = 0;
 }
 
 void generator_set_memory(Generator *g, const Memory *src, int stream) {
     memory_copy_stream(&g->mem, src, stream);
     kvcache_rebuild(&g->cache, g->model, &g->mem);
+    refresh_half(g);
     g->pos = 0;
+}
+
+int generator_set_half(Generator *g, int on, char *err, size_t errlen) {
+    g->half = 0;
+    if (!on) {
+        half_weights_free(&g->hw);
+        kvcache_set_half(&g->cache, 0);
+        return 0;
+    }
+    if ((!g->hw.block && half_weights_init(&g->hw, g->model)) || kvcache_set_half(&g->cache, 1)) {
+        if (err) snprintf(err, errlen, "out of memory for the fp16 weights");
+        return generator_set_half(g, 0, NULL, 0), -1;
+    }
+    if (half_weights_update(&g->hw, g->model, err, errlen)) return generator_set_half(g, 0, NULL, 0), -1;
+    g->half = 1;
+    return 0;
 }
 
 const float *generator_feed(Generator *g, const int32_t *ids, long n) {
@@ -43,7 +69,10 @@ const float *generator_feed(Generator *g, const int32_t *ids, long n) {
     int T = 0;
     for (long start = 0; start < n; start += T) {
         T = n - start < Q ? (int)(n - start) : Q;
-        model_forward(g->model, g->ws, &g->mem, ids + start, NULL, T);
+        if (g->half && T == 1 && g->ws->cache) // the opt-in fp16 path: one character, memory keys from the cache
+            model_forward_half(g->model, g->ws, &g->hw, &g->cache, &g->mem, ids[start]);
+        else
+            model_forward(g->model, g->ws, &g->mem, ids + start, NULL, T);
         model_update_memory(g->model, g->ws, &g->mem, g->pos);
         kvcache_follow_update(&g->cache, g->model, g->ws, &g->mem);
         g->pos += T;

@@ -1,0 +1,141 @@
+// One query's relative attention over fp16 memory keys/values and rel_key (half.h): attention.c's T = 1
+// path (single_query) with the fp16 rows widened by F16C. Scores, softmax and sums stay fp32.
+#include <math.h>
+
+#include "half.h"
+#include "vecmath.h"
+
+#if defined(__AVX512F__)
+// With AVX-512 the query (q + content_bias and q, 2d floats) stays in registers while the key, value and rel_key
+// rows stream past: per memory key the four heads' dot products, per value one fused multiply-add into the
+// context, which stays in registers too. Written for d = 128, H = 4 (d_k = 32, the labml shape); other
+// shapes take the portable loops below.
+#define FAST_SHAPE(d, H) ((d) == 128 && (H) == 4)
+
+// One head's (d_k = 32: two 16-lane halves) qc·k + q·rk, summed lane-wise only.
+#define HEAD_DOT(h) \
+    _mm512_fmadd_ps(qc[2 * (h)], m512_load_half(k + 32 * (h)), \
+        _mm512_fmadd_ps(qc[2 * (h) + 1], m512_load_half(k + 32 * (h) + 16), \
+        _mm512_fmadd_ps(q[2 * (h)], m512_load_half(rk + 32 * (h)), \
+        _mm512_mul_ps(q[2 * (h) + 1], m512_load_half(rk + 32 * (h) + 16)))))
+
+// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
+static inline __m128 reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
+    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
+    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
+    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
+    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
+}
+
+static void scores_fast(float *p, const float *qcf, const float *qf, const uint16_t *kv_mem, const uint16_t *rel_key,
+                        const float *rel_bias, int M, float scale) {
+    enum { d = 128, H = 4 };
+    int K = M + 1;
+    __m512 qc[8], q[8];
+    for (int i = 0; i < 8; i++) {
+        qc[i] = _mm512_loadu_ps(qcf + 16 * i);
+        q[i] = _mm512_loadu_ps(qf + 16 * i);
+    }
+    float by_key[4 * M + 1]; // (M, H), transposed into p (H, K) at the end
+    for (int j = 0; j < M; j++) {
+        const uint16_t *k = kv_mem + (long)j * 2 * d, *rk = rel_key + (long)(M - j) * d;
+        if (j + 4 < M) {
+            prefetch_halves(k + 4L * 2 * d, d);
+            prefetch_halves(rk - 4L * d, d);
+        }
+        __m128 sc = reduce4(HEAD_DOT(0), HEAD_DOT(1), HEAD_DOT(2), HEAD_DOT(3));
+        __m128 rb = _mm_loadu_ps(rel_bias + (long)(M - j) * H);
+        _mm_storeu_ps(by_key + 4 * j, _mm_mul_ps(_mm_add_ps(sc, rb), _mm_set1_ps(scale)));
+    }
+    for (int h = 0; h < H; h++)
+        for (int j = 0; j < M; j++) p[h * K + j] = by_key[4 * j + h];
+}
+
+static void values_fast(float *ctx, const float *p, const float *v_cur, const uint16_t *kv_mem, int M) {
+    enum { d = 128 };
+    int K = M + 1;
+    __m512 acc[8];
+    for (int i = 0; i < 8; i++) // the query's own value first; head i / 2 owns 16-float block i
+        acc[i] = _mm512_mul_ps(_mm512_set1_ps(p[(i / 2) * K + M]), _mm512_loadu_ps(v_cur + 16 * i));
+    for (int j = 0; j < M; j++) {
+        const uint16_t *v = kv_mem + (long)j * 2 * d + d;
+        if (j + 4 < M) prefetch_halves(v + 4L * 2 * d, d);
+        for (int i = 0; i < 8; i++)
+            acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(p[(i / 2) * K + j]), m512_load_half(v + 16 * i), acc[i]);
+    }
+    for (int i = 0; i < 8; i++) _mm512_storeu_ps(ctx + 16 * i, acc[i]);
+}
+#else
+#define FAST_SHAPE(d, H) 0
+static void scores_fast(float *p, const float *qcf, const float *qf, const uint16_t *kv_mem, const uint16_t *rel_key,
+                        const float *rel_bias, int M, float scale) {}
+static void values_fast(float *ctx, const float *p, const float *v_cur, const uint16_t *kv_mem, int M) {}
+#endif
+
+// (q + content_bias)·k + q·rel_key[δ] for one head, k and rel_key in fp16.
+static float head_score_half(const float *qc, const float *q, const uint16_t *k, const uint16_t *rk, int dk) {
+    v8f acc = v8_splat(0.0f);
+    int e = 0;
+    for (; e + 8 <= dk; e += 8) acc += v8_load(qc + e) * v8_load_half(k + e) + v8_load(q + e) * v8_load_half(rk + e);
+    float s = v8_hsum(acc);
+    for (; e < dk; e++) s += qc[e] * half_to_float(k[e]) + q[e] * half_to_float(rk[e]);
+    return s;
+}
+
+// p (H, K), columns j < M = scores of the memory keys before the softmax (δ = M − j).
+static void scores_half(float *p, const float *qc, const float *q, const uint16_t *kv_mem, const uint16_t *rel_key,
+                        const float *rel_bias, int M, int d, int H, float scale) {
+    int K = M + 1, dk = d / H;
+    for (int j = 0; j < M; j++) {
+        const uint16_t *k = kv_mem + (long)j * 2 * d, *rk = rel_key + (long)(M - j) * d;
+        const float *rb = rel_bias + (long)(M - j) * H;
+        if (j + 4 < M) { // the rows stream from L3 (see vec_gemv)
+            prefetch_halves(k + 4L * 2 * d, d);
+            prefetch_halves(rk - 4L * d, d);
+        }
+        for (int h = 0; h < H; h++) {
+            float s = head_score_half(qc + h * dk, q + h * dk, k + h * dk, rk + h * dk, dk);
+            p[(long)h * K + j] = (s + rb[h]) * scale;
+        }
+    }
+}
+
+// p (H, K), column M = the score of the query's own key (δ = 0).
+static void score_own_key(float *p, const float *qc, const float *q, const float *k_cur, const uint16_t *rel_key,
+                          const float *rel_bias, int M, int d, int H, float scale) {
+    int K = M + 1, dk = d / H;
+    for (int h = 0; h < H; h++) {
+        float s = vec_dot(qc + h * dk, k_cur + h * dk, dk) + vec_dot_half(rel_key + h * dk, q + h * dk, dk);
+        p[(long)h * K + M] = (s + rel_bias[h]) * scale;
+    }
+}
+
+// ctx (d) = Σ_j p_hj v_j per head: the query's own value (fp32), then the memory values (fp16).
+static void values_half(float *ctx, const float *p, const float *v_cur, const uint16_t *kv_mem, int M, int d, int H) {
+    int K = M + 1, dk = d / H;
+    for (int h = 0; h < H; h++)
+        for (int e = 0; e < dk; e++) ctx[h * dk + e] = p[(long)h * K + M] * v_cur[h * dk + e];
+    for (int j = 0; j < M; j++) {
+        const uint16_t *v = kv_mem + (long)j * 2 * d + d;
+        if (j + 4 < M) prefetch_halves(v + 4L * 2 * d, d);
+        for (int h = 0; h < H; h++) vec_axpy_half(ctx + h * dk, p[(long)h * K + j], v + h * dk, dk);
+    }
+}
+
+void attention_half_forward(float *ctx, float *probs, const float *qkv, const uint16_t *kv_mem,
+                            const uint16_t *rel_key, const float *rel_bias, const float *content_bias, int M, int d,
+                            int H) {
+    int K = M + 1, fast = FAST_SHAPE(d, H);
+    float qc[d], scale = 1.0f / sqrtf((float)(d / H));
+    for (int e = 0; e < d; e++) qc[e] = qkv[e] + content_bias[e];
+    if (fast) scores_fast(probs, qc, qkv, kv_mem, rel_key, rel_bias, M, scale);
+    else scores_half(probs, qc, qkv, kv_mem, rel_key, rel_bias, M, d, H, scale);
+    score_own_key(probs, qc, qkv, qkv + d, rel_key, rel_bias, M, d, H, scale);
+    for (int h = 0; h < H; h++) vec_softmax_prefix(probs + (long)h * K, K, K);
+    if (fast) values_fast(ctx, probs, qkv + 2 * d, kv_mem, M);
+    else values_half(ctx, probs, qkv + 2 * d, kv_mem, M, d, H);
+}

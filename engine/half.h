@@ -1,0 +1,52 @@
+// Opt-in fp16 generation (issue 4): a character costs one row of every layer's products plus attention over
+// the cached memory slots, and at the labml shape that is bandwidth-bound (≈5 MB streamed from L3 per
+// character). A generation-only fp16 copy of the per-row weights, the relative-key tables and the cached
+// memory keys/values halves those bytes; F16C widens them to fp32, and every product and sum stays fp32.
+// Off by default: sampling then gives exactly the fp32 results.
+#ifndef MEMSCOPE_HALF_H
+#define MEMSCOPE_HALF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kv_cache.h"
+#include "memory.h"
+#include "model.h"
+
+// dst (n) = src rounded to fp16, to nearest even (F16C when built for it, else vecmath.h's half_from_float)
+void half_from_floats(uint16_t *dst, const float *src, long n);
+
+typedef struct {
+    uint16_t *qkv;     // (3d, d) [W_q; W_k; W_v]
+    uint16_t *wo;      // (d, d)
+    uint16_t *w_up;    // (d_ff, d)
+    uint16_t *w_down;  // (d, d_ff)
+    uint16_t *rel_key; // (R, H, d_k)
+} HalfLayer;
+
+typedef struct HalfWeights {
+    int n_layers;
+    HalfLayer layer[64];
+    uint16_t *block; // every layer's tensors above, one allocation
+} HalfWeights;
+
+int half_weights_init(HalfWeights *hw, const Model *m);
+void half_weights_free(HalfWeights *hw);
+// Converts the model's current weights (round to nearest even). Returns -1, with the tensor named in err, when
+// a weight is beyond fp16's range (|w| > 65504) or not finite: the copy would turn it into Inf.
+int half_weights_update(HalfWeights *hw, const Model *m, char *err, size_t errlen);
+
+// ctx (d), probs (H, K = M + 1) of one query against the M cached memory rows kv_mem (M, 2d) [k | v] in fp16 and
+// its own k, v: the T = 1 case of attention_forward with fp16 keys, values and rel_key (R, H, d_k).
+// qkv (3d) [q | k | v]; rel_bias (R, H), content_bias (H, d_k) stay fp32.
+void attention_half_forward(float *ctx, float *probs, const float *qkv, const uint16_t *kv_mem,
+                            const uint16_t *rel_key, const float *rel_bias, const float *content_bias, int M, int d,
+                            int H);
+
+// model_forward of one token (T = 1, batch 1) through the fp16 copies, with memory keys/values from cache's
+// fp16 rows (kvcache_set_half). Fills the workspace as model_forward does (layer inputs, [q | k | v], attention
+// probabilities, logits), so model_update_memory and kvcache_follow_update follow it unchanged.
+void model_forward_half(const Model *m, Workspace *ws, const HalfWeights *hw, const KvCache *cache,
+                        const Memory *mem, int32_t token);
+
+#endif
