@@ -19,18 +19,6 @@
         _mm512_fmadd_ps(q[2 * (h)], m512_load_half(rk + 32 * (h)), \
         _mm512_mul_ps(q[2 * (h) + 1], m512_load_half(rk + 32 * (h) + 16)))))
 
-// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
-static inline __m128 reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
-    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
-    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
-    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
-    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
-    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
-    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
-    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
-}
-
 static void scores_fast(float *p, const float *qcf, const float *qf, const uint16_t *kv_mem, const uint16_t *rel_key,
                         const float *rel_bias, int M, float scale) {
     enum { d = 128, H = 4 };
@@ -47,7 +35,7 @@ static void scores_fast(float *p, const float *qcf, const float *qf, const uint1
             prefetch_halves(k + 4L * 2 * d, d);
             prefetch_halves(rk - 4L * d, d);
         }
-        __m128 sc = reduce4(HEAD_DOT(0), HEAD_DOT(1), HEAD_DOT(2), HEAD_DOT(3));
+        __m128 sc = m512_reduce4(HEAD_DOT(0), HEAD_DOT(1), HEAD_DOT(2), HEAD_DOT(3));
         __m128 rb = _mm_loadu_ps(rel_bias + (long)(M - j) * H);
         _mm_storeu_ps(by_key + 4 * j, _mm_mul_ps(_mm_add_ps(sc, rb), _mm_set1_ps(scale)));
     }

@@ -199,6 +199,18 @@ static inline __m512 m512_load_half(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }
 
+// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
+static inline __m128 m512_reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
+    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
+    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
+    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
+    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
+}
+
 static inline void gemv_half_rows4(float *y, const uint16_t *w0, const float *x, int in) {
     const uint16_t *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -214,10 +226,8 @@ static inline void gemv_half_rows4(float *y, const uint16_t *w0, const float *x,
         b2 = _mm512_fmadd_ps(m512_load_half(w2 + i + 16), x1, b2);
         b3 = _mm512_fmadd_ps(m512_load_half(w3 + i + 16), x1, b3);
     }
-    y[0] = _mm512_reduce_add_ps(_mm512_add_ps(a0, b0));
-    y[1] = _mm512_reduce_add_ps(_mm512_add_ps(a1, b1));
-    y[2] = _mm512_reduce_add_ps(_mm512_add_ps(a2, b2));
-    y[3] = _mm512_reduce_add_ps(_mm512_add_ps(a3, b3));
+    _mm_storeu_ps(y, m512_reduce4(_mm512_add_ps(a0, b0), _mm512_add_ps(a1, b1), _mm512_add_ps(a2, b2),
+                                  _mm512_add_ps(a3, b3)));
 }
 #define GEMV_HALF_STEP 32
 #else
