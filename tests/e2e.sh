@@ -265,5 +265,10 @@ if wait_for $M 'Save before quitting\?' 5; then
     else bad $name $M "no clean exit with the save reported"; fi
 else bad $name $M "q did not ask about the unsaved progress"; fi
 
+start dumb 80 24 "TERM=dumb" $TINY
+name=a_terminal_that_cannot_draw_is_refused_in_one_line
+if wait_for dumb '^EXITED 1' 10 && grep -q 'TERM=dumb cannot move the cursor.*set TERM' "$TMP/dumb.err"; then ok $name
+else bad $name dumb "TERM=dumb was not refused with exit status 1 and a way out"; fi
+
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,6 +5,7 @@
 #include "ui/keys.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -34,9 +35,25 @@ int ui_term_decide_caps(int utf8_locale, int has_colors, int n_colors) {
 int ui_term_init(char *err, size_t errlen) {
     setlocale(LC_ALL, "");
     int utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+    const char *term = getenv("TERM");
+    if (!term || !term[0]) {
+        snprintf(err, errlen, "TERM is not set, so the terminal UI cannot draw; set it to your terminal's type "
+                 "(e.g. export TERM=xterm-256color) or use the headless commands (memscope train --help)");
+        return -1;
+    }
     T.screen = newterm(NULL, stdout, stdin);
     if (!T.screen) {
-        snprintf(err, errlen, "cannot start the terminal UI (TERM=%s)", getenv("TERM") ? getenv("TERM") : "unset");
+        snprintf(err, errlen, "cannot start the terminal UI: TERM=%s is not in the terminfo database; set TERM "
+                 "to your terminal's type (e.g. xterm-256color) or use memscope train", term);
+        return -1;
+    }
+    const char *cup = tigetstr("cup"); // a terminal that cannot place the cursor cannot show a screen
+    if (!cup || cup == (char *)-1) {
+        endwin();
+        delscreen(T.screen);
+        T.screen = NULL;
+        snprintf(err, errlen, "TERM=%s cannot move the cursor, so the terminal UI cannot draw; set TERM to your "
+                 "terminal's type (e.g. xterm-256color) or use memscope train", term);
         return -1;
     }
     T.active = 1;
