@@ -193,3 +193,39 @@ TEST(cli_sample_half) {
     r = run("eval --load " TINY_CKPT " --half");
     CHECK_REFUSED(r, "unknown option '--half'");
 }
+
+// The labml shape (d 128, 4 heads: the AVX-512 kernels where built for them), memory full and compressed
+// memory trimmed, past the cache's compaction: the same tolerance.
+TEST(half_generation_at_the_labml_shape) {
+    Config cfg;
+    config_preset(&cfg, "labml");
+    cfg.vocab_size = 65;
+    char err[256];
+    Model *m = model_new(&cfg, 2, err, sizeof err);
+    GcRng r;
+    gc_rng_init(&r, 6);
+    for (int l = 0; l < cfg.n_layers; l++) { // the relative tables start at zero
+        long R = m->rel_len;
+        gc_fill_normal(&r, m->p.layer[l].rel_key, R * cfg.d_model, 0.3);
+        gc_fill_normal(&r, m->p.layer[l].rel_bias, R * cfg.n_heads, 0.3);
+        gc_fill_normal(&r, m->p.layer[l].content_bias, cfg.d_model, 0.3);
+    }
+    Generator full, half;
+    CHECK(!generator_init(&full, m) && !generator_init(&half, m));
+    CHECK_MSG(!generator_set_half(&half, 1, err, sizeof err), "%s", err);
+    double worst = 0, scale = 0;
+    for (int i = 0; i < 700; i++) {
+        int32_t id = gc_rng_int(&r, 65);
+        const float *a = generator_feed(&full, &id, 1), *b = generator_feed(&half, &id, 1);
+        for (int v = 0; v < 65; v++) {
+            worst = fmax(worst, fabs(a[v] - b[v]));
+            scale = fmax(scale, fabs(a[v]));
+        }
+    }
+    CHECK_INT_EQ(half.mem.cm, cfg.c_mem_len);
+    CHECK(scale > 1.0);
+    CHECK_MSG(worst > 0 && worst < HALF_LOGIT_TOLERANCE, "fp16 logits differ by %g (|logit| up to %g)", worst, scale);
+    generator_free(&full);
+    generator_free(&half);
+    model_free(m);
+}
