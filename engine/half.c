@@ -8,6 +8,11 @@
 
 #include "vecmath.h"
 
+uint16_t *half_alloc(long n) {
+    size_t bytes = (sizeof(uint16_t) * (size_t)n + 63) / 64 * 64 + 64;
+    return aligned_alloc(64, bytes);
+}
+
 void half_from_floats(uint16_t *dst, const float *src, long n) {
     long i = 0;
 #ifdef __F16C__
@@ -29,7 +34,7 @@ int half_weights_init(HalfWeights *hw, const Model *m) {
     memset(hw, 0, sizeof *hw);
     hw->n_layers = m->cfg.n_layers;
     long per = layer_halves(m), d = m->cfg.d_model, ff = m->cfg.d_ff;
-    hw->block = malloc(sizeof(uint16_t) * (size_t)(per * hw->n_layers + 1));
+    hw->block = half_alloc(per * hw->n_layers);
     if (!hw->block) return -1;
     for (int l = 0; l < hw->n_layers; l++) {
         HalfLayer *h = &hw->layer[l];

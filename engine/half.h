@@ -13,6 +13,9 @@
 #include "memory.h"
 #include "model.h"
 
+// Room for n fp16 values on a 64-byte boundary (free() releases it): with rows of a multiple of 32 values
+// every 32-byte load of 16 stays within one cache line (malloc's 16-byte alignment split every other one).
+uint16_t *half_alloc(long n);
 // dst (n) = src rounded to fp16, to nearest even (F16C when built for it, else vecmath.h's half_from_float)
 void half_from_floats(uint16_t *dst, const float *src, long n);
 

@@ -73,8 +73,8 @@ int kvcache_set_half(KvCache *c, int on) {
         return 0;
     }
     long d = c->d;
-    if (!c->rows16) c->rows16 = malloc(sizeof(uint16_t) * (size_t)(c->n_layers * c->cap * 2 * d + 1));
-    if (!c->folded16) c->folded16 = malloc(sizeof(uint16_t) * (size_t)(c->n_layers * 2 * d * d + 1));
+    if (!c->rows16) c->rows16 = half_alloc(c->n_layers * c->cap * 2 * d);
+    if (!c->folded16) c->folded16 = half_alloc(c->n_layers * 2 * d * d);
     if (!c->rows16 || !c->folded16) return kvcache_set_half(c, 0), -1;
     for (int l = 0; l < c->n_layers; l++) mirror_folded(c, l);
     mirror_rows(c, c->start, c->cm + c->m);
