@@ -186,8 +186,8 @@ static void print_table(const TrainRow *rows, int n, const InferenceSpeed *inf) 
     printf("eval (labml, 1 thread)        %10.0f characters/s\n", inf->eval);
     printf("generation prefill            %10.0f characters/s\n", inf->prefill);
     printf("generation sampling, cached   %10.0f characters/s\n", inf->sample);
-    printf("generation sampling, fp16     %10.0f characters/s  (opt-in: sample --half; cached, fp16 weights/keys)\n",
-           inf->sample_half);
+    printf("generation sampling, fp16     %10.0f characters/s  (opt-in sample --half: fp16 weights and keys; %.1fx "
+           "the recompute loop)\n", inf->sample_half, inf->sample_half / inf->sample_recompute);
     printf("generation sampling, recompute%10.0f characters/s  (cache speed-up %.1fx)\n", inf->sample_recompute,
            inf->sample / inf->sample_recompute);
 }
