@@ -194,7 +194,7 @@ static int apply_sets(Config *cfg, const Options *o, const Checkpoint *ck, const
 
 int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd) {
     const char *preset = o->preset ? o->preset : "default";
-    if (config_preset(cfg, preset)) return fail(cmd, "unknown preset '%s'; use labml or default", preset);
+    if (config_preset(cfg, preset)) return fail(cmd, "unknown preset '%s'; use labml, default or large", preset);
     if (ck) {
         Config saved = ck->cfg;
         if (!ck->has_training_keys) {
