@@ -1,6 +1,7 @@
 #include "tests/fixtures.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/rng.h"
 #include "tests/harness.h"
@@ -32,4 +33,10 @@ void fixture_run_steps(Trainer *t, int n, float *losses) {
         trainer_step(t, &s);
         losses[i] = s.ce + s.ar_total;
     }
+}
+
+void fixture_check_same_losses(const float *straight, const float *resumed, int from, int to) {
+    for (int i = from; i < to; i++)
+        CHECK_MSG(!memcmp(&straight[i], &resumed[i], sizeof(float)), "step %d: %.9g straight vs %.9g resumed", i + 1,
+                  straight[i], resumed[i]);
 }

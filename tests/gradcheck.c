@@ -147,3 +147,12 @@ void gradcheck_identical_at(const char *file, int line, const char *name, const 
         if (!same) test_fail(file, line, "%s[%ld] changed: %.9g vs %.9g", name, i, (double)a[i], (double)b[i]);
     }
 }
+
+double tensor_rel_error(const float *a, const float *b, long n) {
+    double diff = 0, scale = 0;
+    for (long i = 0; i < n; i++) {
+        diff = fmax(diff, fabs((double)a[i] - b[i]));
+        scale = fmax(scale, fabs((double)b[i]));
+    }
+    return scale > 0 ? diff / scale : diff;
+}

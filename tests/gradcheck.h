@@ -56,6 +56,8 @@ GradcheckOpts gradcheck_default_opts(void); // tol 1e-2, eps 1e-3, floor 1e-3, 2
 
 // |a − b| / max(|a| + |b|, floor)
 double gradcheck_rel_error(double a, double b, double abs_floor);
+// max |a − b| / max |b| over n floats: a tensor-wide relative error that small entries cannot inflate.
+double tensor_rel_error(const float *a, const float *b, long n);
 
 // Returns the largest relative error seen; fails the test (reported at file:line) when it is over o->tol.
 double gradcheck_tensor_at(const char *file, int line, const char *name, float *x, long n, const float *analytic,

@@ -71,15 +71,6 @@ static void free_run(PathRun *p) {
     model_free(p->m);
 }
 
-static double rel_error(const float *a, const float *b, long n) {
-    double diff = 0, scale = 0;
-    for (long i = 0; i < n; i++) {
-        diff = fmax(diff, fabs((double)a[i] - b[i]));
-        scale = fmax(scale, fabs((double)b[i]));
-    }
-    return scale > 0 ? diff / scale : diff;
-}
-
 static void compare_paths(int T, int segments) {
     PathRun a, p;
     run_path(&a, 1, T, segments);
@@ -87,10 +78,10 @@ static void compare_paths(int T, int segments) {
     CHECK(a.mem.m > 0 && a.mem.cm > 0);
     CHECK(a.ws->absorbed_last && !p.ws->absorbed_last);
     CHECK_NEAR(a.ce, p.ce, 1e-5);
-    CHECK_MSG(rel_error(a.logits, p.logits, 3L * T * 11) < 1e-5, "logits differ");
+    CHECK_MSG(tensor_rel_error(a.logits, p.logits, 3L * T * 11) < 1e-5, "logits differ");
     for (int i = 0; i < a.m->main.layout.n; i++) {
         const TensorInfo *t = &a.m->main.layout.tensors[i];
-        double e = rel_error(a.grads + t->offset, p.grads + t->offset, t->numel);
+        double e = tensor_rel_error(a.grads + t->offset, p.grads + t->offset, t->numel);
         CHECK_MSG(e < 1e-4, "%s: relative error %.3g", t->name, e);
     }
     free_run(&a);

@@ -42,9 +42,7 @@ TEST(resume_is_bit_identical) {
     CHECK_MSG(!checkpoint_load_state(&ck, &t, err, sizeof err), "%s", err);
     checkpoint_close(&ck);
     fixture_run_steps(&t, 100, resumed + 100);
-    for (int i = 0; i < 200; i++)
-        CHECK_MSG(memcmp(&straight[i], &resumed[i], sizeof(float)) == 0, "step %d: %.9g straight vs %.9g resumed", i + 1,
-                  straight[i], resumed[i]);
+    fixture_check_same_losses(straight, resumed, 0, 200);
     trainer_free(&t);
     model_free(m);
     corpus_free(&corpus);

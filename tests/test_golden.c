@@ -7,6 +7,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/trainer.h"
+#include "tests/gradcheck.h"
 #include "tests/harness.h"
 
 #define GOLDEN "tests/golden/tiny.safetensors"
@@ -27,20 +28,10 @@ static const StTensor *need(const Golden *g, const char *name) {
     return t;
 }
 
-// max |a − b| / max |b|: a tensor-wide relative error that small entries cannot inflate.
-static double rel_error(const float *a, const float *b, long n) {
-    double diff = 0, scale = 0;
-    for (long i = 0; i < n; i++) {
-        diff = fmax(diff, fabs((double)a[i] - b[i]));
-        scale = fmax(scale, fabs((double)b[i]));
-    }
-    return scale > 0 ? diff / scale : diff;
-}
-
 static double compare(const Golden *g, const char *name, const float *ours, long n, double tol) {
     const StTensor *t = need(g, name);
     CHECK_MSG((long)(t->nbytes / 4) == n, "%s: %zu floats in the golden file, %ld here", name, t->nbytes / 4, n);
-    double e = rel_error(ours, t->data, n);
+    double e = tensor_rel_error(ours, t->data, n);
     CHECK_MSG(e <= tol, "%s: relative error %.3g over %.0e", name, e, tol);
     return e;
 }
