@@ -45,3 +45,7 @@ void evaluate_stream_ex(Model *model, const int32_t *ids, long n, uint8_t *corre
     out->ar = ar_segments ? ar_sum / ar_segments : 0.0;
     generator_free(&g);
 }
+
+void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out) {
+    evaluate_stream_ex(model, ids, n, NULL, NULL, out);
+}

@@ -111,28 +111,3 @@ int sample_logits(const float *logits, int vocab, float temperature, int top_k, 
     }
     return best;
 }
-
-void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out) {
-    Generator g;
-    memset(out, 0, sizeof *out);
-    if (n < 2 || generator_init(&g, model)) return;
-    int Q = model->cfg.seq_len;
-    double ce_sum = 0.0, ar_sum = 0.0;
-    long ar_segments = 0;
-    for (long start = 0; start < n - 1; start += Q) {
-        int T = n - 1 - start < Q ? (int)(n - 1 - start) : Q;
-        float ce = model_forward(model, g.ws, &g.mem, ids + start, ids + start + 1, T);
-        ce_sum += (double)ce * T;
-        if (model_update_memory(model, g.ws, &g.mem, start)) {
-            ar_sum += model_ar_loss(model, g.ws, NULL, 0);
-            ar_segments++;
-        }
-        kvcache_follow_update(&g.cache, model, g.ws, &g.mem);
-        out->segments++;
-    }
-    out->predictions = n - 1;
-    out->ce = ce_sum / (n - 1);
-    out->bpc = out->ce / M_LN2;
-    out->ar = ar_segments ? ar_sum / ar_segments : 0.0;
-    generator_free(&g);
-}

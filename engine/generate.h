@@ -45,7 +45,7 @@ typedef struct {
     long predictions, segments;
 } EvalResult;
 
-// The whole id stream as one stream (batch 1), consecutive segments with memory carried.
+// The whole id stream as one stream (batch 1), consecutive segments with memory carried (engine/eval_stream.c).
 void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out);
 
 #endif
