@@ -1,5 +1,6 @@
 #include "tests/fixtures.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,4 +40,17 @@ void fixture_check_same_losses(const float *straight, const float *resumed, int 
     for (int i = from; i < to; i++)
         CHECK_MSG(!memcmp(&straight[i], &resumed[i], sizeof(float)), "step %d: %.9g straight vs %.9g resumed", i + 1,
                   straight[i], resumed[i]);
+}
+
+unsigned char *fixture_read_file(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    CHECK_MSG(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *bytes = malloc((size_t)size + 1);
+    CHECK(bytes && fread(bytes, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    *n = (size_t)size;
+    return bytes;
 }

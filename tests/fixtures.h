@@ -15,6 +15,9 @@ Config fixture_small_config(int vocab);
 // n trainer steps; losses[i] = CE + AR of step i.
 void fixture_run_steps(Trainer *t, int n, float *losses);
 
+// The whole file at path, malloc'd (one spare byte), its size in *n; fails the test when unreadable.
+unsigned char *fixture_read_file(const char *path, size_t *n);
+
 // Steps [from, to) of two runs' losses are the same floats, bit for bit (an exact resume).
 void fixture_check_same_losses(const float *straight, const float *resumed, int from, int to);
 

@@ -2,6 +2,7 @@
 // metadata refused before anything is allocated, non-finite values never reaching a checkpoint, and the
 // saved file surviving failed writes and killed writers. The binary-level cases are in
 // test_reliability_cli.c, the process-level faults in tests/faults.sh.
+#include "tests/fixtures.h"
 #include "tests/harness.h"
 
 #include <errno.h>
@@ -33,22 +34,9 @@ static const char *scratch(const char *name) {
     return p;
 }
 
-static unsigned char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    CHECK_MSG(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *bytes = malloc((size_t)size + 1);
-    CHECK(bytes && fread(bytes, 1, (size_t)size, f) == (size_t)size);
-    fclose(f);
-    *n = (size_t)size;
-    return bytes;
-}
-
 static int same_file_contents(const unsigned char *bytes, size_t n, const char *path) {
     size_t m;
-    unsigned char *now = slurp(path, &m);
+    unsigned char *now = fixture_read_file(path, &m);
     int same = m == n && memcmp(now, bytes, n) == 0;
     free(now);
     return same;
@@ -214,7 +202,7 @@ TEST(save_refuses_non_finite_values_and_keeps_the_old_file) {
     trainer_step(&s.t, NULL);
     const char *path = save_full(&s, "model.safetensors");
     size_t n;
-    unsigned char *old = slurp(path, &n);
+    unsigned char *old = fixture_read_file(path, &n);
     char err[512] = "";
     float keep = s.m->p.layer[1].w_up[3];
     s.m->p.layer[1].w_up[3] = INFINITY;
@@ -469,7 +457,7 @@ TEST(full_disk_during_checkpoint_save_keeps_the_old_checkpoint) {
     trainer_step(&s.t, NULL);
     const char *path = save_full(&s, "model.safetensors");
     size_t n;
-    unsigned char *old = slurp(path, &n);
+    unsigned char *old = fixture_read_file(path, &n);
     trainer_step(&s.t, NULL);
     struct rlimit saved, small;
     CHECK(getrlimit(RLIMIT_FSIZE, &saved) == 0);

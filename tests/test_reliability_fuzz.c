@@ -2,6 +2,7 @@
 // real checkpoints written by memscope must load, be stepped, saved and reloaded; every hand-broken one
 // and every input that once crashed the fuzzer must be refused with one line (or, for the few defects
 // that are harmless, used safely). See tests/fuzz/.
+#include "tests/fixtures.h"
 #include "tests/harness.h"
 
 #include <dirent.h>
@@ -27,19 +28,6 @@ static int is_tolerated(const char *name) {
     return 0;
 }
 
-static unsigned char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    CHECK_MSG(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *bytes = malloc((size_t)size + 1);
-    CHECK(bytes && fread(bytes, 1, (size_t)size, f) == (size_t)size);
-    fclose(f);
-    *n = (size_t)size;
-    return bytes;
-}
-
 TEST(fuzz_corpus_replays_with_the_expected_outcome) {
     setenv("MEMSCOPE_MEMORY_LIMIT_MB", "256", 1);
     DIR *d = opendir(CORPUS);
@@ -52,7 +40,7 @@ TEST(fuzz_corpus_replays_with_the_expected_outcome) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", CORPUS, e->d_name);
         size_t size;
-        unsigned char *bytes = slurp(path, &size);
+        unsigned char *bytes = fixture_read_file(path, &size);
         // build_model reports its refusals on stderr as the binary would; keep them out of the test output
         fflush(stderr);
         int saved_stderr = dup(2), devnull = open("/dev/null", O_WRONLY);
