@@ -138,15 +138,47 @@ static void query_values(float *out, const float *p, const HeadRows *x, Attentio
     }
 }
 
+#if defined(__AVX512F__)
+#define QK_ELEM float
+#define QK_LOAD16(p) _mm512_loadu_ps(p)
+#define QK_PREFETCH_ROW(p) prefetch_floats(p, 128)
+#define QK_NAME(name) name##_f32
+#include "query_kernels512.h"
+
+// The registers-resident kernels of query_kernels512.h: the labml shape, memory rows [k | v] adjacent.
+static int fast_query(const HeadRows *x, AttentionDims dm) {
+    return dm.d_model == 128 && dm.heads == 4 && dm.mem_keys > 0 && x->ms == 2 * dm.d_model &&
+           x->v_mem == x->k_mem + dm.d_model;
+}
+
+// p (H, K): the memory keys' scores through the kernel, the query's own key (δ = 0) here.
+static void query_scores_fast(float *p, const float *qc, const HeadRows *x, const float *rel_key,
+                              const float *rel_bias, AttentionDims dm) {
+    int M = dm.mem_keys, K = M + 1, H = dm.heads, dk = dm.d_model / H;
+    float scale = 1.0f / sqrtf((float)dk);
+    scores512_f32(p, qc, x->q, x->k_mem, rel_key, rel_bias, M, scale);
+    for (int h = 0; h < H; h++)
+        p[(long)h * K + M] = (head_score(qc + h * dk, x->q + h * dk, x->k_cur + h * dk, rel_key + h * dk, dk) +
+                              rel_bias[h]) * scale;
+}
+#else
+static int fast_query(const HeadRows *x, AttentionDims dm) { return (void)x, (void)dm, 0; }
+static void query_scores_fast(float *p, const float *qc, const HeadRows *x, const float *rel_key,
+                              const float *rel_bias, AttentionDims dm) {}
+static void values512_f32(float *ctx, const float *p, const float *v_cur, const float *kv_mem, int M) {}
+#endif
+
 // ctx (d), p (H, K) of one stream's single query.
 static void single_query(float *ctx, float *p, const HeadRows *x, const float *rel_key, const float *rel_bias,
                          const float *cb, AttentionDims dm) {
-    int K = dm.mem_keys + 1, d = dm.d_model;
+    int K = dm.mem_keys + 1, d = dm.d_model, fast = fast_query(x, dm);
     float qc[d];
     for (int e = 0; e < d; e++) qc[e] = x->q[e] + cb[e];
-    query_scores(p, qc, x, rel_key, rel_bias, dm);
+    if (fast) query_scores_fast(p, qc, x, rel_key, rel_bias, dm);
+    else query_scores(p, qc, x, rel_key, rel_bias, dm);
     for (int h = 0; h < dm.heads; h++) vec_softmax_prefix(p + (long)h * K, K, K);
-    query_values(ctx, p, x, dm);
+    if (fast) values512_f32(ctx, p, x->v_cur, x->k_mem, dm.mem_keys);
+    else query_values(ctx, p, x, dm);
 }
 
 void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows in, const float *rel_key,

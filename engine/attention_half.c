@@ -6,57 +6,14 @@
 #include "vecmath.h"
 
 #if defined(__AVX512F__)
-// With AVX-512 the query (q + content_bias and q, 2d floats) stays in registers while the key, value and rel_key
-// rows stream past: per memory key the four heads' dot products, per value one fused multiply-add into the
-// context, which stays in registers too. Written for d = 128, H = 4 (d_k = 32, the labml shape); other
-// shapes take the portable loops below.
 #define FAST_SHAPE(d, H) ((d) == 128 && (H) == 4)
-
-// One head's (d_k = 32: two 16-lane halves) qc·k + q·rk, summed lane-wise only.
-#define HEAD_DOT(h) \
-    _mm512_fmadd_ps(qc[2 * (h)], m512_load_half(k + 32 * (h)), \
-        _mm512_fmadd_ps(qc[2 * (h) + 1], m512_load_half(k + 32 * (h) + 16), \
-        _mm512_fmadd_ps(q[2 * (h)], m512_load_half(rk + 32 * (h)), \
-        _mm512_mul_ps(q[2 * (h) + 1], m512_load_half(rk + 32 * (h) + 16)))))
-
-static void scores_fast(float *p, const float *qcf, const float *qf, const uint16_t *kv_mem, const uint16_t *rel_key,
-                        const float *rel_bias, int M, float scale) {
-    enum { d = 128, H = 4 };
-    int K = M + 1;
-    __m512 qc[8], q[8];
-    for (int i = 0; i < 8; i++) {
-        qc[i] = _mm512_loadu_ps(qcf + 16 * i);
-        q[i] = _mm512_loadu_ps(qf + 16 * i);
-    }
-    float by_key[4 * M + 1]; // (M, H), transposed into p (H, K) at the end
-    for (int j = 0; j < M; j++) {
-        const uint16_t *k = kv_mem + (long)j * 2 * d, *rk = rel_key + (long)(M - j) * d;
-        if (j + 4 < M) {
-            prefetch_halves(k + 4L * 2 * d, d);
-            prefetch_halves(rk - 4L * d, d);
-        }
-        __m128 sc = m512_reduce4(HEAD_DOT(0), HEAD_DOT(1), HEAD_DOT(2), HEAD_DOT(3));
-        __m128 rb = _mm_loadu_ps(rel_bias + (long)(M - j) * H);
-        _mm_storeu_ps(by_key + 4 * j, _mm_mul_ps(_mm_add_ps(sc, rb), _mm_set1_ps(scale)));
-    }
-    for (int h = 0; h < H; h++)
-        for (int j = 0; j < M; j++) p[h * K + j] = by_key[4 * j + h];
-}
-
-static void values_fast(float *ctx, const float *p, const float *v_cur, const uint16_t *kv_mem, int M) {
-    enum { d = 128 };
-    int K = M + 1;
-    __m512 acc[8];
-    for (int i = 0; i < 8; i++) // the query's own value first; head i / 2 owns 16-float block i
-        acc[i] = _mm512_mul_ps(_mm512_set1_ps(p[(i / 2) * K + M]), _mm512_loadu_ps(v_cur + 16 * i));
-    for (int j = 0; j < M; j++) {
-        const uint16_t *v = kv_mem + (long)j * 2 * d + d;
-        if (j + 4 < M) prefetch_halves(v + 4L * 2 * d, d);
-        for (int i = 0; i < 8; i++)
-            acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(p[(i / 2) * K + j]), m512_load_half(v + 16 * i), acc[i]);
-    }
-    for (int i = 0; i < 8; i++) _mm512_storeu_ps(ctx + 16 * i, acc[i]);
-}
+#define QK_ELEM uint16_t
+#define QK_LOAD16(p) m512_load_half(p)
+#define QK_PREFETCH_ROW(p) prefetch_halves(p, 128)
+#define QK_NAME(name) name##_half
+#include "query_kernels512.h"
+#define scores_fast scores512_half
+#define values_fast values512_half
 #else
 #define FAST_SHAPE(d, H) 0
 static void scores_fast(float *p, const float *qcf, const float *qf, const uint16_t *kv_mem, const uint16_t *rel_key,

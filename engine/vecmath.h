@@ -93,28 +93,70 @@ static inline void prefetch_floats(const float *p, int n) {
 }
 
 // y (out) = W x + bias, W (out, in) rows: four rows at a time share each load of x. The weights stream
-// from L3 (generation reads every layer's once per character), so the next four rows are prefetched
-// while these are summed (measured 15% faster than leaving it to the hardware prefetcher).
+// from L3 (generation reads every layer's once per character), so the lines of rows ahead are prefetched
+// while these are summed (measured 15% faster than leaving it to the hardware prefetcher). With AVX-512
+// the products are 16-wide fused multiply-adds into eight accumulators: the 3.1 MB of labml weights in
+// 28 µs (112 GB/s from L3 on this Zen 4) against 32 µs for the 8-wide form.
+#ifdef __AVX512F__
+// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
+static inline __m128 m512_reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
+    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
+    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
+    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
+    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
+}
+
+static inline void gemv_rows4(float *y, const float *w0, const float *x, int in) {
+    const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (int i = 0; i < in; i += 32) {
+        for (int r = 8; r < 12; r++) { // two lines of each of the four rows after next
+            __builtin_prefetch(w0 + (long)r * in + i);
+            __builtin_prefetch(w0 + (long)r * in + i + 16);
+        }
+        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i), x0, a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i), x0, a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i), x0, a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i), x0, a3);
+        b0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i + 16), x1, b0);
+        b1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i + 16), x1, b1);
+        b2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i + 16), x1, b2);
+        b3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i + 16), x1, b3);
+    }
+    _mm_storeu_ps(y, m512_reduce4(_mm512_add_ps(a0, b0), _mm512_add_ps(a1, b1), _mm512_add_ps(a2, b2),
+                                  _mm512_add_ps(a3, b3)));
+}
+#define GEMV_STEP 32
+#else
+static inline void gemv_rows4(float *y, const float *w0, const float *x, int in) {
+    const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+    v8f a0 = v8_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < in; i += 8) {
+        if (i % 16 == 0) // one prefetch per 64-byte line of each of the next four rows
+            for (int r = 4; r < 8; r++) __builtin_prefetch(w0 + (long)r * in + i);
+        v8f xv = v8_load(x + i);
+        a0 += v8_load(w0 + i) * xv;
+        a1 += v8_load(w1 + i) * xv;
+        a2 += v8_load(w2 + i) * xv;
+        a3 += v8_load(w3 + i) * xv;
+    }
+    y[0] = v8_hsum(a0);
+    y[1] = v8_hsum(a1);
+    y[2] = v8_hsum(a2);
+    y[3] = v8_hsum(a3);
+}
+#define GEMV_STEP 8
+#endif
+
 static inline void vec_gemv(float *y, const float *w, const float *x, const float *bias, int out, int in) {
     int o = 0;
-    if (in % 8 == 0)
-        for (; o + 4 <= out; o += 4) {
-            const float *w0 = w + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-            v8f a0 = v8_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < in; i += 8) {
-                if (i % 16 == 0) // one prefetch per 64-byte line of each of the next four rows
-                    for (int r = 4; r < 8; r++) __builtin_prefetch(w0 + (long)r * in + i);
-                v8f xv = v8_load(x + i);
-                a0 += v8_load(w0 + i) * xv;
-                a1 += v8_load(w1 + i) * xv;
-                a2 += v8_load(w2 + i) * xv;
-                a3 += v8_load(w3 + i) * xv;
-            }
-            y[o] = v8_hsum(a0);
-            y[o + 1] = v8_hsum(a1);
-            y[o + 2] = v8_hsum(a2);
-            y[o + 3] = v8_hsum(a3);
-        }
+    if (in % GEMV_STEP == 0)
+        for (; o + 4 <= out; o += 4) gemv_rows4(y + o, w + (long)o * in, x, in);
     for (; o < out; o++) y[o] = vec_dot(w + (long)o * in, x, in);
     if (bias)
         for (o = 0; o < out; o++) y[o] += bias[o];
@@ -197,18 +239,6 @@ static inline void prefetch_halves(const uint16_t *p, int n) {
 #ifdef __AVX512F__
 static inline __m512 m512_load_half(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
-}
-
-// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
-static inline __m128 m512_reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
-    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
-    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
-    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
-    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
-    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
-    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
-    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
 }
 
 static inline void gemv_half_rows4(float *y, const uint16_t *w0, const float *x, int in) {

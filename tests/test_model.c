@@ -197,6 +197,50 @@ TEST(sampling_respects_top_k_and_temperature) {
     for (int i = 0; i < 50; i++) CHECK_INT_EQ(sample_logits(logits, 5, 0.8f, 0, &a), sample_logits(logits, 5, 0.8f, 0, &b));
 }
 
+// The same at the labml shape (d 128, 4 heads: the AVX-512 one-query kernels where built for them), one
+// character at a time until the compressed memory is full, trimmed and its rows moved back to the front of
+// their room; the reference projects every slot through the absorbed attention.
+TEST(kv_cache_matches_recomputing_every_slot_at_the_labml_shape) {
+    Config cfg;
+    config_preset(&cfg, "labml");
+    cfg.vocab_size = 65;
+    char err[256];
+    Model *m = model_new(&cfg, 2, err, sizeof err);
+    GcRng r;
+    gc_rng_init(&r, 9);
+    for (int l = 0; l < cfg.n_layers; l++) { // the relative tables start at zero
+        gc_fill_normal(&r, m->p.layer[l].rel_key, m->rel_len * cfg.d_model, 0.3);
+        gc_fill_normal(&r, m->p.layer[l].rel_bias, m->rel_len * cfg.n_heads, 0.3);
+        gc_fill_normal(&r, m->p.layer[l].content_bias, cfg.d_model, 0.3);
+    }
+    Generator g;
+    CHECK(!generator_init(&g, m));
+    Workspace *plain = workspace_new(m, 1);
+    Memory mem;
+    memory_init(&mem, cfg.n_layers, 1, cfg.d_model, cfg.mem_len, cfg.c_mem_len, cfg.seq_len);
+    double worst = 0, scale = 0;
+    int compacted = 0;
+    for (long pos = 0; pos < 700; pos++) {
+        int32_t id = gc_rng_int(&r, 65);
+        int cstart_before = mem.cstart;
+        const float *cached = generator_feed(&g, &id, 1);
+        model_forward(m, plain, &mem, &id, NULL, 1);
+        for (int v = 0; v < 65; v++) {
+            worst = fmax(worst, fabs(cached[v] - workspace_logits(plain)[v]));
+            scale = fmax(scale, fabs(cached[v]));
+        }
+        model_update_memory(m, plain, &mem, pos);
+        compacted |= mem.cstart < cstart_before;
+    }
+    CHECK(compacted && mem.cm == cfg.c_mem_len);
+    CHECK(scale > 1.0);
+    CHECK_MSG(worst < 1e-5, "cached logits differ by %g (|logit| up to %g)", worst, scale);
+    memory_free(&mem);
+    workspace_free(plain);
+    generator_free(&g);
+    model_free(m);
+}
+
 // The generator's key/value cache must give the logits of projecting every memory row anew.
 TEST(kv_cache_matches_recomputing_every_slot) {
     Config cfg = model_case_config(2);
