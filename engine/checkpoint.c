@@ -448,9 +448,10 @@ static int load_memory(const Checkpoint *ck, Memory *mem, char *err, size_t errl
         snprintf(err, errlen, "%s: memory lengths m=%ld cm=%ld exceed mem_len/c_mem_len", ck->path, m, cm);
         return -1;
     }
+    mem->cstart = 0; // restore_rows fills each room from its front
     for (int l = 0; l < mem->n_layers; l++) {
         if (restore_rows(ck, "memory.mem", l, mem, m, mem->mem_cap, mem->mem, err, errlen) ||
-            restore_rows(ck, "memory.cmem", l, mem, cm, mem->cmem_cap, mem->cmem, err, errlen))
+            restore_rows(ck, "memory.cmem", l, mem, cm, mem->cmem_room, mem->cmem, err, errlen))
             return -1;
     }
     mem->m = (int)m;

@@ -107,16 +107,7 @@ static void record_spans(Memory *mem, int n, int c, int fn) {
 }
 
 static void keep_last_compressed(Memory *mem) {
-    int drop = mem->cm - mem->c_mem_len, d = mem->d;
-    if (drop <= 0) return;
-    for (int l = 0; l < mem->n_layers; l++)
-        for (int b = 0; b < mem->batch; b++) {
-            float *rows = cmemory_rows(mem, l, b);
-            memmove(rows, rows + (long)drop * d, sizeof(float) * mem->c_mem_len * d);
-        }
-    memmove(mem->cmem_first, mem->cmem_first + drop, sizeof(long) * mem->c_mem_len);
-    memmove(mem->cmem_last, mem->cmem_last + drop, sizeof(long) * mem->c_mem_len);
-    mem->cm = mem->c_mem_len;
+    if (mem->cm > mem->c_mem_len) memory_drop_oldest_cmem(mem, mem->cm - mem->c_mem_len);
 }
 
 int model_update_memory_shards(const Model *m, Workspace *const *ws, int n_shards, Memory *mem, long segment_pos) {
@@ -133,6 +124,7 @@ int model_update_memory_shards(const Model *m, Workspace *const *ws, int n_shard
     const ConvSet *cs = &m->convs[m->active];
     int c = cs->rate;
     int n = (mem->m - mem->mem_len + c - 1) / c, n_old = n * c;
+    memory_make_cmem_room(mem, n);
     for (int k = 0; k < n_shards; k++) compress_shard(m, cs, mem, ws[k], n, n_old);
     record_spans(mem, n, c, cs->fn);
     mem->m -= n_old;

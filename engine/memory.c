@@ -12,9 +12,10 @@ int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_
     mem->c_mem_len = c_mem_len;
     mem->mem_cap = mem_len + seq_len;
     mem->cmem_cap = c_mem_len + seq_len;
+    mem->cmem_room = mem->cmem_cap + c_mem_len;
     size_t per = (size_t)n_layers * batch * d;
     mem->mem = calloc(per * mem->mem_cap + 1, sizeof(float));
-    mem->cmem = calloc(per * mem->cmem_cap + 1, sizeof(float));
+    mem->cmem = calloc(per * mem->cmem_room + 1, sizeof(float));
     mem->mem_pos = calloc((size_t)mem->mem_cap + 1, sizeof(long));
     mem->cmem_first = calloc((size_t)mem->cmem_cap + 1, sizeof(long));
     mem->cmem_last = calloc((size_t)mem->cmem_cap + 1, sizeof(long));
@@ -42,6 +43,7 @@ void memory_free(Memory *mem) {
 void memory_reset(Memory *mem) {
     mem->m = 0;
     mem->cm = 0;
+    mem->cstart = 0;
 }
 
 float *memory_rows(const Memory *mem, int layer, int b) {
@@ -49,7 +51,24 @@ float *memory_rows(const Memory *mem, int layer, int b) {
 }
 
 float *cmemory_rows(const Memory *mem, int layer, int b) {
-    return mem->cmem + ((size_t)layer * mem->batch + b) * mem->cmem_cap * mem->d;
+    return mem->cmem + (((size_t)layer * mem->batch + b) * mem->cmem_room + mem->cstart) * mem->d;
+}
+
+void memory_make_cmem_room(Memory *mem, int n) {
+    if (mem->cstart + mem->cm + n <= mem->cmem_room || mem->cstart == 0) return;
+    for (int l = 0; l < mem->n_layers; l++)
+        for (int b = 0; b < mem->batch; b++) {
+            float *live = cmemory_rows(mem, l, b);
+            memmove(live - (long)mem->cstart * mem->d, live, sizeof(float) * mem->cm * mem->d);
+        }
+    mem->cstart = 0;
+}
+
+void memory_drop_oldest_cmem(Memory *mem, int n) {
+    mem->cstart += n;
+    mem->cm -= n;
+    memmove(mem->cmem_first, mem->cmem_first + n, sizeof(long) * mem->cm);
+    memmove(mem->cmem_last, mem->cmem_last + n, sizeof(long) * mem->cm);
 }
 
 float *memory_usage(const Memory *mem, int layer, int b) {
@@ -68,12 +87,14 @@ static void copy_positions(Memory *dst, const Memory *src) {
 void memory_copy(Memory *dst, const Memory *src) {
     size_t per = (size_t)src->n_layers * src->batch * src->d;
     memcpy(dst->mem, src->mem, sizeof(float) * per * src->mem_cap);
-    memcpy(dst->cmem, src->cmem, sizeof(float) * per * src->cmem_cap);
+    memcpy(dst->cmem, src->cmem, sizeof(float) * per * src->cmem_room);
+    dst->cstart = src->cstart;
     memcpy(dst->usage, src->usage, sizeof(float) * (size_t)src->n_layers * src->batch * src->mem_cap);
     copy_positions(dst, src);
 }
 
 void memory_copy_stream(Memory *dst, const Memory *src, int b) {
+    dst->cstart = 0;
     for (int l = 0; l < src->n_layers; l++) {
         memcpy(memory_rows(dst, l, 0), memory_rows(src, l, b), sizeof(float) * src->m * src->d);
         memcpy(cmemory_rows(dst, l, 0), cmemory_rows(src, l, b), sizeof(float) * src->cm * src->d);

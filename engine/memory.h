@@ -8,8 +8,13 @@ typedef struct {
     int mem_len, c_mem_len;  // N_m, N_cm
     int mem_cap, cmem_cap;   // room for one segment beyond N_m / N_cm before trimming
     int m, cm;               // rows held now
+    // Trimming the oldest compressed rows moves cstart instead of the N_cm rows behind it: generation
+    // compresses every c characters, and moving N_cm rows of every layer then cost as much as reading them.
+    // The live rows of every stream move back to the front only when the next ones would not fit.
+    int cstart;              // first live compressed row of each stream's room
+    int cmem_room;           // rows of room per layer and stream: cmem_cap + N_cm
     float *mem;              // (L, B, mem_cap, d)
-    float *cmem;             // (L, B, cmem_cap, d)
+    float *cmem;             // (L, B, cmem_room, d); live rows [cstart, cstart + cm)
     long *mem_pos;           // (mem_cap) stream position of the character each memory row was computed at
     long *cmem_first;        // (cmem_cap) first stream position a compressed row summarises
     long *cmem_last;         // (cmem_cap) last one
@@ -30,7 +35,11 @@ void memory_copy(Memory *dst, const Memory *src);
 void memory_copy_stream(Memory *dst, const Memory *src, int b);
 
 float *memory_rows(const Memory *mem, int layer, int b);  // (mem_cap, d)
-float *cmemory_rows(const Memory *mem, int layer, int b); // (cmem_cap, d)
+float *cmemory_rows(const Memory *mem, int layer, int b); // (cm, d): the live compressed rows
+// Moves the live compressed rows to the front of their room when n more would not fit after them.
+void memory_make_cmem_room(Memory *mem, int n);
+// Drops the oldest n compressed rows (their spans move up; the rows stay where they are).
+void memory_drop_oldest_cmem(Memory *mem, int n);
 float *memory_usage(const Memory *mem, int layer, int b);  // (mem_cap)
 
 #endif

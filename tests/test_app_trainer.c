@@ -223,8 +223,11 @@ static unsigned long mem_checksum(const Memory *m) {
     size_t per = (size_t)m->n_layers * m->batch * m->d;
     const unsigned char *b = (const unsigned char *)m->mem;
     for (size_t i = 0; i < per * m->mem_cap * sizeof(float); i++) sum = sum * 31 + b[i];
-    b = (const unsigned char *)m->cmem;
-    for (size_t i = 0; i < per * m->cmem_cap * sizeof(float); i++) sum = sum * 31 + b[i];
+    for (int l = 0; l < m->n_layers; l++)
+        for (int s = 0; s < m->batch; s++) {
+            b = (const unsigned char *)cmemory_rows(m, l, s);
+            for (size_t i = 0; i < (size_t)m->cm * m->d * sizeof(float); i++) sum = sum * 31 + b[i];
+        }
     return sum;
 }
 
