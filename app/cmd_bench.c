@@ -107,16 +107,23 @@ typedef struct {
     double eval, prefill, sample, sample_half, sample_recompute;
 } InferenceSpeed;
 
+// Characters/s of greedy sampling after a 64-character prompt: a warm-up of n/4 characters, then the
+// median of REPS runs of n (the memory is full after the first few dozen characters at labml).
 static double sample_speed(Generator *g, const Corpus *corpus, int n) {
     Rng rng;
     rng_seed(&rng, 1);
     const float *logits = generator_feed(g, corpus->ids, 64);
-    double t0 = now_seconds();
-    for (int i = 0; i < n; i++) {
-        int32_t next = sample_logits(logits, g->model->cfg.vocab_size, 0.0f, 0, &rng);
-        logits = generator_feed(g, &next, 1);
+    double speeds[REPS];
+    for (int r = -1; r < REPS; r++) {
+        int chars = r < 0 ? n / 4 : n;
+        double t0 = now_seconds();
+        for (int i = 0; i < chars; i++) {
+            int32_t next = sample_logits(logits, g->model->cfg.vocab_size, 0.0f, 0, &rng);
+            logits = generator_feed(g, &next, 1);
+        }
+        if (r >= 0) speeds[r] = chars / (now_seconds() - t0);
     }
-    return n / (now_seconds() - t0);
+    return median(speeds, REPS);
 }
 
 static InferenceSpeed inference_speed(const Corpus *corpus) {
