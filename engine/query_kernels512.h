@@ -21,6 +21,7 @@ static void QK_NAME(scores512)(float *p, const float *qcf, const float *qf, cons
     enum { d = 128, H = 4 };
     int K = M + 1;
     __m512 qc[8], q[8];
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i++) {
         qc[i] = _mm512_loadu_ps(qcf + 16 * i);
         q[i] = _mm512_loadu_ps(qf + 16 * i);
@@ -44,15 +45,18 @@ static void QK_NAME(scores512)(float *p, const float *qcf, const float *qf, cons
 static void QK_NAME(values512)(float *ctx, const float *p, const float *v_cur, const QK_ELEM *kv_mem, int M) {
     enum { d = 128 };
     int K = M + 1;
-    __m512 acc[8];
+    __m512 acc[8]; // unrolled loops keep the accumulators in registers
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i++) // the query's own value first; head i / 2 owns 16-float block i
         acc[i] = _mm512_mul_ps(_mm512_set1_ps(p[(i / 2) * K + M]), _mm512_loadu_ps(v_cur + 16 * i));
     for (int j = 0; j < M; j++) {
         const QK_ELEM *v = kv_mem + (long)j * 2 * d + d;
         if (j + 4 < M) QK_PREFETCH_ROW(v + 4L * 2 * d);
+#pragma GCC unroll 8
         for (int i = 0; i < 8; i++)
             acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(p[(i / 2) * K + j]), QK_LOAD16(v + 16 * i), acc[i]);
     }
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i++) _mm512_storeu_ps(ctx + 16 * i, acc[i]);
 }
 
