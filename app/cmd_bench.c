@@ -11,6 +11,7 @@
 #include "engine/flops.h"
 #include "engine/generate.h"
 #include "engine/trainer.h"
+#include "engine/vecmath.h"
 
 #define REPS 3
 
@@ -20,7 +21,9 @@ static const char *const bench_help =
     "and large presets with 1 and 2 threads (or the given ones), the model FLOPs per training token and\n"
     "the GFLOP/s achieved, the cblas_sgemm GFLOP/s of each model's largest matmul shape with 1 and 2\n"
     "threads, evaluation characters/s, and generation characters/s (prompt prefill and sampling, with the\n"
-    "key/value cache, with its opt-in fp16 copy, and with every memory slot recomputed).\n"
+    "key/value cache, with its opt-in fp16 copy, and with every memory slot recomputed), and generation's\n"
+    "ceiling: the bytes one character reads (counted from the shapes) against the GB/s one thread reads\n"
+    "from a working set that size.\n"
     "--load CKPT adds the fp16 generation's fidelity on that trained checkpoint: max |logit difference|, CE\n"
     "and argmax agreement over 4,000 held-out characters of --data fed one at a time, and the agreement of\n"
     "1,000 greedily generated characters.\n";
@@ -105,7 +108,42 @@ static double sgemm_gflops(long rows, long in, long out, int threads) {
 
 typedef struct {
     double eval, prefill, sample, sample_half, sample_recompute;
+    double bytes_per_char, bytes_per_char_half, read_gb_per_s; // the generation ceiling
 } InferenceSpeed;
+
+static float sum_floats(const float *a, long n) { // eight independent sums keep the loads in flight
+    v8f s0 = v8_splat(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    for (long i = 0; i + 64 <= n; i += 64) {
+        s0 += v8_load(a + i);
+        s1 += v8_load(a + i + 8);
+        s2 += v8_load(a + i + 16);
+        s3 += v8_load(a + i + 24);
+        s4 += v8_load(a + i + 32);
+        s5 += v8_load(a + i + 40);
+        s6 += v8_load(a + i + 48);
+        s7 += v8_load(a + i + 56);
+    }
+    return v8_hsum(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+}
+
+// GB/s one thread reads from a working set of `bytes` (generation's, larger than L2: it comes from L3),
+// median of repetitions.
+static double read_gb_per_s(double bytes) {
+    long n = ((long)(bytes / sizeof(float)) + 63) / 64 * 64;
+    float *a = malloc(sizeof(float) * (size_t)n);
+    if (!a) abort();
+    for (long i = 0; i < n; i++) a[i] = (float)(i % 7);
+    int passes = (int)(2e9 / bytes) + 1;
+    double speeds[REPS];
+    volatile float sink = 0.0f;
+    for (int r = 0; r < REPS; r++) {
+        double t0 = now_seconds();
+        for (int i = 0; i < passes; i++) sink += sum_floats(a, n);
+        speeds[r] = passes * (double)n * sizeof(float) / (now_seconds() - t0) / 1e9;
+    }
+    free(a);
+    return median(speeds, REPS);
+}
 
 // Characters/s of greedy sampling after a 64-character prompt: a warm-up of n/4 characters, then the
 // median of REPS runs of n (the memory is full after the first few dozen characters at labml).
@@ -156,6 +194,9 @@ static InferenceSpeed inference_speed(const Corpus *corpus) {
         generator_free(&g);
     }
     absorbed_attention_mode = 0;
+    s.bytes_per_char = generation_bytes_per_char(&cfg, 0);
+    s.bytes_per_char_half = generation_bytes_per_char(&cfg, 1);
+    s.read_gb_per_s = read_gb_per_s(s.bytes_per_char);
     model_free(m);
     return s;
 }
@@ -197,6 +238,13 @@ static void print_table(const TrainRow *rows, int n, const InferenceSpeed *inf) 
            "the recompute loop)\n", inf->sample_half, inf->sample_half / inf->sample_recompute);
     printf("generation sampling, recompute%10.0f characters/s  (cache speed-up %.1fx)\n", inf->sample_recompute,
            inf->sample / inf->sample_recompute);
+    double ceiling = inf->read_gb_per_s * 1e9 / inf->bytes_per_char;
+    printf("generation ceiling            %10.0f characters/s  (%.2f MB read per character at %.1f GB/s, one thread "
+           "reading a working set that size; cached sampling at %.0f%% of it)\n",
+           ceiling, inf->bytes_per_char / 1e6, inf->read_gb_per_s, 100.0 * inf->sample / ceiling);
+    printf("generation ceiling, fp16      %10.0f characters/s  (%.2f MB per character; fp16 sampling at %.0f%%)\n",
+           inf->read_gb_per_s * 1e9 / inf->bytes_per_char_half, inf->bytes_per_char_half / 1e6,
+           100.0 * inf->sample_half * inf->bytes_per_char_half / (inf->read_gb_per_s * 1e9));
 }
 
 static void print_json(const TrainRow *rows, int n, const InferenceSpeed *inf) {
@@ -209,8 +257,10 @@ static void print_json(const TrainRow *rows, int n, const InferenceSpeed *inf) {
                r->tokens_per_s * r->flops_per_token / 1e9, r->executed_per_token, r->sgemm[1], r->sgemm[2]);
     }
     printf("],\"eval_chars_per_s\":%.1f,\"prefill_chars_per_s\":%.1f,\"sample_chars_per_s\":%.1f,"
-           "\"sample_half_chars_per_s\":%.1f,\"sample_recompute_chars_per_s\":%.1f",
-           inf->eval, inf->prefill, inf->sample, inf->sample_half, inf->sample_recompute);
+           "\"sample_half_chars_per_s\":%.1f,\"sample_recompute_chars_per_s\":%.1f,"
+           "\"generation_bytes_per_char\":%.0f,\"generation_bytes_per_char_half\":%.0f,\"read_gb_per_s\":%.2f",
+           inf->eval, inf->prefill, inf->sample, inf->sample_half, inf->sample_recompute, inf->bytes_per_char,
+           inf->bytes_per_char_half, inf->read_gb_per_s);
 }
 
 // --load: fp16 against fp32 generation on the checkpoint, over the held-out part of the corpus.
