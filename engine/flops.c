@@ -1,6 +1,7 @@
 // Model FLOPs of a training step, counted from the shapes at steady state (memory and compressed
 // memory full, compression on every step), memory keys and the attention-reconstruction loss included.
 // A multiply-add counts as 2 FLOPs; element-wise work (LayerNorm, softmax, Adam) is not counted.
+// Also the bytes one generated character reads: generation's ceiling is bandwidth, not FLOPs.
 #include "flops.h"
 
 #include "absorbed_attention.h"

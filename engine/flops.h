@@ -1,4 +1,4 @@
-// FLOP counts of the model, for the benchmark.
+// FLOP and byte counts of the model, for the benchmark.
 #ifndef MEMSCOPE_FLOPS_H
 #define MEMSCOPE_FLOPS_H
 
