@@ -64,3 +64,18 @@ double model_case_cached_vs_fresh(Model *m, Generator *g, Workspace *plain, Memo
     }
     return worst;
 }
+
+Model *model_case_labml(GcRng *r) {
+    Config cfg;
+    config_preset(&cfg, "labml");
+    cfg.vocab_size = 65;
+    char err[256];
+    Model *m = model_new(&cfg, 2, err, sizeof err);
+    if (!m) return NULL;
+    for (int l = 0; l < cfg.n_layers; l++) {
+        gc_fill_normal(r, m->p.layer[l].rel_key, m->rel_len * cfg.d_model, 0.3);
+        gc_fill_normal(r, m->p.layer[l].rel_bias, m->rel_len * cfg.n_heads, 0.3);
+        gc_fill_normal(r, m->p.layer[l].content_bias, cfg.d_model, 0.3);
+    }
+    return m;
+}

@@ -25,6 +25,10 @@ void model_case_fill_tokens(GcRng *r, int32_t *x, int n, int vocab);
 void model_case_prime(ModelCase *c, GcRng *r);
 void model_case_free(ModelCase *c);
 
+// The labml preset (d 128, 4 heads: the AVX-512 one-query kernels where built for them) with V = 65, its
+// initial weights and noise on the relative tables and content bias, which start at zero.
+Model *model_case_labml(GcRng *r);
+
 // Feeds the same 20 random chunks of 1 to 3 tokens to g (key/value cache) and to model_forward on `plain`
 // with `mem` (every memory slot projected anew), checking after each that both memories have the same
 // lengths; returns the largest difference between their logits.

@@ -9,6 +9,7 @@
 #include "tests/cli_run.h"
 #include "tests/gradcheck.h"
 #include "tests/harness.h"
+#include "tests/model_case.h"
 
 // The fp16 path's stated tolerance on this test model's logits (|logit| up to ~5): fp16 keeps 11 significant
 // bits (relative rounding error ≤ 2⁻¹¹ ≈ 4.9e-4 per weight and cached key/value).
@@ -197,19 +198,11 @@ TEST(cli_sample_half) {
 // The labml shape (d 128, 4 heads: the AVX-512 kernels where built for them), memory full and compressed
 // memory trimmed, past the cache's compaction: the same tolerance.
 TEST(half_generation_at_the_labml_shape) {
-    Config cfg;
-    config_preset(&cfg, "labml");
-    cfg.vocab_size = 65;
-    char err[256];
-    Model *m = model_new(&cfg, 2, err, sizeof err);
     GcRng r;
     gc_rng_init(&r, 6);
-    for (int l = 0; l < cfg.n_layers; l++) { // the relative tables start at zero
-        long R = m->rel_len;
-        gc_fill_normal(&r, m->p.layer[l].rel_key, R * cfg.d_model, 0.3);
-        gc_fill_normal(&r, m->p.layer[l].rel_bias, R * cfg.n_heads, 0.3);
-        gc_fill_normal(&r, m->p.layer[l].content_bias, cfg.d_model, 0.3);
-    }
+    Model *m = model_case_labml(&r);
+    const Config cfg = m->cfg;
+    char err[256];
     Generator full, half;
     CHECK(!generator_init(&full, m) && !generator_init(&half, m));
     CHECK_MSG(!generator_set_half(&half, 1, err, sizeof err), "%s", err);

@@ -201,18 +201,10 @@ TEST(sampling_respects_top_k_and_temperature) {
 // character at a time until the compressed memory is full, trimmed and its rows moved back to the front of
 // their room; the reference projects every slot through the absorbed attention.
 TEST(kv_cache_matches_recomputing_every_slot_at_the_labml_shape) {
-    Config cfg;
-    config_preset(&cfg, "labml");
-    cfg.vocab_size = 65;
-    char err[256];
-    Model *m = model_new(&cfg, 2, err, sizeof err);
     GcRng r;
     gc_rng_init(&r, 9);
-    for (int l = 0; l < cfg.n_layers; l++) { // the relative tables start at zero
-        gc_fill_normal(&r, m->p.layer[l].rel_key, m->rel_len * cfg.d_model, 0.3);
-        gc_fill_normal(&r, m->p.layer[l].rel_bias, m->rel_len * cfg.n_heads, 0.3);
-        gc_fill_normal(&r, m->p.layer[l].content_bias, cfg.d_model, 0.3);
-    }
+    Model *m = model_case_labml(&r);
+    const Config cfg = m->cfg;
     Generator g;
     CHECK(!generator_init(&g, m));
     Workspace *plain = workspace_new(m, 1);
