@@ -92,76 +92,6 @@ static inline void prefetch_floats(const float *p, int n) {
     for (int i = 0; i < n; i += 16) __builtin_prefetch(p + i);
 }
 
-// y (out) = W x + bias, W (out, in) rows: four rows at a time share each load of x. The weights stream
-// from L3 (generation reads every layer's once per character), so the lines of rows ahead are prefetched
-// while these are summed (measured 15% faster than leaving it to the hardware prefetcher). With AVX-512
-// the products are 16-wide fused multiply-adds into eight accumulators: the 3.1 MB of labml weights in
-// 28 µs (112 GB/s from L3 on this Zen 4) against 32 µs for the 8-wide form.
-#ifdef __AVX512F__
-// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
-static inline __m128 m512_reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
-    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
-    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
-    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
-    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
-    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
-    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
-    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
-}
-
-static inline void gemv_rows4(float *y, const float *w0, const float *x, int in) {
-    const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    for (int i = 0; i < in; i += 32) {
-        for (int r = 8; r < 12; r++) { // two lines of each of the four rows after next
-            __builtin_prefetch(w0 + (long)r * in + i);
-            __builtin_prefetch(w0 + (long)r * in + i + 16);
-        }
-        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
-        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i), x0, a0);
-        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i), x0, a1);
-        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i), x0, a2);
-        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i), x0, a3);
-        b0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i + 16), x1, b0);
-        b1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i + 16), x1, b1);
-        b2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i + 16), x1, b2);
-        b3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i + 16), x1, b3);
-    }
-    _mm_storeu_ps(y, m512_reduce4(_mm512_add_ps(a0, b0), _mm512_add_ps(a1, b1), _mm512_add_ps(a2, b2),
-                                  _mm512_add_ps(a3, b3)));
-}
-#define GEMV_STEP 32
-#else
-static inline void gemv_rows4(float *y, const float *w0, const float *x, int in) {
-    const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-    v8f a0 = v8_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
-    for (int i = 0; i < in; i += 8) {
-        if (i % 16 == 0) // one prefetch per 64-byte line of each of the next four rows
-            for (int r = 4; r < 8; r++) __builtin_prefetch(w0 + (long)r * in + i);
-        v8f xv = v8_load(x + i);
-        a0 += v8_load(w0 + i) * xv;
-        a1 += v8_load(w1 + i) * xv;
-        a2 += v8_load(w2 + i) * xv;
-        a3 += v8_load(w3 + i) * xv;
-    }
-    y[0] = v8_hsum(a0);
-    y[1] = v8_hsum(a1);
-    y[2] = v8_hsum(a2);
-    y[3] = v8_hsum(a3);
-}
-#define GEMV_STEP 8
-#endif
-
-static inline void vec_gemv(float *y, const float *w, const float *x, const float *bias, int out, int in) {
-    int o = 0;
-    if (in % GEMV_STEP == 0)
-        for (; o + 4 <= out; o += 4) gemv_rows4(y + o, w + (long)o * in, x, in);
-    for (; o < out; o++) y[o] = vec_dot(w + (long)o * in, x, in);
-    if (bias)
-        for (o = 0; o < out; o++) y[o] += bias[o];
-}
-
 // ---- fp16 (IEEE binary16, stored as its bits): the opt-in half-precision generation path (engine/half.h)
 // reads weights, relative-key tables and cached keys/values as fp16 to halve the bytes streamed per
 // character; every product and sum stays fp32. F16C converts 8 at a time when the build targets it
@@ -232,62 +162,101 @@ static inline void prefetch_halves(const uint16_t *p, int n) {
     for (int i = 0; i < n; i += 32) __builtin_prefetch(p + i);
 }
 
-// vec_gemv with W in fp16: y (out) = W x + bias. Four rows share each load of x; the next four rows'
-// lines are prefetched (one 64-byte line holds 32 fp16 values). With AVX-512 one vcvtph2ps widens 16 values
-// (measured 40 G weights/s on this Zen 4, twice the 8-wide F16C form, which is no faster than streaming fp32);
-// products are fused multiply-adds there.
+// y (out) = W x + bias for W (out, in) rows in fp32 (vec_gemv) or fp16 (vec_gemv_half): four rows at a time
+// share each load of x. The weights stream from L3 (generation reads every layer's once per character), so
+// the lines of rows ahead are prefetched while these are summed (measured 15% faster than leaving it to
+// the hardware prefetcher). With AVX-512 the products are 16-wide fused multiply-adds into eight
+// accumulators: the 3.1 MB of fp32 labml weights in 28 µs (112 GB/s from L3 on this Zen 4) against 32 µs
+// 8-wide, and one vcvtph2ps widens 16 fp16 values (40 G weights/s, twice the 8-wide F16C form). One kernel
+// serves both storages: `half` is a constant at every call, so each caller's loop is compiled for one.
 #ifdef __AVX512F__
 static inline __m512 m512_load_half(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }
 
-static inline void gemv_half_rows4(float *y, const uint16_t *w0, const float *x, int in) {
-    const uint16_t *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+// [Σ a0, Σ a1, Σ a2, Σ a3]: four lane sums in one shuffle tree instead of four.
+static inline __m128 m512_reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    __m512 s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xee));
+    __m512 s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xee));
+    // quarter h of t: head h's four partial sums; then every element of quarter h: their total
+    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, 0x88), _mm512_shuffle_f32x4(s01, s23, 0xdd));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4e));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xb1));
+    __m512i firsts = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(firsts, t));
+}
+
+static inline __m512 m512_load_weights(const void *w, long i, int half) {
+    return half ? m512_load_half((const uint16_t *)w + i) : _mm512_loadu_ps((const float *)w + i);
+}
+
+static inline void gemv_rows4(float *y, const void *w, const float *x, int in, int half) {
+    long esize = half ? 2 : 4, row = in * esize;
+    const char *w0 = w, *w1 = w0 + row, *w2 = w1 + row, *w3 = w2 + row;
+    int ahead = half ? 4 : 8; // rows; fp16 rows are half as long
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     for (int i = 0; i < in; i += 32) {
-        for (int r = 4; r < 8; r++) __builtin_prefetch(w0 + (long)r * in + i);
+        for (int r = ahead; r < ahead + 4; r++)
+            for (long line = 0; line < 32 * esize; line += 64) __builtin_prefetch(w0 + r * row + i * esize + line);
         __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
-        a0 = _mm512_fmadd_ps(m512_load_half(w0 + i), x0, a0);
-        a1 = _mm512_fmadd_ps(m512_load_half(w1 + i), x0, a1);
-        a2 = _mm512_fmadd_ps(m512_load_half(w2 + i), x0, a2);
-        a3 = _mm512_fmadd_ps(m512_load_half(w3 + i), x0, a3);
-        b0 = _mm512_fmadd_ps(m512_load_half(w0 + i + 16), x1, b0);
-        b1 = _mm512_fmadd_ps(m512_load_half(w1 + i + 16), x1, b1);
-        b2 = _mm512_fmadd_ps(m512_load_half(w2 + i + 16), x1, b2);
-        b3 = _mm512_fmadd_ps(m512_load_half(w3 + i + 16), x1, b3);
+        a0 = _mm512_fmadd_ps(m512_load_weights(w0, i, half), x0, a0);
+        a1 = _mm512_fmadd_ps(m512_load_weights(w1, i, half), x0, a1);
+        a2 = _mm512_fmadd_ps(m512_load_weights(w2, i, half), x0, a2);
+        a3 = _mm512_fmadd_ps(m512_load_weights(w3, i, half), x0, a3);
+        b0 = _mm512_fmadd_ps(m512_load_weights(w0, i + 16, half), x1, b0);
+        b1 = _mm512_fmadd_ps(m512_load_weights(w1, i + 16, half), x1, b1);
+        b2 = _mm512_fmadd_ps(m512_load_weights(w2, i + 16, half), x1, b2);
+        b3 = _mm512_fmadd_ps(m512_load_weights(w3, i + 16, half), x1, b3);
     }
     _mm_storeu_ps(y, m512_reduce4(_mm512_add_ps(a0, b0), _mm512_add_ps(a1, b1), _mm512_add_ps(a2, b2),
                                   _mm512_add_ps(a3, b3)));
 }
-#define GEMV_HALF_STEP 32
+#define GEMV_STEP 32
 #else
-static inline void gemv_half_rows4(float *y, const uint16_t *w0, const float *x, int in) {
-    const uint16_t *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+static inline v8f v8_load_weights(const void *w, long i, int half) {
+    return half ? v8_load_half((const uint16_t *)w + i) : v8_load((const float *)w + i);
+}
+
+static inline void gemv_rows4(float *y, const void *w, const float *x, int in, int half) {
+    long esize = half ? 2 : 4, row = in * esize;
+    const char *w0 = w, *w1 = w0 + row, *w2 = w1 + row, *w3 = w2 + row;
     v8f a0 = v8_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
     for (int i = 0; i < in; i += 8) {
-        if (i % 32 == 0)
-            for (int r = 4; r < 8; r++) __builtin_prefetch(w0 + (long)r * in + i);
+        if (i * esize % 64 == 0) // one prefetch per 64-byte line of each of the next four rows
+            for (int r = 4; r < 8; r++) __builtin_prefetch(w0 + r * row + i * esize);
         v8f xv = v8_load(x + i);
-        a0 += v8_load_half(w0 + i) * xv;
-        a1 += v8_load_half(w1 + i) * xv;
-        a2 += v8_load_half(w2 + i) * xv;
-        a3 += v8_load_half(w3 + i) * xv;
+        a0 += v8_load_weights(w0, i, half) * xv;
+        a1 += v8_load_weights(w1, i, half) * xv;
+        a2 += v8_load_weights(w2, i, half) * xv;
+        a3 += v8_load_weights(w3, i, half) * xv;
     }
     y[0] = v8_hsum(a0);
     y[1] = v8_hsum(a1);
     y[2] = v8_hsum(a2);
     y[3] = v8_hsum(a3);
 }
-#define GEMV_HALF_STEP 8
+#define GEMV_STEP 8
 #endif
 
-static inline void vec_gemv_half(float *y, const uint16_t *w, const float *x, const float *bias, int out, int in) {
+static inline void gemv_weights(float *y, const void *w, const float *x, const float *bias, int out, int in,
+                                int half) {
+    long row = (long)in * (half ? 2 : 4);
     int o = 0;
-    if (in % GEMV_HALF_STEP == 0)
-        for (; o + 4 <= out; o += 4) gemv_half_rows4(y + o, w + (long)o * in, x, in);
-    for (; o < out; o++) y[o] = vec_dot_half(w + (long)o * in, x, in);
+    if (in % GEMV_STEP == 0)
+        for (; o + 4 <= out; o += 4) gemv_rows4(y + o, (const char *)w + o * row, x, in, half);
+    for (; o < out; o++)
+        y[o] = half ? vec_dot_half((const uint16_t *)w + (long)o * in, x, in)
+                    : vec_dot((const float *)w + (long)o * in, x, in);
     if (bias)
         for (o = 0; o < out; o++) y[o] += bias[o];
+}
+
+static inline void vec_gemv(float *y, const float *w, const float *x, const float *bias, int out, int in) {
+    gemv_weights(y, w, x, bias, out, in, 0);
+}
+
+static inline void vec_gemv_half(float *y, const uint16_t *w, const float *x, const float *bias, int out, int in) {
+    gemv_weights(y, w, x, bias, out, in, 1);
 }
 
 // row[0, n) ← softmax(row[0, n)), row[n, cols) ← 0 (masked columns).
