@@ -61,3 +61,7 @@ static void QK_NAME(values512)(float *ctx, const float *p, const float *v_cur, c
 }
 
 #undef QK_HEAD_DOT
+#undef QK_ELEM
+#undef QK_LOAD16
+#undef QK_PREFETCH_ROW
+#undef QK_NAME
