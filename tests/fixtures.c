@@ -54,3 +54,13 @@ unsigned char *fixture_read_file(const char *path, size_t *n) {
     *n = (size_t)size;
     return bytes;
 }
+
+Model *fixture_resume(const Checkpoint *ck, const Config *cfg, uint64_t seed, const Corpus *corpus, Trainer *t) {
+    char err[512];
+    Model *m = model_new(cfg, seed, err, sizeof err);
+    CHECK_MSG(m != NULL, "%s", err);
+    CHECK_MSG(!checkpoint_load_weights(ck, m, err, sizeof err), "%s", err);
+    CHECK_MSG(!trainer_init(t, m, corpus, err, sizeof err), "%s", err);
+    CHECK_MSG(!checkpoint_load_state(ck, t, err, sizeof err), "%s", err);
+    return m;
+}

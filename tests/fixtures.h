@@ -2,6 +2,7 @@
 #ifndef MEMSCOPE_TEST_FIXTURES_H
 #define MEMSCOPE_TEST_FIXTURES_H
 
+#include "engine/checkpoint.h"
 #include "engine/data.h"
 #include "engine/trainer.h"
 
@@ -17,6 +18,11 @@ void fixture_run_steps(Trainer *t, int n, float *losses);
 
 // The whole file at path, malloc'd (one spare byte), its size in *n; fails the test when unreadable.
 unsigned char *fixture_read_file(const char *path, size_t *n);
+
+// Resumes from an open checkpoint: a model of cfg initialised with seed (so only the file can make it match),
+// its weights and then a trainer on corpus with the saved optimizer and data position; fails the test on
+// any error. The caller frees both.
+Model *fixture_resume(const Checkpoint *ck, const Config *cfg, uint64_t seed, const Corpus *corpus, Trainer *t);
 
 // Steps [from, to) of two runs' losses are the same floats, bit for bit (an exact resume).
 void fixture_check_same_losses(const float *straight, const float *resumed, int from, int to);

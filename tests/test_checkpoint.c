@@ -36,10 +36,7 @@ TEST(resume_is_bit_identical) {
     Checkpoint ck;
     CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
     CHECK(ck.has_state && ck.step == 100 && ck.has_training_keys);
-    m = model_new(&ck.cfg, 12345, err, sizeof err); // a different init: everything must come from the file
-    CHECK_MSG(!checkpoint_load_weights(&ck, m, err, sizeof err), "%s", err);
-    CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
-    CHECK_MSG(!checkpoint_load_state(&ck, &t, err, sizeof err), "%s", err);
+    m = fixture_resume(&ck, &ck.cfg, 12345, &corpus, &t); // a different init: everything must come from the file
     checkpoint_close(&ck);
     fixture_run_steps(&t, 100, resumed + 100);
     fixture_check_same_losses(straight, resumed, 0, 200);

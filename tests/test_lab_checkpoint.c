@@ -83,11 +83,8 @@ TEST(lab_checkpoint_resumes_every_set_bit_identically) {
     CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
     CHECK(ck.cfg.compress == COMPRESS_MOST_USED && ck.cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE);
     CHECK(ck.cfg.compression_rate == 4);
-    Model *back = model_new(&ck.cfg, 999, err, sizeof err);
-    CHECK_MSG(!checkpoint_load_weights(&ck, back, err, sizeof err), "%s", err);
     Trainer t2;
-    CHECK(!trainer_init(&t2, back, &corpus, err, sizeof err));
-    CHECK_MSG(!checkpoint_load_state(&ck, &t2, err, sizeof err), "%s", err);
+    Model *back = fixture_resume(&ck, &ck.cfg, 999, &corpus, &t2);
     checkpoint_close(&ck);
     CHECK(back->compress_fn == COMPRESS_MOST_USED && back->compress_loss == COMPRESS_LOSS_AUTOENCODE);
     // the trained model has moved on 40 steps; compare every set against a second identical run instead
@@ -137,11 +134,8 @@ TEST(lab_checkpoint_takes_a_new_loss_on_load) {
     Config want = ck.cfg;
     CHECK(!config_set(&want, "compress_loss=autoencode", err, sizeof err));
     CHECK(!config_set(&want, "compress=dilated", err, sizeof err));
-    Model *back = model_new(&want, 5, err, sizeof err);
-    CHECK_MSG(!checkpoint_load_weights(&ck, back, err, sizeof err), "%s", err);
     Trainer t2;
-    CHECK(!trainer_init(&t2, back, &corpus, err, sizeof err));
-    CHECK_MSG(!checkpoint_load_state(&ck, &t2, err, sizeof err), "%s", err);
+    Model *back = fixture_resume(&ck, &want, 5, &corpus, &t2);
     checkpoint_close(&ck);
     CHECK(back->compress_fn == COMPRESS_DILATED && back->compress_loss == COMPRESS_LOSS_AUTOENCODE);
     const ConvSet *conv = NULL;
