@@ -300,3 +300,29 @@ int check_output_path(const char *path, const char *flag, const char *cmd) {
         return fail(cmd, "%s %s is a directory; give a file name inside it", flag, path);
     return 0;
 }
+
+int checkpoint_run_open(CheckpointRun *r, const Options *o, int want_stats, const char *cmd, const char *help_cmd) {
+    memset(r, 0, sizeof *r);
+    if (!o->load) return fail(cmd, "--load CKPT is required; see memscope %s --help", help_cmd), 2;
+    if (!o->data) return fail(cmd, "--data FILE is required; see memscope %s --help", help_cmd), 2;
+    if (o->attention_stats && check_output_path(o->attention_stats, "--attention-stats", cmd)) return 1;
+    set_threads(o->threads ? o->threads : 2);
+    char err[1024];
+    if (checkpoint_open(&r->ck, o->load, err, sizeof err)) return fail(cmd, "%s", err);
+    if (load_corpus(&r->corpus, o->data, cmd) || encode_with_vocab(&r->corpus, &r->ck.vocab, cmd) ||
+        !(r->m = build_model(&r->ck.cfg, &r->ck, cmd)))
+        return checkpoint_run_close(r), 1;
+    if (want_stats && !(r->have_stats = !attention_stats_init(&r->st, r->m))) {
+        fail(cmd, "out of memory for the attention statistics");
+        return checkpoint_run_close(r), 1;
+    }
+    return 0;
+}
+
+void checkpoint_run_close(CheckpointRun *r) {
+    if (r->have_stats) attention_stats_free(&r->st);
+    model_free(r->m);
+    corpus_free(&r->corpus);
+    checkpoint_close(&r->ck);
+    memset(r, 0, sizeof *r);
+}

@@ -2,6 +2,7 @@
 #ifndef MEMSCOPE_CLI_H
 #define MEMSCOPE_CLI_H
 
+#include "engine/attention_stats.h"
 #include "engine/checkpoint.h"
 #include "engine/config.h"
 #include "engine/data.h"
@@ -37,6 +38,22 @@ int encode_with_vocab(Corpus *c, const Vocab *v, const char *cmd);
 int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd);
 // A model from config and, when ck is given, its weights.
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd);
+
+// A trained checkpoint read against --data (eval, lab attention): the checkpoint, the corpus in its
+// vocabulary, the model, and the attention statistics when asked for.
+typedef struct {
+    Checkpoint ck;
+    Corpus corpus;
+    Model *m;
+    AttentionStats st;
+    int have_stats;
+} CheckpointRun;
+
+// Requires --load and --data (the usage line points at `memscope HELP_CMD --help`), checks the
+// --attention-stats path before any work, sets the threads (default 2) and opens everything. On failure
+// prints one line, frees what it opened and returns the exit status (2 for usage, else 1); 0 when ready.
+int checkpoint_run_open(CheckpointRun *r, const Options *o, int want_stats, const char *cmd, const char *help_cmd);
+void checkpoint_run_close(CheckpointRun *r);
 
 void set_threads(long threads);
 // Threads for training: batch shards, with BLAS single-threaded under them.

@@ -84,29 +84,11 @@ int cmd_eval(int argc, char **argv) {
     Options o;
     if (parse_options(&o, "eval", "load data json threads attention-stats", argc, argv)) return 2;
     if (o.help) return fputs(eval_help, stdout), 0;
-    if (!o.load) return fail("eval", "--load CKPT is required; see memscope eval --help"), 2;
-    if (!o.data) return fail("eval", "--data FILE is required; see memscope eval --help"), 2;
-    if (o.attention_stats && check_output_path(o.attention_stats, "--attention-stats", "eval")) return 1;
-    set_threads(o.threads ? o.threads : 2);
-    char err[1024];
-    Checkpoint ck;
-    if (checkpoint_open(&ck, o.load, err, sizeof err)) return fail("eval", "%s", err);
-    Corpus corpus = {0};
-    Model *m = NULL;
-    AttentionStats st;
-    int rc = 1, have_stats = 0;
-    if (load_corpus(&corpus, o.data, "eval") || encode_with_vocab(&corpus, &ck.vocab, "eval")) goto out;
-    if (!(m = build_model(&ck.cfg, &ck, "eval"))) goto out;
-    if (o.attention_stats && !(have_stats = !attention_stats_init(&st, m))) {
-        fail("eval", "out of memory for the attention statistics");
-        goto out;
-    }
-    if (run_eval(m, &corpus, &o, have_stats ? &st : NULL)) goto out;
-    rc = have_stats ? export_stats(&st, o.attention_stats) : 0;
-out:
-    if (have_stats) attention_stats_free(&st);
-    model_free(m);
-    corpus_free(&corpus);
-    checkpoint_close(&ck);
+    CheckpointRun r;
+    int rc = checkpoint_run_open(&r, &o, o.attention_stats != NULL, "eval", "eval");
+    if (rc) return rc;
+    if (run_eval(r.m, &r.corpus, &o, r.have_stats ? &r.st : NULL)) rc = 1;
+    else if (r.have_stats) rc = export_stats(&r.st, o.attention_stats);
+    checkpoint_run_close(&r);
     return rc;
 }

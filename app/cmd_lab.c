@@ -403,38 +403,19 @@ static int lab_attention(int argc, char **argv) {
     Options o;
     if (parse_options(&o, cmd, "load data json threads attention-stats", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
-    if (!o.load) return fail(cmd, "--load CKPT is required; see memscope lab --help"), 2;
-    if (!o.data) return fail(cmd, "--data FILE is required; see memscope lab --help"), 2;
-    if (o.attention_stats && check_output_path(o.attention_stats, "--attention-stats", cmd)) return 1;
-    set_threads(o.threads ? o.threads : 2);
-    char err[1024];
-    Checkpoint ck;
-    if (checkpoint_open(&ck, o.load, err, sizeof err)) return fail(cmd, "%s", err);
-    Corpus corpus = {0};
-    Model *m = NULL;
-    AttentionStats st;
-    int rc = 1, have_stats = 0;
-    if (load_corpus(&corpus, o.data, cmd) || encode_with_vocab(&corpus, &ck.vocab, cmd)) goto out;
-    if (!(m = build_model(&ck.cfg, &ck, cmd))) goto out;
-    if (attention_stats_init(&st, m)) {
-        fail(cmd, "out of memory");
-        goto out;
-    }
-    have_stats = 1;
+    CheckpointRun run;
+    int rc = checkpoint_run_open(&run, &o, 1, cmd, "lab");
+    if (rc) return rc;
     EvalResult r;
-    attention_stats_run(&st, m, corpus.ids, (long)corpus.n, &r);
-    if (o.attention_stats && attention_stats_export(&st, o.attention_stats, err, sizeof err)) {
-        fail(cmd, "%s", err);
-        goto out;
-    }
-    if (o.json) attention_stats_write_json(&st, stdout);
-    else attention_stats_print(&st, stdout);
-    rc = 0;
-out:
-    if (have_stats) attention_stats_free(&st);
-    model_free(m);
-    corpus_free(&corpus);
-    checkpoint_close(&ck);
+    attention_stats_run(&run.st, run.m, run.corpus.ids, (long)run.corpus.n, &r);
+    char err[1024];
+    if (o.attention_stats && attention_stats_export(&run.st, o.attention_stats, err, sizeof err))
+        rc = fail(cmd, "%s", err);
+    else if (o.json)
+        attention_stats_write_json(&run.st, stdout);
+    else
+        attention_stats_print(&run.st, stdout);
+    checkpoint_run_close(&run);
     return rc;
 }
 
