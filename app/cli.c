@@ -84,7 +84,10 @@ static int take_value(Options *o, const char *cmd, const char *name, const char 
     } else if (!strcmp(name, "steps")) return parse_long(cmd, "--steps", v, 1, 1000000000L, &o->steps);
     else if (!strcmp(name, "epochs")) return parse_long(cmd, "--epochs", v, 1, 100000, &o->epochs);
     else if (!strcmp(name, "save-every")) return parse_long(cmd, "--save-every", v, 1, 1000000000L, &o->save_every);
-    else if (!strcmp(name, "n")) return parse_long(cmd, "-n", v, 0, 100000000L, &o->length);
+    else if (!strcmp(name, "n")) {
+        o->has_length = 1;
+        return parse_long(cmd, "-n", v, 0, 100000000L, &o->length);
+    }
     else if (!strcmp(name, "threads")) return parse_long(cmd, "--threads", v, 1, 256, &o->threads);
     else if (!strcmp(name, "top-k")) return parse_long(cmd, "--top-k", v, 0, 256, &o->top_k);
     else if (!strcmp(name, "max-steps")) return parse_long(cmd, "--max-steps", v, 0, 1000000000L, &o->max_steps);

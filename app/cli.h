@@ -18,7 +18,7 @@ typedef struct {
     long steps, epochs, save_every, length, threads, top_k, max_steps, exit_after_frames;
     double temperature, minutes, valid_every; // --minutes: training time budget; --valid-every: seconds
     unsigned long long seed;
-    int has_seed, json, help;
+    int has_seed, has_length, json, help; // has_length: -n was given (length defaults to 200)
     int half; // --half (sample): fp16 generation
 } Options;
 

@@ -75,7 +75,7 @@ static int set_recall(RecallSpec *spec, const char *assignment, const char *cmd)
 static int apply_sets(Config *cfg, RecallSpec *spec, const Options *o, const char *cmd) {
     char err[512];
     for (int i = 0; i < o->n_sets; i++) {
-        if (spec && !strncmp(o->sets[i], "recall.", 7)) {
+        if (!strncmp(o->sets[i], "recall.", 7)) {
             if (set_recall(spec, o->sets[i], cmd)) return -1;
         } else if (config_set(cfg, o->sets[i], err, sizeof err)) {
             return fail(cmd, "%s", err);
@@ -92,10 +92,8 @@ static int lab_recall(int argc, char **argv) {
     if (parse_options(&o, "lab recall", "n seed save", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
     RecallSpec spec = recall_default_spec();
-    int explicit_n = 0;
-    for (int i = 0; i < argc; i++) explicit_n |= !strcmp(argv[i], "-n") || !strncmp(argv[i], "--n", 3);
     if (o.has_seed) spec.seed = o.seed;
-    if (explicit_n) spec.bytes = (size_t)o.length;
+    if (o.has_length) spec.bytes = (size_t)o.length;
     else if (!o.save) spec.bytes = 600;
     size_t n = 0;
     unsigned char *text = recall_generate(&spec, &n);
@@ -132,8 +130,7 @@ static int lab_recall(int argc, char **argv) {
 
 typedef struct {
     const char *name;
-    Config cfg;
-    int fn, loss;
+    Config cfg; // compress and compress_loss choose the compression
     double seconds, tokens_per_s;
     float train_ce, valid_ce;
     RecallReport recall;
@@ -147,17 +144,13 @@ static void progress(const char *name, long step, long steps, float ce, double e
             (int)eta % 60);
 }
 
-// Trains run->cfg on corpus for `steps`; returns the model (NULL on failure).
-static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, const char *cmd) {
+// Trains run->cfg on corpus for `steps`; returns the model (NULL on failure). With `validate`, also the
+// validation CE over the whole validation split (run->valid_ce).
+static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, int validate, const char *cmd) {
     char err[1024];
     run->cfg.vocab_size = corpus->vocab.size;
     Model *m = build_model(&run->cfg, NULL, cmd);
     if (!m) return NULL;
-    if (model_set_compression(m, run->fn, run->loss, err, sizeof err)) {
-        fail(cmd, "%s", err);
-        model_free(m);
-        return NULL;
-    }
     Trainer t;
     if (trainer_init(&t, m, corpus, err, sizeof err)) {
         fail(cmd, "%s", err);
@@ -180,12 +173,14 @@ static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, c
     run->tokens_per_s = (double)steps * run->cfg.batch_size * run->cfg.seq_len / run->seconds;
     run->train_ce = ce_n ? (float)(ce_sum / ce_n) : NAN;
     if (isatty(2)) fprintf(stderr, "\r%80s\r", "");
+    if (validate) run->valid_ce = trainer_validate_full(&t);
     trainer_free(&t);
     set_threads(threads); // evaluation runs one stream: BLAS may use the threads
     return m;
 }
 
 // --save PREFIX: PREFIX-TAG.safetensors (weights and config; `memscope lab attention` or `eval` read it).
+// The commands check PREFIX's directory with check_output_path before minutes of training, not after.
 static int save_model(const char *prefix, const char *tag, const Model *m, const Vocab *v, const char *cmd) {
     char path[1200], err[1024];
     snprintf(path, sizeof path, "%s-%s.safetensors", prefix, tag);
@@ -204,10 +199,10 @@ static int lab_compare(int argc, char **argv) {
     Options o;
     if (parse_options(&o, cmd, "steps threads json seed set n save", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
-    long steps = o.steps ? o.steps : 6000, threads = o.threads ? o.threads : 2, eval_chars = EVAL_CHARS;
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "-n") || !strncmp(argv[i], "--n", 3)) eval_chars = o.length;
+    long steps = o.steps ? o.steps : 6000, threads = o.threads ? o.threads : 2;
+    long eval_chars = o.has_length ? o.length : EVAL_CHARS;
     if (eval_chars < 1000) return fail(cmd, "-n %ld: evaluate on at least 1000 characters", eval_chars), 2;
+    if (o.save && check_output_path(o.save, "--save", cmd)) return 1;
     Config base;
     lab_config(&base);
     RecallSpec train_spec = recall_default_spec();
@@ -229,9 +224,14 @@ static int lab_compare(int argc, char **argv) {
     uint8_t *correct = malloc(n_eval + 1);
     RecallAnswer *answers = NULL;
     long n_answers = eval_text ? recall_find_answers(eval_text, n_eval, &answers) : -1;
-    if (!eval_text || !eval_ids || !correct || n_answers < 0 || vocab_encode(&corpus.vocab, eval_text, n_eval, eval_ids) >= 0) {
-        corpus_free(&corpus);
-        return fail(cmd, "out of memory for the evaluation text");
+    int rc = 1;
+    if (!eval_text || !eval_ids || !correct || n_answers < 0) {
+        fail(cmd, "out of memory for the evaluation text");
+        goto out;
+    }
+    if (vocab_encode(&corpus.vocab, eval_text, n_eval, eval_ids) >= 0) { // --set recall.* changed the alphabet
+        fail(cmd, "the evaluation text has characters the training text lacks; use a longer training corpus");
+        goto out;
     }
     Config xl_big = base, xl_small = base;
     xl_big.mem_len = base.mem_len + base.c_mem_len;
@@ -239,14 +239,14 @@ static int lab_compare(int argc, char **argv) {
     xl_big.compression_rate = 1;
     xl_small.c_mem_len = 0;
     xl_small.compression_rate = 1;
-    // (b) and (c) keep no compressed memory, so their compression and its loss would only cost time
-    LabRun runs[3] = {{.name = "(a) compressive", .cfg = base, .fn = COMPRESS_CONV, .loss = COMPRESS_LOSS_ATTENTION},
-                      {.name = "(b) xl N_m+N_cm", .cfg = xl_big, .fn = COMPRESS_CONV, .loss = COMPRESS_LOSS_NONE},
-                      {.name = "(c) xl N_m", .cfg = xl_small, .fn = COMPRESS_CONV, .loss = COMPRESS_LOSS_NONE}};
+    // (b) and (c) keep no compressed memory, so a compression loss would only cost time
+    xl_big.compress_loss = xl_small.compress_loss = COMPRESS_LOSS_NONE;
+    LabRun runs[3] = {{.name = "(a) compressive", .cfg = base},
+                      {.name = "(b) xl N_m+N_cm", .cfg = xl_big},
+                      {.name = "(c) xl N_m", .cfg = xl_small}};
     double t_all = now_seconds();
-    int rc = 1;
     for (int r = 0; r < 3; r++) {
-        Model *m = lab_train(&runs[r], &corpus, steps, threads, cmd);
+        Model *m = lab_train(&runs[r], &corpus, steps, threads, 0, cmd);
         if (!m) goto out;
         evaluate_stream_ex(m, eval_ids, (long)n_eval, correct, NULL, &runs[r].eval);
         recall_report_init(&runs[r].recall, &base); // the same buckets for all: the reach of (a)
@@ -326,13 +326,8 @@ static int lab_ablation(int argc, char **argv) {
     if (o.help) return fputs(lab_help, stdout), 0;
     long steps = o.steps ? o.steps : 1000, threads = o.threads ? o.threads : 2;
     Config base;
-    if (o.preset) {
-        if (config_preset(&base, o.preset)) return fail(cmd, "unknown preset '%s'; use labml, default or large", o.preset);
-    } else {
-        config_preset(&base, "default");
-    }
-    if (apply_sets(&base, NULL, &o, cmd)) return 2;
-    if (o.has_seed) base.seed = o.seed;
+    if (build_config(&base, &o, NULL, cmd)) return 2;
+    if (o.save && check_output_path(o.save, "--save", cmd)) return 1;
     Corpus corpus = {0};
     if (load_corpus(&corpus, o.data, cmd)) return 1;
     struct {
@@ -347,22 +342,14 @@ static int lab_ablation(int argc, char **argv) {
     for (int r = 0; r < n_rows; r++) {
         static char names[8][48];
         snprintf(names[r], sizeof names[r], "%s + %s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
-        runs[r] = (LabRun){.name = names[r], .cfg = base, .fn = rows[r].fn, .loss = rows[r].loss};
-        Model *m = lab_train(&runs[r], &corpus, steps, threads, cmd);
+        runs[r] = (LabRun){.name = names[r], .cfg = base};
+        runs[r].cfg.compress = rows[r].fn;
+        runs[r].cfg.compress_loss = rows[r].loss;
+        Model *m = lab_train(&runs[r], &corpus, steps, threads, 1, cmd);
         if (!m) {
             corpus_free(&corpus);
             return 1;
         }
-        Trainer t;
-        char err[512];
-        if (trainer_init(&t, m, &corpus, err, sizeof err)) {
-            model_free(m);
-            corpus_free(&corpus);
-            return fail(cmd, "%s", err);
-        }
-        trainer_threads(&t, threads);
-        runs[r].valid_ce = trainer_validate_full(&t);
-        trainer_free(&t);
         char tag[64];
         snprintf(tag, sizeof tag, "%s-%s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
         if (o.save && save_model(o.save, tag, m, &corpus.vocab, cmd)) {
@@ -378,7 +365,7 @@ static int lab_ablation(int argc, char **argv) {
                total);
         for (int r = 0; r < n_rows; r++)
             printf("%s{\"compress\":\"%s\",\"compress_loss\":\"%s\",\"train_ce\":%.4f,\"valid_ce\":%.4f,\"seconds\":%.1f}",
-                   r ? "," : "", compress_fn_name(runs[r].fn), compress_loss_name(runs[r].loss), runs[r].train_ce,
+                   r ? "," : "", compress_fn_name(runs[r].cfg.compress), compress_loss_name(runs[r].cfg.compress_loss), runs[r].train_ce,
                    runs[r].valid_ce, runs[r].seconds);
         printf("]}\n");
     } else {
@@ -388,7 +375,7 @@ static int lab_ablation(int argc, char **argv) {
                base.mem_len, base.c_mem_len, base.compression_rate, base.batch_size);
         printf("%-12s %-12s %10s %10s %10s\n", "compression", "loss", "train ce", "valid ce", "valid bpc");
         for (int r = 0; r < n_rows; r++)
-            printf("%-12s %-12s %10.4f %10.4f %10.4f\n", compress_fn_name(runs[r].fn), compress_loss_name(runs[r].loss),
+            printf("%-12s %-12s %10.4f %10.4f %10.4f\n", compress_fn_name(runs[r].cfg.compress), compress_loss_name(runs[r].cfg.compress_loss),
                    runs[r].train_ce, runs[r].valid_ce, runs[r].valid_ce / M_LN2);
     }
     corpus_free(&corpus);
