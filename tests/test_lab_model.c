@@ -442,3 +442,32 @@ TEST(lab_checkpoint_names) {
     CHECK(!compress_set_parse("layers.0.compress_max_r4", &fn, &rate));
     model_free(m);
 }
+
+// Switched to the "none" loss mid-run, the compression stops training on every thread count: no Adam step,
+// so the momentum of the steps before does not keep moving its weights.
+TEST(lab_none_loss_stops_the_compression_training_sharded_or_not) {
+    Corpus corpus;
+    fixture_word_corpus(&corpus);
+    Config cfg = fixture_small_config(corpus.vocab.size);
+    char err[512];
+    for (int threads = 1; threads <= 2; threads++) {
+        Model *m = model_new(&cfg, cfg.seed, err, sizeof err);
+        Trainer t;
+        CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
+        trainer_set_threads(&t, threads);
+        float losses[20];
+        fixture_run_steps(&t, 20, losses);
+        CHECK(!model_set_compression(m, COMPRESS_CONV, COMPRESS_LOSS_NONE, err, sizeof err));
+        const ParamBlock *b = &model_conv(m)->block;
+        long n = b->layout.total, adam_t = b->adam_t;
+        float *before = malloc(sizeof(float) * n);
+        memcpy(before, b->params, sizeof(float) * n);
+        fixture_run_steps(&t, 10, losses);
+        CHECK_MSG(b->adam_t == adam_t && !memcmp(before, b->params, sizeof(float) * n),
+                  "%d thread(s): the conv moved (Adam step %ld -> %ld)", threads, adam_t, b->adam_t);
+        free(before);
+        trainer_free(&t);
+        model_free(m);
+    }
+    corpus_free(&corpus);
+}
