@@ -80,8 +80,8 @@ void trainer_free(Trainer *t) {
 // run on the shards' threads, each over its own range: serial, they held back the second thread.
 typedef struct {
     Trainer *t;
-    int part;
-    float lr, coef; // Adam pass when lr > 0
+    int part, adam; // the Adam pass, else the gradient sum (lr may be 0: it cannot tell them apart)
+    float lr, coef;
     double sq;
 } RangeJob;
 
@@ -90,7 +90,7 @@ static void *run_range(void *arg) {
     Trainer *t = j->t;
     ParamBlock *b = &t->model->main;
     long n = b->layout.total, lo = n * j->part / t->n_shards, hi = n * (j->part + 1) / t->n_shards;
-    if (j->lr > 0.0f) {
+    if (j->adam) {
         adam_update(b->params + lo, b->grads + lo, b->adam_m + lo, b->adam_v + lo, hi - lo, j->lr, b->adam_t, j->coef);
         return NULL;
     }
@@ -101,11 +101,11 @@ static void *run_range(void *arg) {
 }
 
 // Runs run_range on every part (part 0 here); returns the sum of the parts' sums of squares.
-static double on_all_ranges(Trainer *t, float lr, float coef) {
+static double on_all_ranges(Trainer *t, int adam, float lr, float coef) {
     RangeJob jobs[MAX_SHARDS];
     pthread_t threads[MAX_SHARDS];
     int started[MAX_SHARDS] = {0};
-    for (int k = 0; k < t->n_shards; k++) jobs[k] = (RangeJob){t, k, lr, coef, 0.0};
+    for (int k = 0; k < t->n_shards; k++) jobs[k] = (RangeJob){t, k, adam, lr, coef, 0.0};
     for (int k = 1; k < t->n_shards; k++) started[k] = pthread_create(&threads[k], NULL, run_range, &jobs[k]) == 0;
     for (int k = 0; k < t->n_shards; k++)
         if (!k || !started[k]) run_range(&jobs[k]);
@@ -128,7 +128,7 @@ static void apply_update(Trainer *t, float clip_coef) {
     Model *m = t->model;
     const Config *c = &m->cfg;
     m->main.adam_t++;
-    on_all_ranges(t, adam_lr(c, m->main.adam_t), clip_coef);
+    on_all_ranges(t, 1, adam_lr(c, m->main.adam_t), clip_coef);
     for (int i = 0; i < m->n_convs; i++) {
         ParamBlock *b = &m->convs[i].block;
         if (!m->convs[i].used) continue;
@@ -241,7 +241,7 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
         *out = s;
         return;
     }
-    double main_sq = on_all_ranges(t, 0.0f, 1.0f); // sums the shards' gradients into the model's
+    double main_sq = on_all_ranges(t, 0, 0.0f, 1.0f); // sums the shards' gradients into the model's
     s.compressed = model_update_memory_shards(m, t->shard_ws, t->n_shards, mem, segment_pos);
     s.ar_total = shards_ar_loss(t, s.ar, s.compressed);
     double norm = sqrt(global_grad_sq(m, main_sq));

@@ -137,3 +137,28 @@ TEST(sharded_steps_match_a_single_thread) {
                   i + 1, one[i], three[i]);
     corpus_free(&corpus);
 }
+
+// lr = 0 is a valid setting: the sharded update must still be an Adam pass (moments kept), not a second sum
+// of the shards' gradients.
+TEST(trainer_lr_zero_keeps_adam_moments_on_every_thread_count) {
+    Corpus corpus;
+    fixture_word_corpus(&corpus);
+    Config cfg = fixture_small_config(corpus.vocab.size);
+    cfg.lr = 0.0f;
+    cfg.warmup = 0;
+    char err[512];
+    for (int threads = 1; threads <= 2; threads++) {
+        Model *m = model_new(&cfg, cfg.seed, err, sizeof err);
+        Trainer t;
+        CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
+        trainer_set_threads(&t, threads);
+        float losses[3];
+        fixture_run_steps(&t, 3, losses);
+        double second_moment = 0.0;
+        for (long i = 0; i < m->main.layout.total; i++) second_moment += m->main.adam_v[i];
+        CHECK_MSG(second_moment > 0.0, "%d thread(s): Adam's second moment stayed zero", threads);
+        trainer_free(&t);
+        model_free(m);
+    }
+    corpus_free(&corpus);
+}
