@@ -257,14 +257,21 @@ static void init_decoders(ConvSet *cs, int n_layers, int d) {
     cs->decoder_ready = 1;
 }
 
-// Lays a set out with or without its decoders, growing its arrays when they first need the room.
+// Lays a set out with or without its decoders, growing its arrays when they first need the room; out of
+// memory, the set keeps its old layout (never one larger than its arrays).
 static int set_relayout(ConvSet *cs, int n_layers, int d, int with_decoder) {
-    build_set_layout(&cs->block.layout, cs->fn, n_layers, d, cs->rate, with_decoder);
-    cs->has_decoder = with_decoder;
-    if (!cs->block.params || cs->block.layout.total > cs->capacity) { // arrays exist even for 0 tensors
-        if (grow_block(&cs->block, cs->capacity, cs->block.layout.total)) return -1;
-        cs->capacity = cs->block.layout.total;
+    TensorLayout lay = {0};
+    build_set_layout(&lay, cs->fn, n_layers, d, cs->rate, with_decoder);
+    if (!cs->block.params || lay.total > cs->capacity) { // arrays exist even for 0 tensors
+        if (grow_block(&cs->block, cs->capacity, lay.total)) {
+            free(lay.tensors);
+            return -1;
+        }
+        cs->capacity = lay.total;
     }
+    free(cs->block.layout.tensors);
+    cs->block.layout = lay;
+    cs->has_decoder = with_decoder;
     if (with_decoder && !cs->decoder_ready) init_decoders(cs, n_layers, d);
     return 0;
 }
