@@ -160,7 +160,7 @@ void kvcache_follow_update(KvCache *c, const Model *m, const Workspace *ws, cons
         int kept = n < mem->cm ? n : mem->cm;
         memset(made, 0, sizeof(float) * (n - kept) * row);
         const float *raw = cmemory_rows(mem, l, 0) + (long)(mem->cm - kept) * d;
-        if (c->folded16) project_half(c, l, raw, kept, made + (long)(n - kept) * row);
+        if (c->folded16 && T == 1) project_half(c, l, raw, kept, made + (long)(n - kept) * row); // prompts stay fp32
         else project(c, l, raw, kept, made + (long)(n - kept) * row);
         memmove(first_mem + (long)n * row, first_mem + (long)n_old * row, sizeof(float) * (c->m + T - n_old) * row);
         memcpy(first_mem, made, sizeof(float) * n * row);
