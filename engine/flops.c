@@ -5,7 +5,7 @@
 #include "flops.h"
 
 #include "absorbed_attention.h"
-#include "compress_ops.h"
+#include "lab.h"
 
 static double matmul(double rows, double in, double out) { return 2.0 * rows * in * out; }
 
@@ -59,14 +59,6 @@ void largest_matmul(const Config *c, int threads_rows_split, long *rows, long *i
     *out = shapes[best][2];
 }
 
-// Floats of one layer's compression function parameters (conv weight (d, d, c), or the dilated stack).
-static double compress_floats(const Config *c) {
-    double d = c->d_model;
-    if (c->compress == COMPRESS_CONV) return c->compression_rate * d * d + d;
-    if (c->compress == COMPRESS_DILATED) return (double)dilated_params_floats(c->d_model, c->compression_rate);
-    return 0.0; // pooling and most-used read no weights
-}
-
 double generation_bytes_per_char(const Config *c, int half) {
     double d = c->d_model, ff = c->d_ff, L = c->n_layers, V = c->vocab_size > 0 ? c->vocab_size : 256;
     double slots = (double)c->mem_len + c->c_mem_len + 1, elem = half ? 2.0 : 4.0;
@@ -74,7 +66,8 @@ double generation_bytes_per_char(const Config *c, int half) {
     double attention = slots * 2 * d + slots * d;          // cached [k | v] rows and rel_key rows
     // memory overflowing N_m is compressed even when N_cm = 0 drops the result at once (model.md's order);
     // only a kept row gets its [k | v] projected
-    double per_compression = compress_floats(c) * 4.0 + (c->c_mem_len > 0 ? 2 * d * d * elem : 0.0);
+    double fn_floats = (double)set_layer_floats(c->compress, c->d_model, c->compression_rate);
+    double per_compression = fn_floats * 4.0 + (c->c_mem_len > 0 ? 2 * d * d * elem : 0.0);
     double compressions = c->mem_len + c->c_mem_len > 0 ? 1.0 / c->compression_rate : 0.0;
     return L * ((products + attention) * elem + compressions * per_compression) + V * d * 4.0;
 }
