@@ -30,7 +30,7 @@ static HeadRows head_rows(AttentionRows r, AttentionDims dm, int b, int h) {
 }
 
 // c (T, K) = a (T, d_k) · [k_mem; k_cur]ᵀ, the two key blocks landing in columns [0, M) and [M, K).
-// One query (generation) goes through GEMV, which does not pack the keys first.
+// One query (the backward of a one-character step) goes through GEMV, which does not pack the keys first.
 static void times_keys_t(float *c, const float *a, int lda, const HeadRows *x, float beta, int T, int M, int dk) {
     int K = M + T;
     if (T == 1) {
@@ -43,14 +43,9 @@ static void times_keys_t(float *c, const float *a, int lda, const HeadRows *x, f
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dk, 1.0f, a, lda, x->k_cur, x->qs, beta, c + M, K);
 }
 
-// out (T, d_k) = p (T, K) · [v_mem; v_cur]
+// out (T, d_k) = p (T, K) · [v_mem; v_cur]; T > 1 (one query goes through single_query)
 static void times_values(float *out, int ldo, const float *p, const HeadRows *x, int T, int M, int dk) {
     int K = M + T;
-    if (T == 1) {
-        if (M) cblas_sgemv(CblasRowMajor, CblasTrans, M, dk, 1.0f, x->v_mem, x->ms, p, 1, 0.0f, out, 1);
-        cblas_sgemv(CblasRowMajor, CblasTrans, 1, dk, 1.0f, x->v_cur, x->qs, p + M, 1, M ? 1.0f : 0.0f, out, 1);
-        return;
-    }
     if (M) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, M, 1.0f, p, K, x->v_mem, x->ms, 0.0f, out, ldo);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, T, 1.0f, p + M, K, x->v_cur, x->qs, M ? 1.0f : 0.0f,
                 out, ldo);
@@ -77,6 +72,7 @@ static void add_content_bias(float *qc, const float *qh, int qs, const float *cb
         for (int e = 0; e < dk; e++) qc[(long)i * dk + e] = qh[(long)i * qs + e] + cb[e];
 }
 
+// s (T, K) of one head before the softmax; T > 1 (one query goes through single_query).
 static void head_scores(float *s, float *scratch, const HeadRows *x, const float *relk, const float *relb,
                         const float *cb, AttentionDims dm) {
     int T = dm.queries, M = dm.mem_keys, K = M + T, H = dm.heads, dk = dm.d_model / H;
@@ -85,10 +81,7 @@ static void head_scores(float *s, float *scratch, const HeadRows *x, const float
     float scale = 1.0f / sqrtf((float)dk);
     add_content_bias(qc, x->q, x->qs, cb, T, dk);
     times_keys_t(s, qc, dk, x, 0.0f, T, M, dk);
-    if (T == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, K, dk, 1.0f, relk, H * dk, x->q, 1, 0.0f, pos, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, K, dk, 1.0f, x->q, x->qs, relk, H * dk, 0.0f, pos, K);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, K, dk, 1.0f, x->q, x->qs, relk, H * dk, 0.0f, pos, K);
     for (int i = 0; i < T; i++)
         for (int j = 0; j < K; j++) {
             int delta = K - T + i - j;
