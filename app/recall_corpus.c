@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/rng.h"
+
 #define RECALL_SEED 0x726563616c6cULL // "recall"
 
 RecallSpec recall_default_spec(void) {
@@ -17,18 +19,8 @@ RecallSpec recall_default_spec(void) {
                         .max_distance = 140, .max_pending = 1, .value_digits = 1};
 }
 
-typedef struct {
-    uint64_t state;
-} RecallRng;
-
-static uint64_t next(RecallRng *r) {
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static long below(RecallRng *r, long n) { return (long)(next(r) % (uint64_t)n); }
+// Rng state set directly (no rng_seed mixing) so the text stays what it was for every seed.
+static long below(Rng *r, long n) { return (long)(rng_next(r) % (uint64_t)n); }
 
 static const char *const filler[] = {
     "the", "a", "cat", "dog", "sat", "ran", "on", "in", "under", "over", "mat", "hill", "river", "and", "then",
@@ -63,7 +55,7 @@ unsigned char *recall_generate(const RecallSpec *spec, size_t *n) {
     long lo = spec->min_distance < 1 ? 1 : spec->min_distance, hi = spec->max_distance < lo ? lo : spec->max_distance;
     Buf b = {malloc(spec->bytes + 1), 0, spec->bytes};
     if (!b.text) return NULL;
-    RecallRng r = {spec->seed};
+    Rng r = {.state = spec->seed};
     Pending pend[8];
     int n_pend = 0;
     char recent[64][4] = {{0}};
