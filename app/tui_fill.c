@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/attention_stats.h"
+
 static int mini(int a, int b) { return a < b ? a : b; }
 
 int tui_text_at(const TuiText *t, long pos) {
@@ -47,14 +49,16 @@ void tui_buckets_decay(TuiBucketAcc *a, double f) {
         for (int j = 0; j < (UI_MAX_LAYERS + 1) * UI_GROUP_COUNT * UI_BUCKETS; j++) arrays[i][j] *= f;
 }
 
+_Static_assert(UI_BUCKETS == ATT_BUCKETS, "the TUI's Figure-2 view uses the engine's buckets");
+
 // The buckets of one query's weights p on the slots [0, len) of one group (empty buckets give no sample).
 static void add_group(TuiBucketAcc *a, int layer, int g, const float *p, int len) {
+    double mass[ATT_BUCKETS];
+    int slots[ATT_BUCKETS];
+    attention_buckets(mass, slots, p, len);
     for (int k = 0; k < UI_BUCKETS; k++) {
-        int lo = k * len / UI_BUCKETS, hi = (k + 1) * len / UI_BUCKETS;
-        if (hi <= lo) continue;
-        double mass = 0;
-        for (int j = lo; j < hi; j++) mass += p[j];
-        double mean = mass / (hi - lo);
+        if (slots[k] == 0) continue;
+        double mean = mass[k] / slots[k];
         int rows[2] = {layer, UI_MAX_LAYERS};
         for (int i = layer < UI_MAX_LAYERS ? 0 : 1; i < 2; i++) {
             a->sum[rows[i]][g][k] += mean;

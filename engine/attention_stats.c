@@ -56,19 +56,25 @@ static void add_sample(AttentionStats *s, int layer, int group, int bucket, doub
     }
 }
 
+void attention_buckets(double mass[ATT_BUCKETS], int slots[ATT_BUCKETS], const float *p, int len) {
+    for (int k = 0; k < ATT_BUCKETS; k++) {
+        int lo = k * len / ATT_BUCKETS, hi = (k + 1) * len / ATT_BUCKETS;
+        mass[k] = 0;
+        for (int j = lo; j < hi; j++) mass[k] += p[j];
+        slots[k] = hi - lo;
+    }
+}
+
 // The 6 buckets of slots [0, len) of one query's probabilities p, and the group's share.
 static void add_group(AttentionStats *s, int layer, int group, const float *p, int len) {
-    double total = 0;
+    double total = 0, mass[ATT_BUCKETS];
+    int slots[ATT_BUCKETS];
     for (int j = 0; j < len; j++) total += p[j];
     s->share[(long)layer * ATT_GROUPS + group] += total;
     s->share[(long)s->n_layers * ATT_GROUPS + group] += total;
-    for (int k = 0; k < ATT_BUCKETS; k++) {
-        int lo = k * len / ATT_BUCKETS, hi = (k + 1) * len / ATT_BUCKETS;
-        if (hi <= lo) continue;
-        double mass = 0;
-        for (int j = lo; j < hi; j++) mass += p[j];
-        add_sample(s, layer, group, k, mass / (hi - lo), mass);
-    }
+    attention_buckets(mass, slots, p, len);
+    for (int k = 0; k < ATT_BUCKETS; k++)
+        if (slots[k] > 0) add_sample(s, layer, group, k, mass[k] / slots[k], mass[k]);
 }
 
 void attention_stats_add_segment(AttentionStats *s, const Model *m, const Workspace *ws, int cm, int mm) {

@@ -23,6 +23,11 @@
 #define ATT_BUCKETS 6
 enum { ATT_COMPRESSED, ATT_MEMORY, ATT_CURRENT, ATT_GROUPS };
 
+// Figure 2's buckets of one query's weights p over a group of len slots, oldest first: bucket k holds slots
+// [k·len/6, (k+1)·len/6); mass[k] is their summed weight and slots[k] their count (0: empty, len < 6).
+// The one definition behind these statistics and the TUI's live view.
+void attention_buckets(double mass[ATT_BUCKETS], int slots[ATT_BUCKETS], const float *p, int len);
+
 typedef struct {
     double sum, sum_sq;     // of the per-slot mean weight
     double mass, mass_sq;   // of the bucket's total weight
