@@ -265,19 +265,16 @@ static void print_json(const TrainRow *rows, int n, const InferenceSpeed *inf) {
            inf->bytes_per_char_half, inf->read_gb_per_s);
 }
 
-// --load: fp16 against fp32 generation on the checkpoint, over the held-out part of the corpus.
-static int measure_half_fidelity(const char *path, Corpus *corpus, HalfFidelity *f) {
-    char err[1024];
-    Checkpoint ck;
-    if (checkpoint_open(&ck, path, err, sizeof err)) return fail("bench", "%s", err);
+// --load: fp16 against fp32 generation on the checkpoint (opened before the benchmarks, so a bad path or
+// file fails at once), over the held-out part of the corpus.
+static int measure_half_fidelity(const Checkpoint *ck, Corpus *corpus, HalfFidelity *f) {
     Model *m = NULL;
     int rc = 1;
-    if (!encode_with_vocab(corpus, &ck.vocab, "bench") && (m = build_model(&ck.cfg, &ck, "bench"))) {
+    if (!encode_with_vocab(corpus, &ck->vocab, "bench") && (m = build_model(&ck->cfg, ck, "bench"))) {
         long held_out = (long)(corpus->n - corpus->n_train);
         rc = half_fidelity(m, corpus->ids + corpus->n_train, held_out < 4000 ? held_out : 4000, 1000, f) ? 1 : 0;
     }
     model_free(m);
-    checkpoint_close(&ck);
     return rc;
 }
 
@@ -301,8 +298,14 @@ int cmd_bench(int argc, char **argv) {
     if (o.help) return fputs(bench_help, stdout), 0;
     Config probe;
     if (o.preset && config_preset(&probe, o.preset)) return fail("bench", "unknown preset '%s'; use labml, default or large", o.preset), 2;
+    char err[1024];
+    Checkpoint ck;
+    if (o.load && checkpoint_open(&ck, o.load, err, sizeof err)) return fail("bench", "%s", err);
     Corpus corpus;
-    if (load_corpus(&corpus, o.data, "bench")) return 1;
+    if (load_corpus(&corpus, o.data, "bench")) {
+        if (o.load) checkpoint_close(&ck);
+        return 1;
+    }
     const char *presets[] = {"labml", "default", "large"};
     TrainRow rows[6];
     int n = 0;
@@ -318,7 +321,8 @@ int cmd_bench(int argc, char **argv) {
     }
     InferenceSpeed inf = inference_speed(&corpus);
     HalfFidelity fid;
-    int rc = o.load ? measure_half_fidelity(o.load, &corpus, &fid) : 0;
+    int rc = o.load ? measure_half_fidelity(&ck, &corpus, &fid) : 0;
+    if (o.load) checkpoint_close(&ck);
     if (o.json) print_json(rows, n, &inf);
     else print_table(rows, n, &inf);
     if (o.load && !rc && o.json) print_half_fidelity_json(&fid);
