@@ -2,11 +2,10 @@
 #include "ui/bars.h"
 
 #include "ui/color.h"
+#include "ui/layout.h"
 
 #include <math.h>
 #include <stdio.h>
-
-static const int group_col[UI_GROUP_COUNT] = {UI_COL_CMEM, UI_COL_MEM, UI_COL_CUR};
 
 void ui_bar_split(const float share[UI_GROUP_COUNT], int w, int out[UI_GROUP_COUNT]) {
     double total = 0, rem[UI_GROUP_COUNT];
@@ -36,13 +35,12 @@ static uint32_t bar_glyph(const Grid *g, int gi) {
 }
 
 static void draw_legend(Grid *g, int x, int y, int w, int bar_x) {
-    static const char *const names[UI_GROUP_COUNT] = {"compressed", "memory", "current"};
     static const char *const short_names[UI_GROUP_COUNT] = {"comp", "mem", "cur"};
     int cx = bar_x, end = x + w, wide = w >= 40;
     for (int i = 0; i < UI_GROUP_COUNT && cx < end; i++) {
-        cx += grid_put(g, cx, y, bar_glyph(g, i), UI_STYLE(group_col[i], -1, 0));
+        cx += grid_put(g, cx, y, bar_glyph(g, i), UI_STYLE(ui_group_color(i), -1, 0));
         cx += grid_put(g, cx, y, ' ', UI_PLAIN);
-        cx += grid_put_str(g, cx, y, end - cx, wide ? names[i] : short_names[i], UI_STYLE(group_col[i], -1, 0));
+        cx += grid_put_str(g, cx, y, end - cx, wide ? ui_group_name(i) : short_names[i], UI_STYLE(ui_group_color(i), -1, 0));
         cx += grid_put_str(g, cx, y, end - cx, "  ", UI_PLAIN);
     }
 }
@@ -60,29 +58,20 @@ static void draw_row(Grid *g, int x, int y, int w, const UiLayerStats *ls, int l
     int seg[UI_GROUP_COUNT], cx = x + 5;
     ui_bar_split(ls->share, bar_w, seg);
     for (int i = 0; i < UI_GROUP_COUNT; i++)
-        for (int k = 0; k < seg[i]; k++) cx += grid_put(g, cx, y, bar_glyph(g, i), UI_STYLE(group_col[i], -1, 0));
+        for (int k = 0; k < seg[i]; k++) cx += grid_put(g, cx, y, bar_glyph(g, i), UI_STYLE(ui_group_color(i), -1, 0));
     cx = x + 5 + bar_w;
     for (int i = 0; i < UI_GROUP_COUNT; i++) {
         int pct = (int)lround(100.0 * ls->share[i] / total);
         const char *fmt = pct_w >= 15 ? " %3d%%" : pct >= 100 ? " %3d" : " %2d%%";
-        cx += grid_printf(g, cx, y, pct_w / 3, UI_STYLE(group_col[i], -1, 0), fmt, pct);
+        cx += grid_printf(g, cx, y, pct_w / 3, UI_STYLE(ui_group_color(i), -1, 0), fmt, pct);
     }
-}
-
-// First layer shown so that `selected` is visible among `rows` rows.
-static int first_layer(int n_layers, int rows, int selected) {
-    if (n_layers <= rows) return 0;
-    int first = selected - rows / 2;
-    if (first < 0) first = 0;
-    if (first > n_layers - rows) first = n_layers - rows;
-    return first;
 }
 
 void ui_bars_draw(Grid *g, UiRect r, const UiSnapshot *s, int selected) {
     if (r.w < 16 || r.h < 2) return;
     int n = s->n_layers < UI_MAX_LAYERS ? s->n_layers : UI_MAX_LAYERS;
     draw_legend(g, r.x, r.y, r.w, r.x + 5);
-    int rows = r.h - 1, first = first_layer(n, rows, selected);
+    int rows = r.h - 1, first = ui_first_layer(n, rows, selected);
     for (int i = 0; i < rows && first + i < n; i++)
         draw_row(g, r.x, r.y + 1 + i, r.w, &s->layer[first + i], first + i, selected);
 }
@@ -91,6 +80,6 @@ int ui_bars_hit(UiRect r, const UiSnapshot *s, int selected, int y) {
     int n = s->n_layers < UI_MAX_LAYERS ? s->n_layers : UI_MAX_LAYERS;
     int rows = r.h - 1, i = y - r.y - 1;
     if (r.w < 16 || i < 0 || i >= rows) return -1;
-    int layer = first_layer(n, rows, selected) + i;
+    int layer = ui_first_layer(n, rows, selected) + i;
     return layer < n ? layer : -1;
 }

@@ -2,6 +2,7 @@
 #include "ui/buckets.h"
 
 #include "ui/color.h"
+#include "ui/layout.h"
 #include "ui/sparkline.h"
 
 #include <math.h>
@@ -12,8 +13,6 @@
 #define RECON_W 18
 #define MAX_ENTRY_ROWS 3
 
-static const int group_col[UI_GROUP_COUNT] = {UI_COL_CMEM, UI_COL_MEM, UI_COL_CUR};
-static const char *const group_name[UI_GROUP_COUNT] = {"compressed", "memory", "current"};
 
 typedef struct {
     int bw;                    // columns per bucket
@@ -53,7 +52,7 @@ static void draw_bars(Grid *g, const Geo *geo, int y, int h, const UiBucketRow *
                 int e = level - 8 * j;
                 if (e <= 0) break;
                 uint32_t glyph = 0x2580u + (uint32_t)(e > 8 ? 8 : e);
-                for (int c = 0; c < geo->bw; c++) grid_put(g, x + c, y + h - 1 - j, glyph, UI_STYLE(group_col[gi], -1, 0));
+                for (int c = 0; c < geo->bw; c++) grid_put(g, x + c, y + h - 1 - j, glyph, UI_STYLE(ui_group_color(gi), -1, 0));
             }
         }
 }
@@ -91,7 +90,7 @@ static void draw_entry(Grid *g, UiRect r, const Geo *geo, int y, int h, const Ui
 
 static void draw_header(Grid *g, UiRect r, const Geo *geo) {
     for (int gi = 0; gi < UI_GROUP_COUNT; gi++)
-        grid_put_str(g, geo->x[gi], r.y, UI_BUCKETS * geo->bw, group_name[gi], UI_STYLE(group_col[gi], -1, UI_A_BOLD));
+        grid_put_str(g, geo->x[gi], r.y, UI_BUCKETS * geo->bw, ui_group_name(gi), UI_STYLE(ui_group_color(gi), -1, UI_A_BOLD));
     if (geo->x[UI_GROUP_COUNT] >= 0)
         grid_put_str(g, geo->x[UI_GROUP_COUNT], r.y, r.x + r.w - geo->x[UI_GROUP_COUNT], "recon loss \xc2\xb1 sd",
                      UI_STYLE(-1, -1, UI_A_DIM));
@@ -105,7 +104,7 @@ static void draw_detail(Grid *g, UiRect r, int y, const UiBucketRow *row, int la
         char m[24], sd[24];
         ui_fmt_small(m, sizeof m, row->mean[gi][UI_BUCKETS - 1]);
         ui_fmt_small(sd, sizeof sd, row->std[gi][UI_BUCKETS - 1]);
-        x += grid_printf(g, x, y, end - x, UI_STYLE(group_col[gi], -1, 0), "  %s %s \xc2\xb1 %s", group_name[gi], m, sd);
+        x += grid_printf(g, x, y, end - x, UI_STYLE(ui_group_color(gi), -1, 0), "  %s %s \xc2\xb1 %s", ui_group_name(gi), m, sd);
     }
 }
 
@@ -115,14 +114,6 @@ static void draw_legend(Grid *g, UiRect r, int y, float vmax, int steps) {
     grid_printf(g, r.x + 1, y, r.w - 1, UI_STYLE(-1, -1, UI_A_DIM),
                 "buckets old \xe2\x86\x92 new \xc2\xb7 height \xe2\x88\x9d \xe2\x88\x9a(weight per slot), full = %s "
                 "\xc2\xb7 %d steps sampled, recent ones weigh most", full, steps);
-}
-
-// First of `rows` consecutive layers to show so that `selected` is among them.
-static int first_layer(int n, int rows, int selected) {
-    if (n <= rows) return 0;
-    int first = selected - rows / 2;
-    if (first < 0) first = 0;
-    return first > n - rows ? n - rows : first;
 }
 
 void ui_buckets_draw(Grid *g, UiRect r, const UiSnapshot *s, int selected) {
@@ -138,7 +129,7 @@ void ui_buckets_draw(Grid *g, UiRect r, const UiSnapshot *s, int selected) {
     int rows = r.h - 2, shown = n + 1 <= rows ? n : rows - 1; // the pooled entry always shows
     int h = rows / (shown + 1);
     h = h < 1 ? 1 : h > MAX_ENTRY_ROWS ? MAX_ENTRY_ROWS : h;
-    int first = first_layer(n, shown, selected), y = r.y + 1;
+    int first = ui_first_layer(n, shown, selected), y = r.y + 1;
     float vmax = row_max(&b->pooled, 0);
     for (int i = 0; i < shown; i++) vmax = row_max(&b->layer[first + i], vmax);
     for (int i = 0; i < shown; i++, y += h) draw_entry(g, r, &geo, y, h, s, first + i, selected, vmax);

@@ -10,6 +10,11 @@ static const unsigned char ramp_rgb[UI_RAMP_LEVELS][3] = {
     {5, 4, 0}, {5, 4, 1}, {5, 4, 2}, {5, 5, 1}, {5, 5, 2}, {5, 5, 3}, {5, 5, 4}, {5, 5, 5},
 };
 
+int ui_group_color(int group) {
+    static const int colors[] = {UI_COL_CMEM, UI_COL_MEM, UI_COL_CUR};
+    return colors[group];
+}
+
 int ui_ramp_color(int level) {
     if (level < 0) level = 0;
     if (level >= UI_RAMP_LEVELS) level = UI_RAMP_LEVELS - 1;

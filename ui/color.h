@@ -22,6 +22,9 @@ enum {
     UI_COL_HELP_BG = 235,
 };
 
+// Colour of a key group in every widget, by UiGroup (ui/snapshot.h): compressed, memory, current.
+int ui_group_color(int group);
+
 // Palette index of ramp level 0..UI_RAMP_LEVELS-1 (dark blue-black .. white through red and yellow).
 int ui_ramp_color(int level);
 // Level of t in [0,1] (clamped; NAN gives 0).

@@ -203,10 +203,6 @@ static const char *group_label(UiGroup gi, int variant) {
     return names[variant][gi];
 }
 
-static int group_color(UiGroup gi) {
-    return gi == UI_GROUP_CMEM ? UI_COL_CMEM : gi == UI_GROUP_MEM ? UI_COL_MEM : UI_COL_CUR;
-}
-
 // Group names centred over their columns, with the separators.
 static void draw_group_labels(Grid *g, int x0, int y, const UiAttention *a, const UiHeatGeom *geo) {
     for (int c = 0; c < geo->ncols;) {
@@ -227,7 +223,7 @@ static void draw_group_labels(Grid *g, int x0, int y, const UiAttention *a, cons
             if ((int)strlen(buf) <= span) break;
         }
         int len = (int)strlen(buf);
-        grid_put_str(g, x0 + c + (span - len) / 2, y, span, buf, UI_STYLE(group_color(gi), -1, UI_A_BOLD));
+        grid_put_str(g, x0 + c + (span - len) / 2, y, span, buf, UI_STYLE(ui_group_color(gi), -1, UI_A_BOLD));
         c = end;
     }
 }

@@ -51,3 +51,10 @@ UiLayout ui_layout(int cols, int rows) {
     L.message = ui_rect(0, y, cols, 1);
     return L;
 }
+
+int ui_first_layer(int n, int rows, int selected) {
+    if (n <= rows) return 0;
+    int first = selected - rows / 2;
+    if (first < 0) first = 0;
+    return first > n - rows ? n - rows : first;
+}

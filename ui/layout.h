@@ -24,6 +24,9 @@ typedef struct {
 } UiLayout;
 
 UiLayout ui_layout(int cols, int rows);
+// First of `rows` consecutive layers (of n) a per-layer widget shows so that `selected` is among them,
+// centred where it can be.
+int ui_first_layer(int n, int rows, int selected);
 // The same with the recall panel (recall != 0): the middle row becomes [loss | recall | recon].
 UiLayout ui_layout_recall(int cols, int rows, int recall);
 

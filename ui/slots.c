@@ -34,10 +34,6 @@ int ui_slots_top(const UiAttention *a, int head, int *keys, int n) {
     return found;
 }
 
-static const char *kind_name(UiGroup gi) {
-    return gi == UI_GROUP_CMEM ? "compressed" : gi == UI_GROUP_MEM ? "memory" : "current";
-}
-
 // "12 back" or "300-301 back" for a compressed span.
 static void fmt_age(char *out, size_t n, const UiAttention *a, int k) {
     long long newest = (long long)ui_slot_age(a, k, 0), oldest = (long long)ui_slot_age(a, k, 1);
@@ -75,18 +71,14 @@ static void put_snippet(Line *l, const char *raw, UiStyle st) {
     l->x += grid_put(l->g, l->x, l->y, '\'', q);
 }
 
-static int group_color(UiGroup gi) {
-    return gi == UI_GROUP_CMEM ? UI_COL_CMEM : gi == UI_GROUP_MEM ? UI_COL_MEM : UI_COL_CUR;
-}
-
 void ui_slots_cursor_line(Grid *g, int x, int y, int w, const UiAttention *a, int head, int q, int k) {
     if (!ui_attn_valid(a) || k < 0 || k >= ui_attn_keys(a) || q < 0 || q >= a->n_queries) return;
     Line l = {g, x, y, x + w, 0};
     UiGroup gi = ui_attn_group(a, k);
     char buf[96], age[48];
     put(&l, "\xe2\x96\xb8 ", UI_STYLE(UI_COL_CURSOR, -1, UI_A_BOLD));
-    snprintf(buf, sizeof buf, "%s #%d ", kind_name(gi), k - ui_attn_group_start(a, gi));
-    put(&l, buf, UI_STYLE(group_color(gi), -1, UI_A_BOLD));
+    snprintf(buf, sizeof buf, "%s #%d ", ui_group_name(gi), k - ui_attn_group_start(a, gi));
+    put(&l, buf, UI_STYLE(ui_group_color(gi), -1, UI_A_BOLD));
     put_snippet(&l, a->slot[k].text, UI_STYLE(-1, -1, UI_A_BOLD));
     fmt_age(age, sizeof age, a, k);
     snprintf(buf, sizeof buf, " %s", age);
@@ -105,7 +97,7 @@ static void entry_info(char *out, size_t n, const UiAttention *a, int head, int 
     fmt_age(age, sizeof age, a, k);
     float pct = 100 * ui_slot_mass(a, head, k);
     if (verbose)
-        snprintf(out, n, "  %s #%d  %s  %.1f%%", kind_name(gi), k - ui_attn_group_start(a, gi), age, pct);
+        snprintf(out, n, "  %s #%d  %s  %.1f%%", ui_group_name(gi), k - ui_attn_group_start(a, gi), age, pct);
     else snprintf(out, n, " %s %s %.0f%%", gi == UI_GROUP_CMEM ? "comp" : "mem", age, pct);
 }
 
@@ -116,7 +108,7 @@ static void put_entry(Line *l, const UiAttention *a, int head, int k, int verbos
     int x0 = l->x;
     put_snippet(l, a->slot[k].text, UI_STYLE(-1, -1, UI_A_BOLD));
     while (!l->stop && l->x < x0 + pad_w) put(l, " ", UI_PLAIN);
-    put(l, info, UI_STYLE(group_color(ui_attn_group(a, k)), -1, 0));
+    put(l, info, UI_STYLE(ui_group_color(ui_attn_group(a, k)), -1, 0));
 }
 
 static int entry_width(const Grid *g, const UiAttention *a, int head, int k) {

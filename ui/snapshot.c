@@ -149,3 +149,8 @@ int64_t ui_slot_age(const UiAttention *a, int k, int oldest) {
         return a->query_pos > 0 ? INT64_MAX : INT64_MIN;
     return age;
 }
+
+const char *ui_group_name(UiGroup g) {
+    static const char *const names[UI_GROUP_COUNT] = {"compressed", "memory", "current"};
+    return names[g];
+}

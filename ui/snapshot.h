@@ -24,6 +24,7 @@ typedef enum { UI_RUN_STOPPED, UI_RUN_RUNNING, UI_RUN_PAUSED, UI_RUN_GENERATING 
 
 // Key slot groups, in the order the keys are laid out: compressed, memory, current.
 typedef enum { UI_GROUP_CMEM, UI_GROUP_MEM, UI_GROUP_CUR, UI_GROUP_COUNT } UiGroup;
+const char *ui_group_name(UiGroup g); // "compressed", "memory", "current"
 
 // A loss curve that never grows past UI_SERIES_POINTS: when full, neighbouring points are merged
 // (mean value, later step) and `stride` doubles; new raw values are averaged `stride` at a time.

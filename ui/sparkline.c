@@ -2,6 +2,7 @@
 #include "ui/sparkline.h"
 
 #include "ui/color.h"
+#include "ui/layout.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,13 +36,6 @@ void ui_fmt_small(char *out, int n, float v) {
     else snprintf(out, (size_t)n, "%.2e", v);
 }
 
-static int first_layer(int n_layers, int rows, int selected) {
-    if (n_layers <= rows) return 0;
-    int first = selected - rows / 2;
-    if (first < 0) first = 0;
-    return first > n_layers - rows ? n_layers - rows : first;
-}
-
 static void draw_row(Grid *g, int x, int y, int w, const UiLayerStats *ls, int layer, int selected) {
     UiStyle label = layer == selected ? UI_STYLE(-1, -1, UI_A_BOLD | UI_A_REVERSE) : UI_PLAIN;
     if (layer == selected) grid_put(g, x, y, 0x25B8, UI_STYLE(UI_COL_CURSOR, -1, UI_A_BOLD));
@@ -67,7 +61,7 @@ void ui_recon_draw(Grid *g, UiRect r, const UiSnapshot *s, int selected) {
         grid_put_str(g, r.x + 1, r.y + 1, r.w - 1, "overflows into compressed slots", UI_STYLE(-1, -1, UI_A_DIM));
         return;
     }
-    int first = first_layer(n, r.h, selected);
+    int first = ui_first_layer(n, r.h, selected);
     for (int i = 0; i < r.h && first + i < n; i++)
         draw_row(g, r.x, r.y + i, r.w, &s->layer[first + i], first + i, selected);
 }
