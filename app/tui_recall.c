@@ -37,7 +37,6 @@ static void merge(UiRecall *acc, const RecallReport *rep) {
         b->chars = b->chars * keep + (float)rep->b[i].chars;
         b->chars_right = b->chars_right * keep + (float)rep->b[i].chars_right;
         b->answers = b->answers * keep + (float)rep->b[i].answers;
-        b->answers_right = b->answers_right * keep + (float)rep->b[i].answers_right;
     }
     acc->n = n;
 }

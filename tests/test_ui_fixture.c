@@ -229,7 +229,7 @@ void ui_test_fill_lab(UiSnapshot *s) {
     *r = (UiRecall){.active = 1, .n = 5, .evals = 3, .step = 12000, .window = 4096};
     for (int i = 0; i < 5; i++) {
         float chars = 40.0f + 10.0f * (float)i;
-        r->b[i] = (UiRecallBucket){i ? hi[i - 1] : 0, hi[i], chars, acc[i] * chars, chars, acc[i] * acc[i] * chars};
+        r->b[i] = (UiRecallBucket){i ? hi[i - 1] : 0, hi[i], chars, acc[i] * chars, chars};
     }
     r->b[4].chars = r->b[4].answers = 0; // nothing that far yet: "-"
 }

@@ -98,7 +98,7 @@ typedef struct {
 typedef struct {
     int64_t lo, hi;             // distances lo < D <= hi (hi = INT64_MAX: beyond every memory)
     float chars, chars_right;   // answer characters, and those the model ranked first
-    float answers, answers_right; // whole answers, and those with every character right
+    float answers;              // whole answers (the panel's sample size)
 } UiRecallBucket;
 
 typedef struct {
