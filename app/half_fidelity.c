@@ -17,13 +17,6 @@ static double ce_of(const float *logits, int vocab, int target) {
     return log(sum) + mx - logits[target];
 }
 
-static int argmax(const float *logits, int vocab) {
-    int best = 0;
-    for (int v = 1; v < vocab; v++)
-        if (logits[v] > logits[best]) best = v;
-    return best;
-}
-
 // Teacher-forced: both read the same text one character at a time.
 static void compare_on_text(Generator *full, Generator *half, const int32_t *ids, long n, HalfFidelity *f) {
     int V = full->model->cfg.vocab_size;
@@ -33,7 +26,7 @@ static void compare_on_text(Generator *full, Generator *half, const int32_t *ids
         for (int v = 0; v < V; v++) f->max_dlogit = fmax(f->max_dlogit, fabs((double)a[v] - b[v]));
         f->ce32 += ce_of(a, V, ids[i + 1]);
         f->ce16 += ce_of(b, V, ids[i + 1]);
-        agree += argmax(a, V) == argmax(b, V);
+        agree += logits_argmax(a, V) == logits_argmax(b, V);
     }
     f->chars = n - 1;
     f->ce32 /= (double)f->chars;
@@ -50,7 +43,7 @@ static void compare_greedy(Generator *full, Generator *half, const int32_t *prom
     long same = 0;
     f->greedy_prefix = -1;
     for (long i = 0; i < n; i++) {
-        int32_t x = argmax(a, V), y = argmax(b, V);
+        int32_t x = logits_argmax(a, V), y = logits_argmax(b, V);
         same += x == y;
         if (x != y && f->greedy_prefix < 0) f->greedy_prefix = i;
         a = generator_feed(full, &x, 1);

@@ -4,14 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "generate.h"
 #include "workspace.h"
-
-static int argmax(const float *x, int n) {
-    int best = 0;
-    for (int v = 1; v < n; v++)
-        if (x[v] > x[best]) best = v;
-    return best;
-}
 
 void evaluate_stream_ex(Model *model, const int32_t *ids, long n, uint8_t *correct, const EvalHooks *hooks,
                         EvalResult *out) {
@@ -28,7 +22,8 @@ void evaluate_stream_ex(Model *model, const int32_t *ids, long n, uint8_t *corre
         ce_sum += (double)ce * T;
         if (correct) {
             const float *logits = workspace_logits(g.ws);
-            for (int t = 0; t < T; t++) correct[start + t + 1] = argmax(logits + (long)t * V, V) == ids[start + t + 1];
+            for (int t = 0; t < T; t++)
+                correct[start + t + 1] = logits_argmax(logits + (long)t * V, V) == ids[start + t + 1];
         }
         if (hooks && hooks->segment) hooks->segment(hooks->ctx, model, g.ws, &g.mem, start, T);
         if (model_update_memory(model, g.ws, &g.mem, start)) {

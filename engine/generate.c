@@ -80,10 +80,15 @@ const float *generator_feed(Generator *g, const int32_t *ids, long n) {
     return workspace_logits(g->ws) + (long)(T - 1) * V;
 }
 
-int sample_logits(const float *logits, int vocab, float temperature, int top_k, Rng *rng) {
+int logits_argmax(const float *logits, int vocab) {
     int best = 0;
     for (int v = 1; v < vocab; v++)
         if (logits[v] > logits[best]) best = v;
+    return best;
+}
+
+int sample_logits(const float *logits, int vocab, float temperature, int top_k, Rng *rng) {
+    int best = logits_argmax(logits, vocab);
     if (temperature <= 0.0f) return best;
     // threshold = the top_k-th largest logit; ties at the threshold stay in.
     float threshold = -INFINITY;

@@ -39,6 +39,8 @@ const float *generator_feed(Generator *g, const int32_t *ids, long n);
 // Greedy when temperature <= 0; otherwise softmax(logits / temperature) over the top_k largest
 // (all when top_k <= 0).
 int sample_logits(const float *logits, int vocab, float temperature, int top_k, Rng *rng);
+// The most likely id (the first of equals): greedy sampling's choice.
+int logits_argmax(const float *logits, int vocab);
 
 typedef struct {
     double ce, bpc, ar;  // mean CE over every prediction; AR mean over segments that compressed
