@@ -287,8 +287,7 @@ static int lab_compare(int argc, char **argv) {
         for (int k = 0; k < runs[0].recall.n; k++) {
             const RecallBucket *b = &runs[0].recall.b[k];
             char range[48];
-            if (b->hi == LONG_MAX) snprintf(range, sizeof range, "> %ld", b->lo);
-            else snprintf(range, sizeof range, "%ld-%ld", b->lo + 1, b->hi);
+            recall_range_text(b, range, sizeof range);
             printf("%-10s %-32s %8ld", range, b->label, b->answers);
             for (int r = 0; r < 3; r++) {
                 const RecallBucket *rb = &runs[r].recall.b[k];

@@ -220,7 +220,7 @@ void recall_report_add(RecallReport *r, const RecallAnswer *answers, long n_answ
 
 static double ratio(long a, long b) { return b ? (double)a / b : 0.0; }
 
-static void range_text(const RecallBucket *b, char *out, size_t n) {
+void recall_range_text(const RecallBucket *b, char *out, size_t n) {
     if (b->hi == LONG_MAX) snprintf(out, n, "> %ld", b->lo);
     else snprintf(out, n, "%ld-%ld", b->lo + 1, b->hi);
 }
@@ -230,7 +230,7 @@ void recall_report_print(const RecallReport *r, const char *indent) {
     for (int k = 0; k < r->n; k++) {
         const RecallBucket *b = &r->b[k];
         char range[48];
-        range_text(b, range, sizeof range);
+        recall_range_text(b, range, sizeof range);
         printf("%s%-10s %-32s %8ld %8.1f%% %8.1f%%\n", indent, range, b->label, b->answers,
                100 * ratio(b->chars_right, b->chars), 100 * ratio(b->answers_right, b->answers));
     }

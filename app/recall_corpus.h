@@ -69,6 +69,8 @@ void recall_report_add(RecallReport *r, const RecallAnswer *answers, long n_answ
                        long n_scored);
 // One line per bucket: range, answers, character accuracy, whole-answer accuracy.
 void recall_report_print(const RecallReport *r, const char *indent);
+// A bucket's distance range as the tables print it: "17-32", or "> 112" for the last.
+void recall_range_text(const RecallBucket *b, char *out, size_t n);
 // {"buckets":[{"lo":..,"hi":..,"label":..,"chars":..,"char_accuracy":..,"answers":..,"answer_accuracy":..}],...}
 void recall_report_json(const RecallReport *r, char *out, size_t outlen);
 
