@@ -13,7 +13,8 @@ static float *alloc_floats(size_t n) {
     return x;
 }
 
-static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, int max_M) {
+// absorbed: the memory attention never projects memory keys (absorbed_attention.h), so no room for them.
+static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, int max_M, int absorbed) {
     size_t d = c->d_model, Q = c->seq_len, BQ = (size_t)B * Q;
     a->x_in = alloc_floats(BQ * d);
     a->ln1 = alloc_floats(BQ * d);
@@ -23,7 +24,7 @@ static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, in
     a->mem_xhat = alloc_floats((size_t)B * max_M * d);
     a->mem_mean = alloc_floats((size_t)B * max_M);
     a->mem_rstd = alloc_floats((size_t)B * max_M);
-    a->kv_mem = alloc_floats((size_t)B * max_M * 2 * d);
+    a->kv_mem = absorbed ? NULL : alloc_floats((size_t)B * max_M * 2 * d);
     a->probs = alloc_floats(BQ * c->n_heads * max_K);
     a->ctx = alloc_floats(BQ * d);
     a->x_mid = alloc_floats(BQ * d);
@@ -59,7 +60,10 @@ Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
     ws->max_K = ws->max_M + c->seq_len;
     ws->layer = calloc(c->n_layers, sizeof(LayerActs));
     if (!ws->layer) abort();
-    for (int l = 0; l < c->n_layers; l++) layer_acts_alloc(&ws->layer[l], c, batch, ws->max_K, ws->max_M);
+    AttentionDims dm = max_dims(m, ws);
+    ws->absorbed = absorbed_attention_pays(dm);
+    for (int l = 0; l < c->n_layers; l++)
+        layer_acts_alloc(&ws->layer[l], c, batch, ws->max_K, ws->max_M, ws->absorbed);
     size_t d = c->d_model, BQ = (size_t)batch * c->seq_len, V = c->vocab_size;
     size_t wide = BQ * (d > (size_t)c->d_ff ? d : (size_t)c->d_ff);
     ws->x_out = alloc_floats(BQ * d);
@@ -72,17 +76,16 @@ Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
     float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dz};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = alloc_floats(wide + BQ * V);
     ws->dqkv = alloc_floats(BQ * 3 * d);
-    ws->dkv_mem = alloc_floats((size_t)batch * ws->max_M * 2 * d);
-    AttentionDims dm = max_dims(m, ws);
     long scratch = attention_scratch_floats(dm);
-    ws->absorbed = absorbed_attention_pays(dm);
-    if (ws->absorbed) {
+    if (!ws->absorbed) {
+        ws->dkv_mem = alloc_floats((size_t)batch * ws->max_M * 2 * d);
+        ws->proj_scratch = alloc_floats(3 * d * d + 3 * d);
+    } else {
         for (int l = 0; l < c->n_layers; l++) ws->layer[l].absorbed = alloc_floats(absorbed_attention_saved_floats(dm));
         long need = absorbed_attention_scratch_floats(dm);
         scratch = need > scratch ? need : scratch;
     }
     ws->scratch = alloc_floats(scratch);
-    ws->proj_scratch = alloc_floats(3 * d * d + 3 * d);
     ws->bias3 = alloc_floats(3 * d);
     ws->dbias3 = alloc_floats(3 * d);
     ws->rows_max = c->mem_len + c->seq_len;
