@@ -233,7 +233,7 @@ static double activation_floats(const Config *c, double batch) {
     double per_layer = BQ * d * 8 + batch * M * d * 3 + BQ * c->n_heads * K + 2 * BQ * ff;
     double global = BQ * d * 3 + 2 * BQ * V + 7 * (wide + BQ * V) + batch * M * 2 * d + Q * d * 2 + 3 * Q * K +
                     3 * d * d + (L + 1) * batch * (c->mem_len + Q) * d;
-    double memories = 2 * L * batch * d * (M + c->c_mem_len + 2 * Q); // the compressed rows' room: N_cm + Q + N_cm
+    double memories = 2 * L * batch * d * (M + 2 * Q);
     return L * per_layer + global + memories;
 }
 

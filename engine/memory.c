@@ -12,7 +12,7 @@ int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_
     mem->c_mem_len = c_mem_len;
     mem->mem_cap = mem_len + seq_len;
     mem->cmem_cap = c_mem_len + seq_len;
-    mem->cmem_room = mem->cmem_cap + c_mem_len;
+    mem->cmem_room = mem->cmem_cap + (batch == 1 ? c_mem_len : 0); // see cstart in memory.h
     size_t per = (size_t)n_layers * batch * d;
     mem->mem = calloc(per * mem->mem_cap + 1, sizeof(float));
     mem->cmem = calloc(per * mem->cmem_room + 1, sizeof(float));

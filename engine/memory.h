@@ -9,10 +9,11 @@ typedef struct {
     int mem_cap, cmem_cap;   // room for one segment beyond N_m / N_cm before trimming
     int m, cm;               // rows held now
     // Trimming the oldest compressed rows moves cstart instead of the N_cm rows behind it: generation
-    // compresses every c characters, and moving N_cm rows of every layer then cost as much as reading them.
-    // The live rows of every stream move back to the front only when the next ones would not fit.
+    // (one stream) compresses every c characters, and moving N_cm rows of every layer then cost as much as
+    // reading them. The live rows move back to the front only when the next ones would not fit. A training
+    // batch compresses once per step, where the move is small beside the step: its room has no spare rows.
     int cstart;              // first live compressed row of each stream's room
-    int cmem_room;           // rows of room per layer and stream: cmem_cap + N_cm
+    int cmem_room;           // rows of room per layer and stream: cmem_cap, + N_cm for one stream
     float *mem;              // (L, B, mem_cap, d)
     float *cmem;             // (L, B, cmem_room, d); live rows [cstart, cstart + cm)
     long *mem_pos;           // (mem_cap) stream position of the character each memory row was computed at
