@@ -176,8 +176,8 @@ static void fill_status(TuiTrainer *tt) {
         s->train_bpc = P->last.bpc;
     }
     s->compression_rate = c->compression_rate;
-    snprintf(s->compress_fn, sizeof s->compress_fn, "%s", compress_fn_name(tt->model->compress_fn));
-    snprintf(s->compress_loss, sizeof s->compress_loss, "%s", compress_loss_name(tt->model->compress_loss));
+    snprintf(s->compress_fn, sizeof s->compress_fn, "%s", compress_fn_name(tt->model->cfg.compress));
+    snprintf(s->compress_loss, sizeof s->compress_loss, "%s", compress_loss_name(tt->model->cfg.compress_loss));
     s->mem_fill = t->mem.m;
     s->mem_len = c->mem_len;
     s->cmem_fill = t->mem.cm;
@@ -293,7 +293,7 @@ static void validate(TuiTrainer *tt, int announce) {
 // step just compressed (shard 0's streams) costs an extra pass: it is sampled only when a snapshot is filled.
 static void sample_reconstruction(TuiTrainer *tt) {
     Model *m = tt->model;
-    if (m->compress_loss == COMPRESS_LOSS_ATTENTION) return; // every step's AR loss is it already
+    if (m->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) return; // every step's AR loss is it already
     float ar[64];
     model_attention_reconstruction(m, tt->trainer->ws, ar);
     for (int l = 0; l < n_layers_shown(tt) && l < 64; l++) tui_recon_add(&tt->priv->buckets, l, ar[l], RECON_DECAY);
@@ -343,7 +343,7 @@ static void train_one(TuiTrainer *tt, int counted) {
         for (int l = 0; l < n_layers_shown(tt); l++) {
             snap->layer[l].ar_loss = s.ar[l];
             P->ar_sum[l] += s.ar[l];
-            if (tt->model->compress_loss == COMPRESS_LOSS_ATTENTION) tui_recon_add(&P->buckets, l, s.ar[l], RECON_DECAY);
+            if (tt->model->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) tui_recon_add(&P->buckets, l, s.ar[l], RECON_DECAY);
         }
         P->ar_n++;
     }
@@ -394,7 +394,7 @@ static void set_rate(TuiTrainer *tt, int rate) {
 // A new compression function or loss from the next compression on; compressed slots already made stay.
 static void set_compression(TuiTrainer *tt, int fn, int loss) {
     Model *m = tt->model;
-    int old_fn = m->compress_fn, old_loss = m->compress_loss;
+    int old_fn = m->cfg.compress, old_loss = m->cfg.compress_loss;
     char err[256];
     if (fn == old_fn && loss == old_loss) {
         message(tt, 0, "compression is already %s with the %s loss", compress_fn_name(fn), compress_loss_name(loss));
@@ -421,8 +421,8 @@ static void set_compression_by_name(TuiTrainer *tt, const char *name, int is_los
                 is_loss ? "attention, autoencode or none" : "conv, mean, max, dilated or most-used");
         return;
     }
-    if (is_loss) set_compression(tt, m->compress_fn, v);
-    else set_compression(tt, v, m->compress_loss);
+    if (is_loss) set_compression(tt, m->cfg.compress, v);
+    else set_compression(tt, v, m->cfg.compress_loss);
 }
 
 static void save(TuiTrainer *tt, const char *path_arg) {
@@ -671,7 +671,7 @@ static void handle(TuiTrainer *tt, const UiCommand *c) {
         if (tt->priv->recall.active) measure_recall(tt);
         break;
     case UI_CMD_COMPRESS_NEXT:
-        set_compression(tt, (tt->model->compress_fn + 1) % COMPRESS_FN_COUNT, tt->model->compress_loss);
+        set_compression(tt, (tt->model->cfg.compress + 1) % COMPRESS_FN_COUNT, tt->model->cfg.compress_loss);
         break;
     case UI_CMD_SET_COMPRESS: set_compression_by_name(tt, c->text, 0); break;
     case UI_CMD_SET_COMPRESS_LOSS: set_compression_by_name(tt, c->text, 1); break;

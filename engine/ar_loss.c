@@ -119,11 +119,11 @@ static float layer_autoencode(Model *m, Workspace *ws, ArBuffers *a, int l, floa
 
 float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight) {
     int L = m->cfg.n_layers;
-    if (ws->n_old == 0 || m->compress_loss == COMPRESS_LOSS_NONE) return 0.0f;
+    if (ws->n_old == 0 || m->cfg.compress_loss == COMPRESS_LOSS_NONE) return 0.0f;
     ArBuffers a = ar_buffers(ws, m);
     float total = 0.0f;
     for (int l = 0; l < L; l++) {
-        float loss = weight * (m->compress_loss == COMPRESS_LOSS_AUTOENCODE
+        float loss = weight * (m->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE
                                    ? layer_autoencode(m, ws, &a, l, conv_grads, weight)
                                    : layer_ar(m, ws, &a, l, conv_grads, weight));
         if (ar) ar[l] += loss;
@@ -135,7 +135,7 @@ float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, 
 float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
     if (ar) memset(ar, 0, sizeof(float) * m->cfg.n_layers);
     ConvSet *cs = model_conv(m);
-    if (backward && ws->n_old && m->compress_loss != COMPRESS_LOSS_NONE) cs->used = 1;
+    if (backward && ws->n_old && m->cfg.compress_loss != COMPRESS_LOSS_NONE) cs->used = 1;
     return model_ar_loss_into(m, ws, ar, backward ? cs->block.grads : NULL, 1.0f);
 }
 

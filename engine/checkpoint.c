@@ -381,7 +381,7 @@ static int in_file(const Checkpoint *ck, const Model *m, const ConvSet *cs) {
 // then the model's own choice of function and loss (the file's, or --set's) is selected.
 int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
     if (load_block(ck, m, &m->main, NULL, "", m->main.params, err, errlen)) return -1;
-    int want_fn = m->compress_fn, want_loss = m->compress_loss, active_rate = m->cfg.compression_rate;
+    int want_fn = m->cfg.compress, want_loss = m->cfg.compress_loss, active_rate = m->cfg.compression_rate;
     int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES);
     char sub[256];
     if (model_set_compression(m, COMPRESS_CONV, ck->cfg.compress_loss, sub, sizeof sub)) goto fail;

@@ -76,9 +76,7 @@ typedef struct {
     ModelParams p, g; // pointers into main.params / main.grads
     ConvSet convs[MAX_COMPRESS_SETS];
     int n_convs;
-    int active; // index into convs of the current compression rate (of the set of the function in use)
-    int compress_fn;   // CompressFn in use (convs[active].fn)
-    int compress_loss; // CompressLoss in use
+    int active; // index into convs of the set in use: cfg.compress at cfg.compression_rate (loss: cfg.compress_loss)
 } Model;
 
 // Creates a model with PyTorch's default initialisation from seed. Returns NULL (with err) on failure.

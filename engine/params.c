@@ -287,7 +287,7 @@ static ConvSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
     cs->fn = fn;
     int L = m->cfg.n_layers, d = m->cfg.d_model;
     cs->fn_floats = L * set_layer_floats(fn, d, rate);
-    if (set_relayout(cs, L, d, m->compress_loss == COMPRESS_LOSS_AUTOENCODE)) {
+    if (set_relayout(cs, L, d, m->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE)) {
         block_free(&cs->block);
         snprintf(err, errlen, "compression: out of memory for the %s parameters of rate %d", compress_fn_name(fn), rate);
         return NULL;
@@ -337,7 +337,6 @@ static int select_set(Model *m, int fn, int rate, char *err, size_t errlen) {
     if (!model_compress_set(m, COMPRESS_CONV, rate, err, errlen)) return -1;
     if (!model_compress_set(m, fn, rate, err, errlen)) return -1;
     m->active = find_set(m, fn, rate);
-    m->compress_fn = fn;
     m->cfg.compress = fn;
     m->cfg.compression_rate = rate;
     return 0;
@@ -349,7 +348,7 @@ int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
                  m->cfg.mem_len < 64 ? m->cfg.mem_len : 64);
         return -1;
     }
-    return select_set(m, m->compress_fn, rate, err, errlen);
+    return select_set(m, m->cfg.compress, rate, err, errlen);
 }
 
 int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) {
@@ -361,13 +360,12 @@ int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) 
         snprintf(err, errlen, "compression loss %d is unknown; use attention, autoencode or none", loss);
         return -1;
     }
-    if (loss != m->compress_loss) {
+    if (loss != m->cfg.compress_loss) {
         for (int i = 0; i < m->n_convs; i++)
             if (set_relayout(&m->convs[i], m->cfg.n_layers, m->cfg.d_model, loss == COMPRESS_LOSS_AUTOENCODE)) {
                 snprintf(err, errlen, "compression: out of memory for the autoencoder's decoders");
                 return -1;
             }
-        m->compress_loss = loss;
         m->cfg.compress_loss = loss;
     }
     return select_set(m, fn, m->cfg.compression_rate, err, errlen);
@@ -404,6 +402,8 @@ Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
     Rng r;
     rng_seed(&r, seed);
     init_main(m, &r);
+    m->cfg.compress = COMPRESS_CONV; // what the model has so far; model_set_compression below sets both
+    m->cfg.compress_loss = COMPRESS_LOSS_ATTENTION;
     ConvSet *cs = add_conv_set(m, cfg->compression_rate, err, errlen);
     if (!cs) goto fail;
     int d = cfg->d_model;
@@ -411,8 +411,6 @@ Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
         init_uniform(&r, conv_weight(cs, l, d), (long)d * d * cs->rate, d * cs->rate);
         init_uniform(&r, conv_bias(cs, l, d), d, d * cs->rate);
     }
-    m->cfg.compress = COMPRESS_CONV; // what the model has so far; the call below sets both
-    m->cfg.compress_loss = COMPRESS_LOSS_ATTENTION;
     if (model_set_compression(m, cfg->compress, cfg->compress_loss, err, errlen)) goto fail;
     return m;
 oom:

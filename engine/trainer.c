@@ -222,7 +222,7 @@ static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
         if (k)
             for (long i = 0; i < n; i++) cs->block.grads[i] += t->shard_conv_grads[k][i];
     }
-    if (t->model->compress_loss != COMPRESS_LOSS_NONE) cs->used = 1; // model_ar_loss's rule: "none" trains nothing
+    if (t->model->cfg.compress_loss != COMPRESS_LOSS_NONE) cs->used = 1; // model_ar_loss's rule: "none" trains nothing
     return total;
 }
 

@@ -317,22 +317,22 @@ TEST(app_trainer_f_and_compress_change_the_function_and_loss) {
     CHECK(!strcmp(r.snap->compress_fn, "conv") && !strcmp(r.snap->compress_loss, "attention"));
     post(&r, UI_CMD_COMPRESS_NEXT, 0, NULL); // f
     wait_for(&r, fn_is, "mean", "f: conv -> mean");
-    CHECK_INT_EQ(r.model->compress_fn, COMPRESS_MEAN); // the trainer is idle (paused) after publishing
+    CHECK_INT_EQ(r.model->cfg.compress, COMPRESS_MEAN); // the trainer is idle (paused) after publishing
     CHECK(strstr(r.snap->message, "conv -> mean") != NULL && !r.snap->message_is_error);
     post(&r, UI_CMD_SET_COMPRESS, 0, "most-used"); // :compress most-used
     wait_for(&r, fn_is, "most-used", ":compress most-used");
-    CHECK_INT_EQ(r.model->compress_fn, COMPRESS_MOST_USED);
+    CHECK_INT_EQ(r.model->cfg.compress, COMPRESS_MOST_USED);
     post(&r, UI_CMD_COMPRESS_NEXT, 0, NULL); // wraps around
     wait_for(&r, fn_is, "conv", "f: most-used -> conv");
     post(&r, UI_CMD_SET_COMPRESS, 0, "bogus"); // the trainer checks names too: an error, nothing changes
     wait_for(&r, message_has, "unknown compression function 'bogus'", "the refusal");
     CHECK(r.snap->message_is_error && strstr(r.snap->message, "most-used") != NULL);
-    CHECK_INT_EQ(r.model->compress_fn, COMPRESS_CONV);
+    CHECK_INT_EQ(r.model->cfg.compress, COMPRESS_CONV);
     post(&r, UI_CMD_SET_COMPRESS, 0, "max");
     post(&r, UI_CMD_SET_COMPRESS_LOSS, 0, "none"); // :compress_loss none
     wait_for(&r, loss_is, "none", ":compress_loss none");
     CHECK(!strcmp(r.snap->compress_fn, "max"));
-    CHECK_INT_EQ(r.model->compress_loss, COMPRESS_LOSS_NONE);
+    CHECK_INT_EQ(r.model->cfg.compress_loss, COMPRESS_LOSS_NONE);
     // Training goes on with the new choice; the Figure-2 view keeps measuring the attention-
     // reconstruction loss, which the training loss no longer gives.
     long want = r.snap->step + 6;

@@ -40,7 +40,7 @@ TEST(lab_model_new_applies_the_configured_choice) {
     cfg.compress_loss = COMPRESS_LOSS_AUTOENCODE;
     Model *m = model_new(&cfg, 1, err, sizeof err);
     CHECK_MSG(m, "%s", err);
-    CHECK(m->compress_fn == COMPRESS_DILATED && m->compress_loss == COMPRESS_LOSS_AUTOENCODE);
+    CHECK(m->cfg.compress == COMPRESS_DILATED && m->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE);
     CHECK(model_conv(m)->fn == COMPRESS_DILATED && model_conv(m)->has_decoder);
     CHECK(!model_set_compression(m, COMPRESS_MAX, COMPRESS_LOSS_NONE, err, sizeof err));
     CHECK(m->cfg.compress == COMPRESS_MAX && m->cfg.compress_loss == COMPRESS_LOSS_NONE);
@@ -86,7 +86,7 @@ TEST(lab_checkpoint_resumes_every_set_bit_identically) {
     Trainer t2;
     Model *back = fixture_resume(&ck, &ck.cfg, 999, &corpus, &t2);
     checkpoint_close(&ck);
-    CHECK(back->compress_fn == COMPRESS_MOST_USED && back->compress_loss == COMPRESS_LOSS_AUTOENCODE);
+    CHECK(back->cfg.compress == COMPRESS_MOST_USED && back->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE);
     // the trained model has moved on 40 steps; compare every set against a second identical run instead
     Trainer t3;
     float again[60];
@@ -137,7 +137,7 @@ TEST(lab_checkpoint_takes_a_new_loss_on_load) {
     Trainer t2;
     Model *back = fixture_resume(&ck, &want, 5, &corpus, &t2);
     checkpoint_close(&ck);
-    CHECK(back->compress_fn == COMPRESS_DILATED && back->compress_loss == COMPRESS_LOSS_AUTOENCODE);
+    CHECK(back->cfg.compress == COMPRESS_DILATED && back->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE);
     const ConvSet *conv = NULL;
     for (int i = 0; i < back->n_convs; i++)
         if (back->convs[i].fn == COMPRESS_CONV) conv = &back->convs[i];

@@ -130,8 +130,8 @@ TEST(lab_default_is_conv_with_attention_loss) {
     Config cfg = model_case_config(2);
     char err[256];
     Model *m = model_new(&cfg, 3, err, sizeof err);
-    CHECK_INT_EQ(m->compress_fn, COMPRESS_CONV);
-    CHECK_INT_EQ(m->compress_loss, COMPRESS_LOSS_ATTENTION);
+    CHECK_INT_EQ(m->cfg.compress, COMPRESS_CONV);
+    CHECK_INT_EQ(m->cfg.compress_loss, COMPRESS_LOSS_ATTENTION);
     long n = model_conv(m)->block.layout.total;
     float *before = malloc(sizeof(float) * n);
     memcpy(before, model_conv(m)->block.params, sizeof(float) * n);
