@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "ops.h"
-#include "vecmath.h"
 
 long attention_scratch_floats(AttentionDims dm) {
     int dk = dm.d_model / dm.heads, K = dm.mem_keys + dm.queries;
@@ -90,96 +89,14 @@ static void head_scores(float *s, float *scratch, const HeadRows *x, const float
         }
 }
 
-// One query (generation): the products are dots of d_k floats, far too small for BLAS calls. All heads go
-// together so each key, value and rel_key row (d floats) is read once, front to back, rather than in
-// d_k-float slices at a stride. Content and position terms share one accumulator per key and head.
-static float head_score(const float *qc, const float *q, const float *k, const float *rk, int dk) {
-    v8f acc = v8_splat(0.0f);
-    int e = 0;
-    for (; e + 8 <= dk; e += 8) acc += v8_load(qc + e) * v8_load(k + e) + v8_load(q + e) * v8_load(rk + e);
-    float s = v8_hsum(acc);
-    for (; e < dk; e++) s += qc[e] * k[e] + q[e] * rk[e];
-    return s;
-}
-
-// p (H, K) = scores of the query against every key, before the softmax.
-static void query_scores(float *p, const float *qc, const HeadRows *x, const float *rel_key, const float *rel_bias,
-                         AttentionDims dm) {
-    int M = dm.mem_keys, K = M + 1, H = dm.heads, dk = dm.d_model / H;
-    float scale = 1.0f / sqrtf((float)dk);
-    for (int j = 0; j <= M; j++) {
-        const float *k = j < M ? x->k_mem + (long)j * x->ms : x->k_cur;
-        const float *rk = rel_key + (long)(M - j) * H * dk, *rb = rel_bias + (long)(M - j) * H; // δ = M − j
-        if (j + 4 < M) { // the rows stream from L3 (see vec_gemv)
-            prefetch_floats(k + 4L * x->ms, H * dk);
-            prefetch_floats(rk - 4L * H * dk, H * dk);
-        }
-        for (int h = 0; h < H; h++)
-            p[(long)h * K + j] = (head_score(qc + h * dk, x->q + h * dk, k + h * dk, rk + h * dk, dk) + rb[h]) * scale;
-    }
-}
-
-// out (d) = Σ_j p_hj v_j per head over the memory values and the query's own.
-static void query_values(float *out, const float *p, const HeadRows *x, AttentionDims dm) {
-    int M = dm.mem_keys, K = M + 1, d = dm.d_model, H = dm.heads, dk = d / H;
-    for (int h = 0; h < H; h++)
-        for (int e = 0; e < dk; e++) out[h * dk + e] = p[(long)h * K + M] * x->v_cur[h * dk + e];
-    for (int j = 0; j < M; j++) {
-        const float *v = x->v_mem + (long)j * x->ms;
-        if (j + 4 < M) prefetch_floats(v + 4L * x->ms, d);
-        for (int h = 0; h < H; h++) vec_axpy(out + h * dk, p[(long)h * K + j], v + h * dk, dk);
-    }
-}
-
-#if defined(__AVX512F__)
-#define QK_ELEM float
-#define QK_LOAD16(p) _mm512_loadu_ps(p)
-#define QK_PREFETCH_ROW(p) prefetch_floats(p, 128)
-#define QK_NAME(name) name##_f32
-#include "query_kernels512.h"
-
-// The registers-resident kernels of query_kernels512.h: the labml shape, memory rows [k | v] adjacent.
-static int fast_query(const HeadRows *x, AttentionDims dm) {
-    return dm.d_model == 128 && dm.heads == 4 && dm.mem_keys > 0 && x->ms == 2 * dm.d_model &&
-           x->v_mem == x->k_mem + dm.d_model;
-}
-
-// p (H, K): the memory keys' scores through the kernel, the query's own key (δ = 0) here.
-static void query_scores_fast(float *p, const float *qc, const HeadRows *x, const float *rel_key,
-                              const float *rel_bias, AttentionDims dm) {
-    int M = dm.mem_keys, K = M + 1, H = dm.heads, dk = dm.d_model / H;
-    float scale = 1.0f / sqrtf((float)dk);
-    scores512_f32(p, qc, x->q, x->k_mem, rel_key, rel_bias, M, scale);
-    for (int h = 0; h < H; h++)
-        p[(long)h * K + M] = (head_score(qc + h * dk, x->q + h * dk, x->k_cur + h * dk, rel_key + h * dk, dk) +
-                              rel_bias[h]) * scale;
-}
-#else
-static int fast_query(const HeadRows *x, AttentionDims dm) { return (void)x, (void)dm, 0; }
-static void query_scores_fast(float *p, const float *qc, const HeadRows *x, const float *rel_key,
-                              const float *rel_bias, AttentionDims dm) {}
-static void values512_f32(float *ctx, const float *p, const float *v_cur, const float *kv_mem, int M) {}
-#endif
-
-// ctx (d), p (H, K) of one stream's single query.
-static void single_query(float *ctx, float *p, const HeadRows *x, const float *rel_key, const float *rel_bias,
-                         const float *cb, AttentionDims dm) {
-    int K = dm.mem_keys + 1, d = dm.d_model, fast = fast_query(x, dm);
-    float qc[d];
-    for (int e = 0; e < d; e++) qc[e] = x->q[e] + cb[e];
-    if (fast) query_scores_fast(p, qc, x, rel_key, rel_bias, dm);
-    else query_scores(p, qc, x, rel_key, rel_bias, dm);
-    for (int h = 0; h < dm.heads; h++) vec_softmax_prefix(p + (long)h * K, K, K);
-    if (fast) values512_f32(ctx, p, x->v_cur, x->k_mem, dm.mem_keys);
-    else query_values(ctx, p, x, dm);
-}
-
 void attention_forward(float *ctx, float *probs, float *scratch, AttentionRows in, const float *rel_key,
                        const float *rel_bias, const float *content_bias, AttentionDims dm) {
     int B = dm.batch, T = dm.queries, M = dm.mem_keys, K = M + T, d = dm.d_model, H = dm.heads, dk = d / H;
     for (int b = 0; b < B && T == 1; b++) {
         HeadRows x = head_rows(in, dm, b, 0);
-        single_query(ctx + (long)b * d, probs + (long)b * H * K, &x, rel_key, rel_bias, content_bias, dm);
+        QueryRows one = {x.q, x.k_cur, x.v_cur, x.k_mem, x.v_mem, x.ms, 0};
+        query_attention_forward(ctx + (long)b * d, probs + (long)b * H * K, one, rel_key, rel_bias, content_bias, M,
+                                d, H);
     }
     for (int b = 0; b < B && T > 1; b++)
         for (int h = 0; h < H; h++) {

@@ -17,8 +17,9 @@ static void layer_forward_half(const Model *m, Workspace *ws, const HalfLayer *h
     layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, 1, d);
     vec_gemv_half(a->qkv, h->qkv, a->ln1, NULL, 3 * d, d); // (3d) [q | k | v]; only v has a bias
     add_inplace(a->qkv + 2 * d, lp->bv, d);
-    attention_half_forward(a->ctx, a->probs, a->qkv, kv_mem, h->rel_key, lp->rel_bias, lp->content_bias, ws->M, d,
-                           m->cfg.n_heads);
+    QueryRows rows = {a->qkv, a->qkv + d, a->qkv + 2 * d, kv_mem, kv_mem ? kv_mem + d : NULL, 2L * d, 1};
+    query_attention_forward(a->ctx, a->probs, rows, h->rel_key, lp->rel_bias, lp->content_bias, ws->M, d,
+                            m->cfg.n_heads);
     vec_gemv_half(a->x_mid, h->wo, a->ctx, lp->bo, d, d);
     add_inplace(a->x_mid, a->x_in, d);
     layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, 1, d);

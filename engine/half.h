@@ -39,13 +39,6 @@ void half_weights_free(HalfWeights *hw);
 // a weight is beyond fp16's range (|w| > 65504) or not finite: the copy would turn it into Inf.
 int half_weights_update(HalfWeights *hw, const Model *m, char *err, size_t errlen);
 
-// ctx (d), probs (H, K = M + 1) of one query against the M cached memory rows kv_mem (M, 2d) [k | v] in fp16 and
-// its own k, v: the T = 1 case of attention_forward with fp16 keys, values and rel_key (R, H, d_k).
-// qkv (3d) [q | k | v]; rel_bias (R, H), content_bias (H, d_k) stay fp32.
-void attention_half_forward(float *ctx, float *probs, const float *qkv, const uint16_t *kv_mem,
-                            const uint16_t *rel_key, const float *rel_bias, const float *content_bias, int M, int d,
-                            int H);
-
 // model_forward of one token (T = 1, batch 1) through the fp16 copies, with memory keys/values from cache's
 // fp16 rows (kvcache_set_half). Fills the workspace as model_forward does (layer inputs, [q | k | v], attention
 // probabilities, logits), so model_update_memory and kvcache_follow_update follow it unchanged.

@@ -64,6 +64,18 @@ void attention_backward(AttentionRows grad, float *drel_key, float *drel_bias, f
 // grad: gradients of q, k, v in the same layout as in (k_mem/v_mem may be NULL: memory is detached)
 long attention_scratch_floats(AttentionDims dm);
 
+// engine/query_attention.c: attention_forward of one query (T = 1, one stream: generation) against M memory
+// rows stored in fp32 (half = 0) or fp16 (half = 1, the opt-in path of half.h; rel_key then fp16 too).
+typedef struct {
+    const float *q, *k, *v;      // the query's own rows (d each)
+    const void *k_mem, *v_mem;   // (M, ·) rows, mem_stride elements apart
+    long mem_stride;
+    int half;
+} QueryRows;
+void query_attention_forward(float *ctx, float *probs, QueryRows in, const void *rel_key, const float *rel_bias,
+                             const float *content_bias, int M, int d, int H);
+// ctx (d), probs (H, M + 1), rel_key (R, H, d_k), rel_bias (R, H), content_bias (H, d_k)
+
 // engine/plain_attention.c: softmax(q kᵀ / sqrt(d_k)) v per head, no mask, no relative terms (AR loss).
 void plain_attention_forward(float *out, float *probs, const float *q, const float *k, const float *v, int batch,
                              int queries, int keys, int d_model, int heads);

@@ -162,6 +162,21 @@ static inline void prefetch_halves(const uint16_t *p, int n) {
     for (int i = 0; i < n; i += 32) __builtin_prefetch(p + i);
 }
 
+// Element i of rows stored in fp32 (half = 0) or fp16 (half = 1): kernels that serve both storages take the
+// flag as a constant at each call, so every caller's loop is compiled for one.
+static inline v8f v8_load_weights(const void *w, long i, int half) {
+    return half ? v8_load_half((const uint16_t *)w + i) : v8_load((const float *)w + i);
+}
+
+static inline float load_weight(const void *w, long i, int half) {
+    return half ? half_to_float(((const uint16_t *)w)[i]) : ((const float *)w)[i];
+}
+
+// The 64-byte lines of n elements of such a row, asked for ahead of their use.
+static inline void prefetch_row(const void *p, int n, int half) {
+    for (long i = 0; i < (long)n * (half ? 2 : 4); i += 64) __builtin_prefetch((const char *)p + i);
+}
+
 // y (out) = W x + bias for W (out, in) rows in fp32 (vec_gemv) or fp16 (vec_gemv_half): four rows at a time
 // share each load of x. The weights stream from L3 (generation reads every layer's once per character), so
 // the lines of rows ahead are prefetched while these are summed (measured 15% faster than leaving it to
@@ -213,10 +228,6 @@ static inline void gemv_rows4(float *y, const void *w, const float *x, int in, i
 }
 #define GEMV_STEP 32
 #else
-static inline v8f v8_load_weights(const void *w, long i, int half) {
-    return half ? v8_load_half((const uint16_t *)w + i) : v8_load((const float *)w + i);
-}
-
 static inline void gemv_rows4(float *y, const void *w, const float *x, int in, int half) {
     long esize = half ? 2 : 4, row = in * esize;
     const char *w0 = w, *w1 = w0 + row, *w2 = w1 + row, *w3 = w2 + row;
