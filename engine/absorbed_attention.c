@@ -57,10 +57,6 @@ static Scratch carve(float *s, AttentionDims dm) {
     return x;
 }
 
-static float dot(const float *a, const float *b, int n) { return vec_dot(a, b, n); }
-
-static void axpy(float *y, float a, const float *x, int n) { vec_axpy(y, a, x, n); }
-
 // (B, H, T, d) rows ↔ (H, B·T, d): the per-head weight products want a head's rows adjacent.
 static void to_head_major(float *dst, const float *src, AttentionDims dm) {
     int B = dm.batch, H = dm.heads, T = dm.queries, d = dm.d_model;
@@ -148,7 +144,7 @@ static void score_row(float *row, float mem_shift, const float *qc_i, const floa
     int T = dm.queries, M = dm.mem_keys, K = M + T, d = dm.d_model, dk = d / dm.heads, last = K - T + i;
     float scale = 1.0f / sqrtf((float)dk);
     for (int j = 0; j < M; j++) row[j] = (row[j] + mem_shift + pos_i[last - j]) * scale; // δ = last − j
-    for (int t = 0; t <= i; t++) row[M + t] = (dot(qc_i, k_cur + (long)t * 3 * d, dk) + pos_i[i - t]) * scale;
+    for (int t = 0; t <= i; t++) row[M + t] = (vec_dot(qc_i, k_cur + (long)t * 3 * d, dk) + pos_i[i - t]) * scale;
     vec_softmax_prefix(row, last + 1, K);
 }
 
@@ -160,7 +156,7 @@ static void scores_and_softmax(float *probs, float *pm, const Scratch *s, const 
             for (int i = 0; i < T; i++) {
                 long r = ((long)b * H + h) * T + i, bi = (long)b * T + i;
                 float *row = probs + r * K;
-                score_row(row, dot(u + r * d, w.ln_b, d), s->qc + bi * d + h * dk, s->pos + ((long)h * B * T + bi) * K,
+                score_row(row, vec_dot(u + r * d, w.ln_b, d), s->qc + bi * d + h * dk, s->pos + ((long)h * B * T + bi) * K,
                           qkv + (long)b * T * 3 * d + d + h * dk, i, dm);
                 pm[r] = vec_sum(row, M);
             }
@@ -175,9 +171,9 @@ static void add_segment_values(float *ctx, const float *probs, const float *pm, 
             for (int i = 0; i < T; i++) {
                 long r = ((long)b * H + h) * T + i;
                 float *out = ctx + ((long)b * T + i) * d + h * dk;
-                axpy(out, pm[r], bv + h * dk, dk);
+                vec_axpy(out, pm[r], bv + h * dk, dk);
                 for (int t = 0; t <= i; t++)
-                    axpy(out, probs[r * K + M + t], qkv + ((long)b * T + t) * 3 * d + 2 * d + h * dk, dk);
+                    vec_axpy(out, probs[r * K + M + t], qkv + ((long)b * T + t) * 3 * d + 2 * d + h * dk, dk);
             }
 }
 
@@ -220,7 +216,7 @@ static void value_bias_grads(float *dbv, const float *dctx, const float *pm, Att
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++)
             for (int i = 0; i < T; i++)
-                axpy(dbv + h * dk, pm[((long)b * H + h) * T + i], dctx + ((long)b * T + i) * d + h * dk, dk);
+                vec_axpy(dbv + h * dk, pm[((long)b * H + h) * T + i], dctx + ((long)b * T + i) * d + h * dk, dk);
 }
 
 // Per query row: completes dP (memory columns hold G·(w ⊙ x̂) on entry, row_a = G·b), adds the segment
@@ -235,12 +231,12 @@ static void score_grads(float *dqkv, const Scratch *s, const float *dctx, const 
                 long r = ((long)b * H + h) * T + i, bi = (long)b * T + i;
                 float *g = s->ds + r * K;
                 const float *p = probs + r * K, *dctx_i = dctx + bi * d + h * dk;
-                float shift = s->row_a[r] + dot(dctx_i, bv + h * dk, dk);
+                float shift = s->row_a[r] + vec_dot(dctx_i, bv + h * dk, dk);
                 for (int j = 0; j < M; j++) g[j] += shift;
                 for (int t = 0; t < T; t++) {
                     long seg = ((long)b * T + t) * 3 * d + 2 * d + h * dk;
-                    g[M + t] = t > i ? 0.0f : dot(dctx_i, qkv + seg, dk);
-                    if (t <= i) axpy(dqkv + seg, p[M + t], dctx_i, dk);
+                    g[M + t] = t > i ? 0.0f : vec_dot(dctx_i, qkv + seg, dk);
+                    if (t <= i) vec_axpy(dqkv + seg, p[M + t], dctx_i, dk);
                 }
                 softmax_backward_row(g, p, K, scale);
                 s->row_b[r] = vec_sum(g, M);
@@ -260,8 +256,8 @@ static void segment_key_grads(float *dqkv, float *drel_bias, const Scratch *s, c
                 const float *g = s->ds + r * K;
                 for (int t = 0; t <= i; t++) {
                     long seg = ((long)b * T + t) * 3 * d + d + h * dk;
-                    axpy(s->dqc + bi * d + h * dk, g[M + t], qkv + seg, dk);
-                    axpy(dqkv + seg, g[M + t], s->qc + bi * d + h * dk, dk);
+                    vec_axpy(s->dqc + bi * d + h * dk, g[M + t], qkv + seg, dk);
+                    vec_axpy(dqkv + seg, g[M + t], s->qc + bi * d + h * dk, dk);
                 }
                 float *dpos = s->pos + ((long)h * BT + bi) * K;
                 for (int j = 0; j <= K - T + i; j++) {
@@ -284,8 +280,8 @@ static void query_grads(float *dqkv, float *drel_key, float *dcb, const Scratch 
                     1.0f, dqkv + h * dk, 3 * d);
     }
     for (long bi = 0; bi < BT; bi++) {
-        axpy(dqkv + bi * 3 * d, 1.0f, s->dqc + bi * d, d);
-        axpy(dcb, 1.0f, s->dqc + bi * d, d);
+        vec_axpy(dqkv + bi * 3 * d, 1.0f, s->dqc + bi * d, d);
+        vec_axpy(dcb, 1.0f, s->dqc + bi * d, d);
     }
 }
 
@@ -306,7 +302,7 @@ void absorbed_attention_backward(float *dqkv, AbsorbedGrads g, float *scratch, c
     value_bias_grads(g.bv, dctx, sv.pm, dm);
     memory_ln_grads(g.ln_w, g.ln_b, s.t1, sv.cx, sv.pm, n, d);
     for (long r = 0; r < n; r++) {
-        s.row_a[r] = dot(s.t1 + r * d, w.ln_b, d);
+        s.row_a[r] = vec_dot(s.t1 + r * d, w.ln_b, d);
         for (int c = 0; c < d; c++) s.t3[r * d + c] = s.t1[r * d + c] * w.ln_w[c];
     }
     // scores

@@ -42,7 +42,7 @@ static void times_keys_t(float *c, const float *a, int lda, const HeadRows *x, f
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dk, 1.0f, a, lda, x->k_cur, x->qs, beta, c + M, K);
 }
 
-// out (T, d_k) = p (T, K) · [v_mem; v_cur]; T > 1 (one query goes through single_query)
+// out (T, d_k) = p (T, K) · [v_mem; v_cur]; T > 1 (one query goes through query_attention_forward)
 static void times_values(float *out, int ldo, const float *p, const HeadRows *x, int T, int M, int dk) {
     int K = M + T;
     if (M) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dk, M, 1.0f, p, K, x->v_mem, x->ms, 0.0f, out, ldo);
@@ -71,7 +71,7 @@ static void add_content_bias(float *qc, const float *qh, int qs, const float *cb
         for (int e = 0; e < dk; e++) qc[(long)i * dk + e] = qh[(long)i * qs + e] + cb[e];
 }
 
-// s (T, K) of one head before the softmax; T > 1 (one query goes through single_query).
+// s (T, K) of one head before the softmax; T > 1 (one query goes through query_attention_forward).
 static void head_scores(float *s, float *scratch, const HeadRows *x, const float *relk, const float *relb,
                         const float *cb, AttentionDims dm) {
     int T = dm.queries, M = dm.mem_keys, K = M + T, H = dm.heads, dk = dm.d_model / H;
