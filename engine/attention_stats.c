@@ -100,16 +100,15 @@ int attention_stats_add_compression(AttentionStats *s, Model *m, Workspace *ws) 
     float ar[64];
     if (ws->n_old == 0) return 0;
     model_attention_reconstruction(m, ws, ar);
-    for (int l = 0; l < s->n_layers; l++) {
-        if (s->n_recon[l] == s->cap_recon[l]) {
-            long cap = s->cap_recon[l] ? 2 * s->cap_recon[l] : 256;
-            float *grown = realloc(s->recon[l], sizeof(float) * cap);
-            if (!grown) return -1;
-            s->recon[l] = grown;
-            s->cap_recon[l] = cap;
-        }
-        s->recon[l][s->n_recon[l]++] = ar[l];
+    for (int l = 0; l < s->n_layers; l++) { // room in every layer first: out of memory drops the whole sample
+        if (s->n_recon[l] < s->cap_recon[l]) continue;
+        long cap = s->cap_recon[l] ? 2 * s->cap_recon[l] : 256;
+        float *grown = realloc(s->recon[l], sizeof(float) * cap);
+        if (!grown) return -1;
+        s->recon[l] = grown;
+        s->cap_recon[l] = cap;
     }
+    for (int l = 0; l < s->n_layers; l++) s->recon[l][s->n_recon[l]++] = ar[l];
     s->compressions++;
     return 0;
 }
@@ -386,11 +385,12 @@ void attention_stats_print(const AttentionStats *s, FILE *f) {
     fprintf(f, "attention-reconstruction loss per layer over %ld compressions\n", s->compressions);
     fprintf(f, "  %-6s %10s %10s %10s %10s %10s %10s %10s\n", "layer", "mean", "min", "p10", "p50", "p90", "max", "std");
     for (int l = 0; l < L; l++) {
-        double mean, std;
+        double mean, std, q[5] = {NAN, NAN, NAN, NAN, NAN}, at[5] = {0.0, 0.1, 0.5, 0.9, 1.0};
         recon_moments(s, l, &mean, &std);
-        fprintf(f, "  %-6d %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g\n", l, mean,
-                attention_stats_recon_quantile(s, l, 0.0), attention_stats_recon_quantile(s, l, 0.1),
-                attention_stats_recon_quantile(s, l, 0.5), attention_stats_recon_quantile(s, l, 0.9),
-                attention_stats_recon_quantile(s, l, 1.0), std);
+        float *x = sorted_recon(s, l); // one sorted copy for the five quantiles
+        for (int i = 0; x && i < 5; i++) q[i] = quantile_sorted(x, s->n_recon[l], at[i]);
+        free(x);
+        fprintf(f, "  %-6d %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g %10.4g\n", l, mean, q[0], q[1], q[2], q[3], q[4],
+                std);
     }
 }

@@ -48,7 +48,8 @@ int attention_stats_init(AttentionStats *s, const Model *m);
 void attention_stats_free(AttentionStats *s);
 // One forward's attention (every stream of the workspace), over the memory it read (cm, m rows).
 void attention_stats_add_segment(AttentionStats *s, const Model *m, const Workspace *ws, int cm, int mm);
-// The rows the last memory update removed: each layer's attention-reconstruction loss.
+// The rows the last memory update removed: each layer's attention-reconstruction loss. Returns -1 and records
+// nothing (no layer gets ahead of the others) when out of memory.
 int attention_stats_add_compression(AttentionStats *s, Model *m, Workspace *ws);
 // Everything over ids as one stream (evaluate_stream's loop); out gets its CE, bpc and AR.
 void attention_stats_run(AttentionStats *s, Model *m, const int32_t *ids, long n, EvalResult *out);
