@@ -5,10 +5,6 @@
 #include "vecmath.h"
 #include "workspace.h"
 
-static void add_inplace(float *y, const float *x, int n) {
-    for (int i = 0; i < n; i++) y[i] += x[i];
-}
-
 static void layer_forward_half(const Model *m, Workspace *ws, const HalfLayer *h, const uint16_t *kv_mem, int l,
                                float *x_out) {
     const LayerParams *lp = &m->p.layer[l];
@@ -16,17 +12,17 @@ static void layer_forward_half(const Model *m, Workspace *ws, const HalfLayer *h
     int d = m->cfg.d_model, ff = m->cfg.d_ff;
     layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, 1, d);
     vec_gemv_half(a->qkv, h->qkv, a->ln1, NULL, 3 * d, d); // (3d) [q | k | v]; only v has a bias
-    add_inplace(a->qkv + 2 * d, lp->bv, d);
+    vec_add_inplace(a->qkv + 2 * d, lp->bv, d);
     QueryRows rows = {a->qkv, a->qkv + d, a->qkv + 2 * d, kv_mem, kv_mem ? kv_mem + d : NULL, 2L * d, 1};
     query_attention_forward(a->ctx, a->probs, rows, h->rel_key, lp->rel_bias, lp->content_bias, ws->M, d,
                             m->cfg.n_heads);
     vec_gemv_half(a->x_mid, h->wo, a->ctx, lp->bo, d, d);
-    add_inplace(a->x_mid, a->x_in, d);
+    vec_add_inplace(a->x_mid, a->x_in, d);
     layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, 1, d);
     vec_gemv_half(a->ff_pre, h->w_up, a->ln2, lp->b_up, ff, d);
     relu_forward(a->ff_act, a->ff_pre, ff);
     vec_gemv_half(x_out, h->w_down, a->ff_act, lp->b_down, d, ff);
-    add_inplace(x_out, a->x_mid, d);
+    vec_add_inplace(x_out, a->x_mid, d);
 }
 
 void model_forward_half(const Model *m, Workspace *ws, const HalfWeights *hw, const KvCache *cache,

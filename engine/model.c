@@ -5,6 +5,7 @@
 #include "absorbed_attention.h"
 #include "kv_cache.h"
 #include "ops.h"
+#include "vecmath.h"
 #include "workspace.h"
 
 static float *alloc_floats(size_t n) {
@@ -112,10 +113,6 @@ void workspace_free(Workspace *ws) {
     free(ws);
 }
 
-static void add_inplace(float *y, const float *x, long n) {
-    for (long i = 0; i < n; i++) y[i] += x[i];
-}
-
 // Memory rows of every stream, [cmem; mem], normalised without the affine part (it is folded into the
 // projection by memory_projection_forward).
 static void normalize_memory(LayerActs *a, const Memory *mem, int l, int B, int stream0, int d) {
@@ -194,12 +191,12 @@ static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int 
     linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
     attention_block_forward(m, ws, mem, l);
     linear_forward(a->x_mid, a->ctx, lp->wo, lp->bo, BT, d, d);
-    add_inplace(a->x_mid, a->x_in, (long)BT * d);
+    vec_add_inplace(a->x_mid, a->x_in, (long)BT * d);
     layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, BT, d);
     linear_forward(a->ff_pre, a->ln2, lp->w_up, lp->b_up, BT, d, ff);
     relu_forward(a->ff_act, a->ff_pre, BT * ff);
     linear_forward(x_out, a->ff_act, lp->w_down, lp->b_down, BT, ff, d);
-    add_inplace(x_out, a->x_mid, (long)BT * d);
+    vec_add_inplace(x_out, a->x_mid, (long)BT * d);
 }
 
 float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs,
@@ -266,7 +263,7 @@ static void layer_backward(const Model *m, Workspace *ws, ModelParams *grads, in
     attention_block_backward(m, ws, g, l);
     zero(ws->dz, (long)BT * d);
     linear_backward(ws->dz, g->wq, ws->dbias3, ws->dqkv, a->ln1, lp->wq, BT, d, 3 * d);
-    add_inplace(g->bv, ws->dbias3 + 2 * d, d);
+    vec_add_inplace(g->bv, ws->dbias3 + 2 * d, d);
     layernorm_backward(ws->dx, g->attn_norm_w, g->attn_norm_b, ws->dz, a->x_in, a->ln1_mean, a->ln1_rstd,
                        lp->attn_norm_w, BT, d);
 }

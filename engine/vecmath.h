@@ -80,6 +80,11 @@ static inline float vec_sum(const float *a, int n) {
     return s;
 }
 
+// y += x (residual connections, bias rows); plain: gcc vectorises it.
+static inline void vec_add_inplace(float *y, const float *x, long n) {
+    for (long i = 0; i < n; i++) y[i] += x[i];
+}
+
 // y += a·x
 static inline void vec_axpy(float *y, float a, const float *x, int n) {
     int i = 0;
