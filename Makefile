@@ -1,12 +1,31 @@
-# memscope — build, run, test, data, bench.
+# memscope — build, run, test, data, bench, install.
+#
+# Packagers: CC, CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are honoured from the environment or the command line;
+# -Werror is added only by the project's own checks (`make test`, CI: WERROR=1). PORTABLE=1 builds for any
+# x86-64-v3 machine instead of this one (-march=native). PREFIX (default /usr/local) and DESTDIR for install.
+VERSION := 0.6.0
 CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+ifeq ($(PORTABLE),1)
+ARCH_FLAGS := -march=x86-64-v3
+else
+ARCH_FLAGS := -march=native
+endif
 PKGS    := openblas ncursesw
-DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lreadline
-WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CFLAGS  ?= -O2 -march=native -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(DEPS_CFLAGS) -I. -MMD -MP
-LDLIBS  := $(DEPS_LIBS) -lm -lpthread
+# Asked when used, not when make starts: `make run` and `make test` install the packages first and then
+# build in a second make, so a fresh machine links at the first attempt.
+DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lreadline
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror)
+GIT_DESCRIBE := $(shell git describe --always --dirty --tags 2>/dev/null)
+VERSION_FLAGS := -DMEMSCOPE_VERSION='"$(VERSION)"' -DMEMSCOPE_GIT='"$(GIT_DESCRIBE)"' \
+                 -DMEMSCOPE_PORTABLE=$(if $(filter 1,$(PORTABLE)),1,0)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ARCH_FLAGS) $(CFLAGS) $(CPPFLAGS) $(DEPS_CFLAGS) -I. -MMD -MP
+ALL_LDLIBS = $(DEPS_LIBS) -lm -lpthread $(LDLIBS)
 
 ENGINE_SRC := $(wildcard engine/*.c)
 UI_SRC     := $(wildcard ui/*.c)
@@ -20,22 +39,29 @@ B  := build
 BA := build/asan
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
 
-all: $(B)/memscope $(B)/run_tests
+.PHONY: check-deps all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
+
+all: check-deps $(B)/memscope $(B)/run_tests
+
+# A build without the libraries stops here with what to install, not at the link step.
+check-deps:
+	@pkg-config --exists $(PKGS) 2>/dev/null && [ -f /usr/include/readline/readline.h ] || { \
+	    echo "memscope: the build needs OpenBLAS, ncursesw and readline headers: run 'make deps'" \
+	         "(apt-get install libopenblas-dev libncurses-dev libreadline-dev pkg-config)" >&2; exit 1; }
 
 $(B)/memscope: $(call objs,$(B),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) app/main.c)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 	ln -sf $@ memscope
 
 $(B)/run_tests: $(call objs,$(B),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) $(TEST_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BA)/memscope: $(call objs,$(BA),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) app/main.c)
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BA)/run_tests: $(call objs,$(BA),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) $(TEST_SRC))
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -51,13 +77,17 @@ $(BA)/%.o: %.c
 deps:
 	@sh tests/install_deps.sh
 
-# The main job: the TUI, training on the default corpus.
-run: deps $(B)/memscope
+# The main job: the TUI, training on the default corpus. The packages are installed first and the build
+# runs in a second make, which asks pkg-config only once they are there.
+run: deps
+	@$(MAKE) --no-print-directory $(B)/memscope
 	@[ -f data/tinyshakespeare.txt ] || sh data/fetch.sh || true
 	./$(B)/memscope
 
 # Unit + CLI tests, the same under ASan+UBSan, then the end-to-end tests; one summary line at the end.
-test: deps $(B)/memscope $(B)/run_tests $(BA)/memscope $(BA)/run_tests
+# The project's own check: warnings are errors here.
+test: deps
+	@$(MAKE) --no-print-directory WERROR=1 $(B)/memscope $(B)/run_tests $(BA)/memscope $(BA)/run_tests
 	@sh tests/run_all.sh
 
 test-unit: $(B)/memscope $(B)/run_tests
@@ -87,15 +117,15 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_JOBS    ?= 1
 FUZZ_SRC     := $(ENGINE_SRC) app/cli.c app/builtin_corpus.c app/recall_corpus.c
-FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined $(DEPS_CFLAGS) -I.
+FUZZ_FLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined $(DEPS_CFLAGS) -I.
 
 build/fuzz/fuzz_checkpoint: $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c $(ALL_LDLIBS)
 
 build/fuzz/replay_checkpoint: $(FUZZ_SRC) tests/fuzz/replay_main.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/replay_main.c $(LDLIBS)
+	$(CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/replay_main.c $(ALL_LDLIBS)
 
 fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS)
