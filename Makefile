@@ -21,9 +21,7 @@ PKGS    := openblas ncursesw
 DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lreadline
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror)
-GIT_DESCRIBE := $(shell git describe --always --dirty --tags 2>/dev/null)
-VERSION_FLAGS := -DMEMSCOPE_VERSION='"$(VERSION)"' -DMEMSCOPE_GIT='"$(GIT_DESCRIBE)"' \
-                 -DMEMSCOPE_PORTABLE=$(if $(filter 1,$(PORTABLE)),1,0)
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(ARCH_FLAGS) $(CFLAGS) $(CPPFLAGS) $(DEPS_CFLAGS) -I. -MMD -MP
 ALL_LDLIBS = $(DEPS_LIBS) -lm -lpthread $(LDLIBS)
 
@@ -40,7 +38,8 @@ BA := build/asan
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 
-.PHONY: check-deps all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
+
+.PHONY: FORCE check-deps all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
 
 all: check-deps $(B)/memscope $(B)/run_tests
 
@@ -62,6 +61,15 @@ $(BA)/memscope: $(call objs,$(BA),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) app/main.c)
 
 $(BA)/run_tests: $(call objs,$(BA),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) $(TEST_SRC))
 	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# The version header is rewritten only when VERSION or the git description changes.
+build/version.h: FORCE
+	@mkdir -p build
+	@printf '#define MEMSCOPE_VERSION "%s"\n#define MEMSCOPE_GIT "%s"\n#define MEMSCOPE_ARCH "%s"\n' \
+	    '$(VERSION)' '$(GIT_DESCRIBE)' '$(ARCH_FLAGS)' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+$(B)/engine/version.o $(BA)/engine/version.o $(B)/app/version.o $(BA)/app/version.o: build/version.h
+FORCE:
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -119,11 +127,11 @@ FUZZ_JOBS    ?= 1
 FUZZ_SRC     := $(ENGINE_SRC) app/cli.c app/builtin_corpus.c app/recall_corpus.c
 FUZZ_FLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined $(DEPS_CFLAGS) -I.
 
-build/fuzz/fuzz_checkpoint: $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
+build/fuzz/fuzz_checkpoint: build/version.h $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/fuzz_checkpoint.c $(ALL_LDLIBS)
 
-build/fuzz/replay_checkpoint: $(FUZZ_SRC) tests/fuzz/replay_main.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
+build/fuzz/replay_checkpoint: build/version.h $(FUZZ_SRC) tests/fuzz/replay_main.c tests/fuzz/checkpoint_target.h $(wildcard engine/*.h app/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $(FUZZ_SRC) tests/fuzz/replay_main.c $(ALL_LDLIBS)
 

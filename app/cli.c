@@ -96,6 +96,10 @@ static int take_value(Options *o, const char *cmd, const char *name, const char 
     else if (!strcmp(name, "temperature")) return parse_double(cmd, "--temperature", v, 0.0, 100.0, &o->temperature);
     else if (!strcmp(name, "minutes")) return parse_double(cmd, "--minutes", v, 0.01, 1e6, &o->minutes);
     else if (!strcmp(name, "valid-every")) return parse_double(cmd, "--valid-every", v, 1.0, 1e8, &o->valid_every);
+    else if (!strcmp(name, "progress-every")) {
+        o->has_progress_every = 1;
+        return parse_double(cmd, "--progress-every", v, 0.0, 1e8, &o->progress_every);
+    }
     else if (!strcmp(name, "seed")) {
         if (parse_long(cmd, "--seed", v, 0, 0x7fffffffffffffffL, &x)) return -1;
         o->seed = (unsigned long long)x;

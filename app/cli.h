@@ -17,6 +17,8 @@ typedef struct {
     int n_sets;
     long steps, epochs, save_every, length, threads, top_k, max_steps, exit_after_frames;
     double temperature, minutes, valid_every; // --minutes: training time budget; --valid-every: seconds
+    double progress_every; // --progress-every: seconds between plain progress lines off a terminal (0: none)
+    int has_progress_every;
     unsigned long long seed;
     int has_seed, has_length, json, help; // has_length: -n was given (length defaults to 200)
     int half; // --half (sample): fp16 generation

@@ -30,6 +30,7 @@ int cmd_info(int argc, char **argv) {
         return 1;
     }
     printf("checkpoint  %s\n", argv[0]);
+    printf("written by  %s\n", ck.writer_version ? ck.writer_version : "unknown (no memscope_version metadata)");
     for (int i = 0; config_keys[i]; i++) {
         char value[64];
         config_get(&ck.cfg, config_keys[i], value, sizeof value);

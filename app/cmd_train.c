@@ -11,27 +11,34 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/progress.h"
+#include "app/train_log.h"
 #include "engine/trainer.h"
 
 static const char *const train_help =
     "usage: memscope train [--data FILE] [--preset labml|default|large] [--set key=value]...\n"
     "                      [--steps N | --epochs N] [--minutes M] [--valid-every SECONDS]\n"
     "                      [--load CKPT] [--save CKPT] [--save-every N] [--on-save-error stop|continue]\n"
-    "                      [--log FILE] [--threads N] [--seed N]\n"
+    "                      [--log FILE] [--progress-every SECONDS] [--threads N] [--seed N]\n"
     "Trains headless. Without --steps, --epochs or --minutes, trains one epoch. --minutes stops after M\n"
     "minutes of training (with --steps or --epochs, whichever comes first). --valid-every prints the\n"
     "validation CE over the whole validation split every SECONDS of training time ('valid at T s step N:\n"
     "ce X'; validation time is not counted): the loss curve against wall time.\n"
     "--load resumes a full checkpoint exactly (or starts a fresh optimizer from a weights-only one); the\n"
     "model keys then come from the checkpoint.\n"
-    "--log writes one JSON object per step. At the end prints the validation CE over the whole validation split.\n"
+    "--log writes JSON lines: a header (version, every config key, data path, size and sha256, threads, seed,\n"
+    "start time, host), one record per step (with \"time\": seconds since the start) and one per validation.\n"
+    "At the end prints the validation CE over the whole validation split (stdout carries results only).\n"
+    "Progress goes to stderr: a live line on a terminal, else a plain line every --progress-every SECONDS\n"
+    "(default 10; 0 turns it off), with step, epoch, loss, tokens/s, elapsed time and ETA.\n"
     "Ctrl-C, SIGTERM or SIGHUP stop after the current step and save (a second Ctrl-C quits at once). A save\n"
     "that fails (disk full, read-only directory) leaves the previous checkpoint intact and stops training,\n"
     "or with --on-save-error continue, training goes on and the next save tries again (exit status 1 if the\n"
     "last save failed). Non-finite steps are skipped; 5 in a row stop training without saving.\n"
     "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup\n"
     "      lr_decay_steps clip seed compress (conv mean max dilated most-used)\n"
-    "      compress_loss (attention autoencode none)\n";
+    "      compress_loss (attention autoencode none)\n"
+    "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n";
 
 // The first signal asks the loop to stop after the current step (and save); a second one, for a user
 // who does not want to wait, ends the process at once with the default action. Either way the
@@ -67,48 +74,50 @@ typedef struct {
     int have_ck;
     Model *model;
     Trainer t;
-    FILE *log;
+    TrainLog log;
     int continue_on_save_error; // --on-save-error continue
     int last_save_failed;
 } TrainRun;
 
-// A float as JSON: a number, or null for NaN and Inf (which JSON cannot hold).
-static void json_float(FILE *f, const char *fmt, float v) {
-    if (isfinite(v)) fprintf(f, fmt, v);
-    else fputs("null", f);
-}
-
-static void log_step(FILE *f, const StepStats *s, int n_layers, double tokens_per_s) {
-    fprintf(f, "{\"step\":%ld,\"ce\":", s->step);
-    json_float(f, "%.6f", s->ce);
-    fputs(",\"bpc\":", f);
-    json_float(f, "%.6f", s->bpc);
-    fputs(",\"ar\":[", f);
-    for (int l = 0; l < n_layers; l++) {
-        if (l) fputc(',', f);
-        json_float(f, "%.6g", s->ar[l]);
-    }
-    fputs("],\"lr\":", f);
-    json_float(f, "%.6g", s->lr);
-    fprintf(f, ",\"tokens_per_s\":%.1f%s}\n", tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
-}
-
-// budget: --minutes in seconds (0 without): the ETA is the sooner of the steps' end and the budget's.
-static void progress(const StepStats *s, long done, long total, double tps, double elapsed, double budget) {
+// Seconds left: the sooner of the steps' end and the --minutes budget (0 without one).
+static double eta_seconds(long done, long total, double elapsed, double budget) {
     double eta = done > 0 && total != LONG_MAX ? elapsed / done * (total - done) : budget - elapsed;
     if (budget && budget - elapsed < eta) eta = budget - elapsed;
-    if (eta < 0) eta = 0;
-    if (total == LONG_MAX) total = done;
-    fprintf(stderr, "\rstep %ld  (%ld/%ld)  ce %.4f  bpc %.3f  ar %.4f  %.0f tok/s  ETA %dm%02ds   ", s->step, done,
-            total, s->ce, s->bpc, s->ar_total, tps, (int)(eta / 60), (int)eta % 60);
+    return eta < 0 ? 0 : eta;
+}
+
+static double epoch_position(const Trainer *t) {
+    return t->epoch + (t->train.n_steps ? (double)t->batch_index / t->train.n_steps : 0.0);
+}
+
+// The live line on a terminal ("\r", redrawn), or one plain line (tty = 0) for a log file or a pipe.
+static void progress(const Trainer *t, const StepStats *s, long done, long total, double tps, double elapsed,
+                     double budget, int tty) {
+    char eta[16], spent[16];
+    format_duration(eta, sizeof eta, eta_seconds(done, total, elapsed, budget));
+    format_duration(spent, sizeof spent, elapsed);
+    char of[48] = ""; // "(120/3921)": this run's steps, when it has a step count
+    if (total != LONG_MAX) snprintf(of, sizeof of, " (%ld/%ld)", done, total);
+    if (tty)
+        fprintf(stderr, "\rstep %ld%s  epoch %.2f  ce %.4f  bpc %.3f  ar %.4f  %.0f tok/s  ETA %s   ", s->step, of,
+                epoch_position(t), s->ce, s->bpc, s->ar_total, tps, eta);
+    else
+        fprintf(stderr, "memscope train: step %ld%s epoch %.2f ce %.4f bpc %.3f %.0f tok/s elapsed %s ETA %s\n", s->step,
+                of, epoch_position(t), s->ce, s->bpc, tps, spent, eta);
 }
 
 static int save(TrainRun *r, const char *path) {
     char err[1024];
+    int tty = isatty(2);
+    fprintf(stderr, "%smemscope train: saving %s...\n", tty ? "\n" : "", path);
+    double t0 = now_seconds();
     if (checkpoint_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
         r->last_save_failed = 1;
         return fail("train", "step %ld: %s", r->t.step, err);
     }
+    struct stat st;
+    double mb = stat(path, &st) == 0 ? st.st_size / 1e6 : 0;
+    fprintf(stderr, "memscope train: saved %s (%.1f MB in %.2f s)\n", path, mb, now_seconds() - t0);
     r->last_save_failed = 0;
     return 0;
 }
@@ -121,35 +130,23 @@ static int setup(TrainRun *r) {
         if (checkpoint_open(&r->ck, r->o.load, err, sizeof err)) return fail("train", "%s", err);
         r->have_ck = 1;
     }
-    if (build_config(&cfg, &r->o, r->have_ck ? &r->ck : NULL, "train")) return 1;
+    if (build_config(&cfg, &r->o, r->have_ck ? &r->ck : NULL, "train")) return 2;
     if (load_corpus(&r->corpus, r->o.data, "train")) return 1;
     if (r->have_ck && encode_with_vocab(&r->corpus, &r->ck.vocab, "train")) return 1;
     cfg.vocab_size = r->corpus.vocab.size;
-    if (config_validate(&cfg, err, sizeof err)) return fail("train", "%s", err);
+    if (config_validate(&cfg, err, sizeof err)) return fail("train", "%s", err), 2;
     r->model = build_model(&cfg, r->have_ck ? &r->ck : NULL, "train");
     if (!r->model) return 1;
     if (trainer_init(&r->t, r->model, &r->corpus, err, sizeof err)) return fail("train", "%s", err);
     trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
-    if (r->o.log && !(r->log = fopen(r->o.log, "w")))
-        return fail("train", "cannot write the log %s: %s", r->o.log, strerror(errno));
-    if (r->log) setvbuf(r->log, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
+    if (r->o.log && train_log_open(&r->log, r->o.log, "train")) return 1;
+    train_log_header(&r->log, &r->model->cfg, &r->corpus, (int)(r->o.threads ? r->o.threads : 2), r->t.step);
     return 0;
 }
 
-// A log that cannot be written (disk full) is reported once and dropped; training goes on.
-static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
-    errno = 0;
-    log_step(r->log, s, r->model->cfg.n_layers, tokens_per_s);
-    if (!ferror(r->log)) return;
-    fprintf(stderr, "\nmemscope train: step %ld: cannot write the log %s (%s); training goes on without it\n",
-            s->step, r->o.log, errno ? strerror(errno) : "write error");
-    fclose(r->log);
-    r->log = NULL;
-}
-
-static float validate(Trainer *t);
+static float validate(Trainer *t, const char *why);
 
 static long steps_to_run(const TrainRun *r) {
     long per_epoch = r->t.train.n_steps;
@@ -162,22 +159,19 @@ static long steps_to_run(const TrainRun *r) {
 
 // --valid-every: one point of the validation curve, at `seconds` of training time.
 static void curve_point(TrainRun *r, double seconds) {
-    float v = validate(&r->t);
+    float v = validate(&r->t, "periodic");
     if (isnan(v)) return; // interrupted
-    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step,
-           r->t.epoch + (double)r->t.batch_index / r->t.train.n_steps, v, v / M_LN2);
+    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step, epoch_position(&r->t), v,
+           v / M_LN2);
     fflush(stdout);
-    if (r->log) {
-        fprintf(r->log, "{\"step\":%ld,\"train_seconds\":%.1f,\"valid_ce\":", r->t.step, seconds);
-        json_float(r->log, "%.6f", v);
-        fputs("}\n", r->log);
-    }
+    train_log_valid(&r->log, "periodic", r->t.step, seconds, v);
 }
 
 static int train_loop(TrainRun *r, long total) {
     const Config *c = &r->model->cfg;
     int tty = isatty(2);
     double start = now_seconds(), last_print = 0, paused = 0; // paused: time spent validating
+    double every = tty ? 0.2 : r->o.has_progress_every ? r->o.progress_every : 10.0;
     double budget = r->o.minutes * 60, next_valid = r->o.valid_every;
     long tokens_per_step = (long)c->batch_size * c->seq_len;
     int bad_in_a_row = 0;
@@ -201,18 +195,21 @@ static int train_loop(TrainRun *r, long total) {
             fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
                     "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->t.epoch,
                     r->t.batch_index - 1, s.ce, s.grad_norm);
-            if (r->log) write_log(r, &s, 0.0);
+            train_log_step(&r->log, &s, c->n_layers, 0.0);
             if (++bad_in_a_row >= 5)
                 return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
                             "checkpoint is unchanged); lower lr or check the data", s.step + 1);
             continue; // the model did not change, so there is nothing new to save
         }
         bad_in_a_row = 0;
-        if (r->log) write_log(r, &s, tokens_per_step / (now - t0));
-        if (tty && (now - last_print > 0.2 || i == total - 1)) {
-            progress(&s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused), now - start - paused,
-                     budget);
-            last_print = now;
+        train_log_step(&r->log, &s, c->n_layers, tokens_per_step / (now - t0));
+        if (every > 0 && (now - last_print >= every || (tty && i == total - 1))) {
+            if (!last_print && !tty) last_print = now; // off a terminal the first line comes after `every` s
+            else {
+                progress(&r->t, &s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused),
+                         now - start - paused, budget, tty);
+                last_print = now;
+            }
         }
         if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
             !r->continue_on_save_error) {
@@ -227,30 +224,34 @@ static int train_loop(TrainRun *r, long total) {
     fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
             stop_requested ? "stopped" : "finished", done, elapsed,
             elapsed > 0 ? ran * (double)tokens_per_step / elapsed : 0.0);
-    if (r->o.valid_every && !stop_requested) printf("trained %.0f s\n", elapsed);
     return 0;
 }
 
 static void teardown(TrainRun *r) {
-    if (r->log) fclose(r->log);
+    train_log_close(&r->log);
     trainer_free(&r->t);
     model_free(r->model);
     if (r->have_ck) checkpoint_close(&r->ck);
     corpus_free(&r->corpus);
 }
 
-// Mean validation CE over the whole validation split from a fresh validation memory, as
-// trainer_validate_full computes it, but segment by segment so that a signal can cut it short;
-// returns NAN when interrupted.
-static float validate(Trainer *t) {
+// Validation stops early when a signal asks the run to stop.
+static int validation_progress(void *ctx, long done, long total) {
+    progress_update(ctx, done);
+    return stop_requested != 0;
+}
+
+// Mean validation CE over the whole validation split from a fresh validation memory (NAN when a signal cut
+// it short), with a progress line on a terminal and a word when it starts and ends otherwise.
+static float validate(Trainer *t, const char *why) {
     if (t->valid.n_steps < 1) return NAN;
-    memory_reset(&t->valid_mem);
-    t->valid_index = 0;
-    double sum = 0.0;
-    for (long k = 0; k < t->valid.n_steps && !stop_requested; k++) sum += trainer_validate_some(t, 1);
-    memory_reset(&t->valid_mem);
-    t->valid_index = 0;
-    return stop_requested ? NAN : (float)(sum / t->valid.n_steps);
+    Progress p;
+    progress_begin(&p, "train: validating", "segments", t->valid.n_steps);
+    if (!p.tty) fprintf(stderr, "memscope train: %s validation over %ld segments...\n", why, t->valid.n_steps);
+    float v = trainer_validate_full_progress(t, validation_progress, &p);
+    progress_end(&p);
+    if (!p.tty && !isnan(v)) fprintf(stderr, "memscope train: validation done in %.1f s\n", now_seconds() - p.start);
+    return v;
 }
 
 // --on-save-error is train's alone: it is taken out of argv before the shared option parser runs.
@@ -276,7 +277,8 @@ static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
 
 int cmd_train(int argc, char **argv) {
     TrainRun r = {0};
-    const char *flags = "data preset set steps epochs minutes valid-every load save save-every log threads seed";
+    const char *flags =
+        "data preset set steps epochs minutes valid-every load save save-every log progress-every threads seed";
     if (take_on_save_error(&r, &argc, argv)) return 2;
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
     if (r.o.help) return fputs(train_help, stdout), 0;
@@ -294,13 +296,15 @@ int cmd_train(int argc, char **argv) {
             fprintf(stderr, "memscope train: no validation: the validation split (the last 10%%, %zu characters) is "
                     "shorter than one batch\n", r.corpus.n - r.corpus.n_train);
         } else if (!rc && !stop_requested) {
-            float v = validate(&r.t);
+            float v = validate(&r.t, "final");
             if (isnan(v) && stop_requested)
                 fprintf(stderr, "memscope train: validation interrupted\n");
             else if (!isfinite(v))
                 rc = fail("train", "the validation loss is not finite (NaN or Inf): the model's weights overflow");
-            else
+            else {
                 printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, r.t.valid.n_steps);
+                train_log_valid(&r.log, "final", r.t.step, -1.0, v);
+            }
         }
     }
     teardown(&r);

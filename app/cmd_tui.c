@@ -83,11 +83,11 @@ static int setup(App *a) {
         if (checkpoint_open(&a->ck, a->o.load, err, sizeof err)) return fail("tui", "%s", err);
         a->have_ck = 1;
     }
-    if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 1;
+    if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 2;
     if (load_corpus(&a->corpus, a->o.data, "tui")) return 1;
     if (a->have_ck && encode_with_vocab(&a->corpus, &a->ck.vocab, "tui")) return 1;
     cfg.vocab_size = a->corpus.vocab.size;
-    if (config_validate(&cfg, err, sizeof err)) return fail("tui", "%s", err);
+    if (config_validate(&cfg, err, sizeof err)) return fail("tui", "%s", err), 2;
     a->model = build_model(&cfg, a->have_ck ? &a->ck : NULL, "tui");
     if (!a->model) return 1;
     if (trainer_init(&a->t, a->model, &a->corpus, err, sizeof err)) return fail("tui", "%s", err);

@@ -1,5 +1,7 @@
 #include "checkpoint.h"
 
+#include "version.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -245,6 +247,7 @@ int checkpoint_open(Checkpoint *ck, const char *path, char *err, size_t errlen) 
         goto fail;
     }
     ck->step = step;
+    ck->writer_version = st_meta(&ck->file, "memscope_version");
     return 0;
 fail:
     st_close(&ck->file);
@@ -566,6 +569,7 @@ static void save_config(SaveCtx *s, const Model *m, const Vocab *vocab) {
     vocab_to_json(vocab, json, sizeof json);
     st_writer_meta(s->w, "vocab", json);
     st_writer_meta(s->w, "format", FORMAT_TAG);
+    st_writer_meta(s->w, "memscope_version", memscope_version());
 }
 
 static void save_memory(SaveCtx *s, const Memory *mem) {

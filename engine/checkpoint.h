@@ -17,6 +17,7 @@ typedef struct {
     Vocab vocab;
     int has_state;   // optimizer state and training position present
     long step;
+    const char *writer_version; // metadata "memscope_version": the memscope that wrote it, or NULL
 } Checkpoint;
 
 // Opens and checks a checkpoint's metadata; one-line error naming the file on failure.

@@ -287,15 +287,21 @@ static float validate_segment(Trainer *t, long k) {
     return ce;
 }
 
-float trainer_validate_full(Trainer *t) {
+float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx) {
     if (t->valid.n_steps < 1) return NAN;
     memory_reset(&t->valid_mem);
     double sum = 0.0;
-    for (long k = 0; k < t->valid.n_steps; k++) sum += validate_segment(t, k);
+    int cancelled = 0;
+    for (long k = 0; k < t->valid.n_steps && !cancelled; k++) {
+        sum += validate_segment(t, k);
+        if (progress) cancelled = progress(ctx, k + 1, t->valid.n_steps);
+    }
     memory_reset(&t->valid_mem);
     t->valid_index = 0;
-    return (float)(sum / t->valid.n_steps);
+    return cancelled ? NAN : (float)(sum / t->valid.n_steps);
 }
+
+float trainer_validate_full(Trainer *t) { return trainer_validate_full_progress(t, NULL, NULL); }
 
 float trainer_validate_some(Trainer *t, int n) {
     if (t->valid.n_steps < 1 || n < 1) return NAN;

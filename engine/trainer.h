@@ -47,6 +47,10 @@ void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *input
                       long segment_pos, StepStats *out);
 // Mean CE over the whole validation split from a fresh validation memory (the figure of model.md).
 float trainer_validate_full(Trainer *t);
+// The same, calling progress after every segment (done of total); a non-zero return cancels the validation,
+// which then returns NAN. The validation memory and position are reset either way.
+typedef int (*ValidProgress)(void *ctx, long done, long total);
+float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx);
 // Mean CE over the next n validation segments, continuing the validation memory (wraps around).
 float trainer_validate_some(Trainer *t, int n);
 

@@ -99,6 +99,7 @@ else bad "stdout_not_a_terminal_explains_the_headless_commands" "" "rc $rc, said
 start small 70 20 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --exit-after-frames 60
 start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 90
 start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY
+start nocolor 100 30 "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1" tui $TINY --exit-after-frames 90
 RECALL=$(echo "$TINY" | sed 's/--data builtin /--data builtin:recall /')
 start recall 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $RECALL --exit-after-frames 240
 
@@ -111,6 +112,15 @@ name=too_small_terminal_says_so
 if wait_for small 'Terminal too small: 70.20' 10 && wait_for small 'needs at least 80.24' 1 &&
     wait_for small '^EXITED 0' 15; then ok $name
 else bad $name small "no 'too small' message or no clean exit"; fi
+
+name=no_color_draws_without_colour
+if wait_for nocolor '^ (RUNNING|STOPPED) +step' 15 && wait_for nocolor 'Attention' 2; then
+    # capture-pane -e writes colours as SGR 38/48 sequences (or 3x/4x for the basic ones): none may appear
+    esc=$(printf '\033')
+    coloured=$($T capture-pane -p -e -t nocolor | grep -cE "${esc}\[[0-9;]*(3[0-7]|4[0-7]|38;|48;)[0-9;]*m")
+    if [ "$coloured" -eq 0 ] && wait_for nocolor '^EXITED 0' 15; then ok $name
+    else bad $name nocolor "$coloured lines with colour escapes, or no clean exit"; fi
+else bad $name nocolor "no status line with NO_COLOR=1"; fi
 
 name=ascii_8_colour_terminal_runs
 if wait_for ascii '^ (RUNNING|STOPPED) +step' 15; then

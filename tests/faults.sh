@@ -34,11 +34,12 @@ awk 'BEGIN { srand(7); split("a ,ab ,ba ,cab\n,bad ,dab\\, ", w, ","); for (i = 
     >"$W/text.txt"
 DATA="$W/text.txt"
 
-lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+# The step records of a --log file (its header and validation records are not steps).
+lines() { if [ -f "$1" ]; then grep -c '"type":"step"' "$1"; else echo 0; fi; }
 # The losses of a --log file without the timing: one line per step.
-losses() { sed 's/,"tokens_per_s":[0-9.]*//' "$@"; }
+losses() { grep -h '"type":"step"' "$@" | sed 's/"time":[0-9.]*,//; s/,"tokens_per_s":[0-9.]*//'; }
 ck_step() { "$M" info "$1" 2>/dev/null | awk '$1 == "step" { print $2 }'; }
-# Waits until FILE has at least N lines (or 10 s pass).
+# Waits until FILE has at least N step records (or 10 s pass).
 wait_lines() {
     i=0
     while [ "$(lines "$1")" -lt "$2" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i + 1)); done

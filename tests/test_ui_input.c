@@ -483,6 +483,7 @@ TEST(ui_prompt_default_history_path_follows_xdg) {
 TEST(ui_term_caps_fall_back) {
     unsetenv("MEMSCOPE_ASCII");
     unsetenv("MEMSCOPE_COLORS");
+    unsetenv("NO_COLOR");
     CHECK_INT_EQ(ui_term_decide_caps(1, 1, 256), UI_CAP_UTF8 | UI_CAP_COLOR | UI_CAP_256);
     CHECK_INT_EQ(ui_term_decide_caps(1, 1, 8), UI_CAP_UTF8 | UI_CAP_COLOR);
     CHECK_INT_EQ(ui_term_decide_caps(0, 1, 256), UI_CAP_COLOR | UI_CAP_256);
@@ -490,6 +491,19 @@ TEST(ui_term_caps_fall_back) {
     setenv("MEMSCOPE_ASCII", "1", 1);
     setenv("MEMSCOPE_COLORS", "8", 1);
     CHECK_INT_EQ(ui_term_decide_caps(1, 1, 256), UI_CAP_COLOR);
+    unsetenv("MEMSCOPE_ASCII");
+    unsetenv("MEMSCOPE_COLORS");
+}
+
+// no-color.org: any non-empty NO_COLOR turns colour off, whatever the terminal can do; empty is as unset.
+TEST(ui_no_color_turns_colour_off) {
+    unsetenv("MEMSCOPE_ASCII");
+    unsetenv("MEMSCOPE_COLORS");
+    setenv("NO_COLOR", "1", 1);
+    CHECK_INT_EQ(ui_term_decide_caps(1, 1, 256), UI_CAP_UTF8);
+    setenv("NO_COLOR", "", 1);
+    CHECK_INT_EQ(ui_term_decide_caps(1, 1, 256), UI_CAP_UTF8 | UI_CAP_COLOR | UI_CAP_256);
+    unsetenv("NO_COLOR");
 }
 
 // --- compression function and loss, the Figure-2 view ---

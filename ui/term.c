@@ -23,9 +23,16 @@ static struct {
     char error[512];
 } T;
 
+// NO_COLOR (no-color.org): any non-empty value turns colour off; the layout stays and heatmaps use shades.
+static int no_color_asked(void) {
+    const char *no_color = getenv("NO_COLOR");
+    return no_color && no_color[0];
+}
+
 int ui_term_decide_caps(int utf8_locale, int has_colors, int n_colors) {
     const char *ascii = getenv("MEMSCOPE_ASCII"), *colors = getenv("MEMSCOPE_COLORS");
     if (colors && colors[0]) n_colors = atoi(colors);
+    if (no_color_asked()) n_colors = 0;
     int caps = utf8_locale && !(ascii && ascii[0] == '1') ? UI_CAP_UTF8 : 0;
     if (has_colors && n_colors >= 8) caps |= UI_CAP_COLOR;
     if (has_colors && n_colors >= 256) caps |= UI_CAP_256;
@@ -63,7 +70,7 @@ int ui_term_init(char *err, size_t errlen) {
     keypad(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
-    if (has_colors()) {
+    if (has_colors() && !no_color_asked()) {
         start_color();
         use_default_colors();
     }

@@ -12,7 +12,7 @@ typedef struct {
 } UiEvent;
 
 // What to draw with, from the locale and the terminal's colours. Pure (testable). The environment
-// can lower it: MEMSCOPE_ASCII=1 (no UTF-8 glyphs), MEMSCOPE_COLORS=8 or 0.
+// can lower it: MEMSCOPE_ASCII=1 (no UTF-8 glyphs), MEMSCOPE_COLORS=8 or 0, NO_COLOR=1 (no colour at all).
 int ui_term_decide_caps(int utf8_locale, int has_colors, int n_colors);
 
 // setlocale(LC_ALL, ""), curses on stdin/stdout, cbreak, noecho, nonl, keypad, mouse clicks,

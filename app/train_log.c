@@ -1,0 +1,118 @@
+#include "app/train_log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/cli.h"
+#include "app/sha256.h"
+#include "engine/version.h"
+
+int train_log_open(TrainLog *lg, const char *path, const char *cmd) {
+    *lg = (TrainLog){.path = path, .cmd = cmd, .start = now_seconds()};
+    if (!(lg->f = fopen(path, "w"))) return fail(cmd, "cannot write the log %s: %s", path, strerror(errno));
+    setvbuf(lg->f, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
+    return 0;
+}
+
+// A float as JSON: a number, or null for NaN and Inf (which JSON cannot hold).
+static void json_float(FILE *f, const char *fmt, double v) {
+    if (isfinite(v)) fprintf(f, fmt, v);
+    else fputs("null", f);
+}
+
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
+        else if (*c < 0x20) fprintf(f, "\\u%04x", *c);
+        else fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+// A config value as JSON: numbers as numbers, names (compress=conv) as strings.
+static void json_config_value(FILE *f, const char *text) {
+    char *end;
+    strtod(text, &end);
+    if (text[0] && !*end) fputs(text, f);
+    else json_string(f, text);
+}
+
+// A write error is reported once; the log is then dropped and training goes on without it.
+static void check_written(TrainLog *lg) {
+    if (!lg->f || !ferror(lg->f)) return;
+    fprintf(stderr, "memscope %s: cannot write the log %s (%s); training goes on without it\n", lg->cmd, lg->path,
+            errno ? strerror(errno) : "write error");
+    fclose(lg->f);
+    lg->f = NULL;
+}
+
+void train_log_header(TrainLog *lg, const Config *cfg, const Corpus *corpus, int threads, long start_step) {
+    if (!lg->f) return;
+    FILE *f = lg->f;
+    char sha[65], host[256] = "", when[32];
+    sha256_hex(corpus->text, corpus->n, sha);
+    if (gethostname(host, sizeof host - 1)) host[0] = 0;
+    time_t t = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    fputs("{\"type\":\"header\",\"version\":", f);
+    json_string(f, memscope_version());
+    fputs(",\"config\":{", f);
+    for (int i = 0; config_keys[i]; i++) {
+        char value[64];
+        config_get(cfg, config_keys[i], value, sizeof value);
+        fprintf(f, "%s\"%s\":", i ? "," : "", config_keys[i]);
+        json_config_value(f, value);
+    }
+    fputs("},\"data\":", f);
+    json_string(f, corpus->source);
+    fprintf(f, ",\"data_bytes\":%zu,\"data_sha256\":\"%s\",\"vocab_size\":%d,\"threads\":%d,\"seed\":%llu,"
+               "\"start_step\":%ld,\"start_time\":\"%s\",\"host\":",
+            corpus->n, sha, corpus->vocab.size, threads, (unsigned long long)cfg->seed, start_step, when);
+    json_string(f, host);
+    fputs("}\n", f);
+    check_written(lg);
+}
+
+void train_log_step(TrainLog *lg, const StepStats *s, int n_layers, double tokens_per_s) {
+    if (!lg->f) return;
+    FILE *f = lg->f;
+    errno = 0;
+    fprintf(f, "{\"type\":\"step\",\"step\":%ld,\"time\":%.3f,\"ce\":", s->step, now_seconds() - lg->start);
+    json_float(f, "%.6f", s->ce);
+    fputs(",\"bpc\":", f);
+    json_float(f, "%.6f", s->bpc);
+    fputs(",\"ar\":[", f);
+    for (int l = 0; l < n_layers; l++) {
+        if (l) fputc(',', f);
+        json_float(f, "%.6g", s->ar[l]);
+    }
+    fputs("],\"lr\":", f);
+    json_float(f, "%.6g", s->lr);
+    fprintf(f, ",\"tokens_per_s\":%.1f%s}\n", tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
+    check_written(lg);
+}
+
+void train_log_valid(TrainLog *lg, const char *kind, long step, double train_seconds, float ce) {
+    if (!lg->f) return;
+    FILE *f = lg->f;
+    errno = 0;
+    fprintf(f, "{\"type\":\"valid\",\"kind\":\"%s\",\"step\":%ld,\"time\":%.3f,", kind, step, now_seconds() - lg->start);
+    if (train_seconds >= 0) fprintf(f, "\"train_seconds\":%.1f,", train_seconds);
+    fputs("\"ce\":", f);
+    json_float(f, "%.6f", ce);
+    fputs(",\"bpc\":", f);
+    json_float(f, "%.6f", ce / M_LN2);
+    fputs("}\n", f);
+    check_written(lg);
+}
+
+void train_log_close(TrainLog *lg) {
+    if (lg->f && fclose(lg->f))
+        fprintf(stderr, "memscope %s: cannot write the log %s (%s)\n", lg->cmd, lg->path, strerror(errno));
+    lg->f = NULL;
+}
