@@ -39,7 +39,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 
 
 
-.PHONY: FORCE check-deps all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
+.PHONY: FORCE check-deps install uninstall all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
 
 all: check-deps $(B)/memscope $(B)/run_tests
 
@@ -94,7 +94,8 @@ run: deps
 
 # Unit + CLI tests, the same under ASan+UBSan, then the end-to-end tests; one summary line at the end.
 # The project's own check: warnings are errors here.
-test: deps
+test:
+	@sh tests/install_deps.sh test
 	@$(MAKE) --no-print-directory WERROR=1 $(B)/memscope $(B)/run_tests $(BA)/memscope $(BA)/run_tests
 	@sh tests/run_all.sh
 
@@ -106,6 +107,19 @@ test-asan: $(BA)/memscope $(BA)/run_tests
 
 data:
 	@sh data/fetch.sh
+
+# Installs the binary, the man page and the bash completion under DESTDIR$(PREFIX), nowhere else.
+BINDIR  = $(PREFIX)/bin
+MANDIR  = $(PREFIX)/share/man/man1
+COMPDIR = $(PREFIX)/share/bash-completion/completions
+install: $(B)/memscope
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(COMPDIR)"
+	install -m 755 $(B)/memscope "$(DESTDIR)$(BINDIR)/memscope"
+	install -m 644 app/memscope.1 "$(DESTDIR)$(MANDIR)/memscope.1"
+	install -m 644 app/memscope.bash-completion "$(DESTDIR)$(COMPDIR)/memscope"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/memscope" "$(DESTDIR)$(MANDIR)/memscope.1" "$(DESTDIR)$(COMPDIR)/memscope"
 
 bench: $(B)/memscope
 	./$(B)/memscope bench

@@ -45,23 +45,6 @@ static void print_result(const Options *o, const EvalResult *r, const Corpus *c,
     recall_report_print(&rc->report, "  ");
 }
 
-// The attention statistics' hooks (when asked for) plus the progress line, segment by segment.
-typedef struct {
-    const EvalHooks *inner;
-    Progress progress;
-} EvalWatch;
-
-static void watch_segment(void *ctx, Model *m, Workspace *ws, const Memory *mem, long start, int T) {
-    EvalWatch *w = ctx;
-    if (w->inner && w->inner->segment) w->inner->segment(w->inner->ctx, m, ws, mem, start, T);
-    progress_update(&w->progress, start + T + 1);
-}
-
-static void watch_compressed(void *ctx, Model *m, Workspace *ws, long start) {
-    EvalWatch *w = ctx;
-    if (w->inner && w->inner->compressed) w->inner->compressed(w->inner->ctx, m, ws, start);
-}
-
 // Evaluates the corpus, scoring recall answers and collecting attention statistics when asked (stats NULL: not).
 static int run_eval(Model *m, const Corpus *c, const Options *o, AttentionStats *stats) {
     Recall rc = {0};
@@ -73,9 +56,8 @@ static int run_eval(Model *m, const Corpus *c, const Options *o, AttentionStats 
         return fail("eval", "out of memory for %zu characters", c->n);
     }
     EvalHooks stat_hooks = stats ? attention_stats_hooks(stats) : (EvalHooks){0};
-    EvalWatch watch = {.inner = stats ? &stat_hooks : NULL};
-    EvalHooks hooks = {.segment = watch_segment, .compressed = watch_compressed, .ctx = &watch};
-    progress_begin(&watch.progress, "eval", "characters", (long)c->n);
+    EvalProgress watch;
+    EvalHooks hooks = eval_progress_hooks(&watch, stats ? &stat_hooks : NULL, "eval", (long)c->n);
     double t0 = now_seconds();
     EvalResult r;
     evaluate_stream_ex(m, c->ids, (long)c->n, correct, &hooks, &r);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/progress.h"
 #include "app/commands.h"
 #include "app/recall_corpus.h"
 #include "engine/attention_stats.h"
@@ -144,6 +145,11 @@ static void progress(const char *name, long step, long steps, float ce, double e
             (int)eta % 60);
 }
 
+static int validation_progress(void *ctx, long done, long total) {
+    progress_update(ctx, done);
+    return 0;
+}
+
 // Trains run->cfg on corpus for `steps`; returns the model (NULL on failure). With `validate`, also the
 // validation CE over the whole validation split (run->valid_ce).
 static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, int validate, const char *cmd) {
@@ -173,7 +179,12 @@ static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, i
     run->tokens_per_s = (double)steps * run->cfg.batch_size * run->cfg.seq_len / run->seconds;
     run->train_ce = ce_n ? (float)(ce_sum / ce_n) : NAN;
     if (isatty(2)) fprintf(stderr, "\r%80s\r", "");
-    if (validate) run->valid_ce = trainer_validate_full(&t);
+    if (validate) {
+        Progress p;
+        progress_begin(&p, "lab: validating", "segments", t.valid.n_steps);
+        run->valid_ce = trainer_validate_full_progress(&t, validation_progress, &p);
+        progress_end(&p);
+    }
     trainer_free(&t);
     set_threads(threads); // evaluation runs one stream: BLAS may use the threads
     return m;
@@ -248,7 +259,10 @@ static int lab_compare(int argc, char **argv) {
     for (int r = 0; r < 3; r++) {
         Model *m = lab_train(&runs[r], &corpus, steps, threads, 0, cmd);
         if (!m) goto out;
-        evaluate_stream_ex(m, eval_ids, (long)n_eval, correct, NULL, &runs[r].eval);
+        EvalProgress watch;
+        EvalHooks hooks = eval_progress_hooks(&watch, NULL, "lab compare: scoring", (long)n_eval);
+        evaluate_stream_ex(m, eval_ids, (long)n_eval, correct, &hooks, &runs[r].eval);
+        progress_end(&watch.progress);
         recall_report_init(&runs[r].recall, &base); // the same buckets for all: the reach of (a)
         recall_report_add(&runs[r].recall, answers, n_answers, correct, (long)n_eval);
         const char *tags[3] = {"compressive", "xl-big", "xl-small"};
@@ -393,7 +407,11 @@ static int lab_attention(int argc, char **argv) {
     int rc = checkpoint_run_open(&run, &o, 1, cmd, "lab");
     if (rc) return rc;
     EvalResult r;
-    attention_stats_run(&run.st, run.m, run.corpus.ids, (long)run.corpus.n, &r);
+    EvalHooks stat_hooks = attention_stats_hooks(&run.st);
+    EvalProgress watch;
+    EvalHooks hooks = eval_progress_hooks(&watch, &stat_hooks, cmd, (long)run.corpus.n);
+    evaluate_stream_ex(run.m, run.corpus.ids, (long)run.corpus.n, NULL, &hooks, &r);
+    progress_end(&watch.progress);
     char err[1024];
     if (o.attention_stats && attention_stats_export(&run.st, o.attention_stats, err, sizeof err))
         rc = fail(cmd, "%s", err);

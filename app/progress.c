@@ -34,3 +34,20 @@ void progress_end(Progress *p) {
     if (p->tty && p->drawn) fprintf(stderr, "\r%100s\r", "");
     p->drawn = 0;
 }
+
+static void on_segment(void *ctx, Model *m, Workspace *ws, const Memory *mem, long start, int T) {
+    EvalProgress *w = ctx;
+    if (w->inner && w->inner->segment) w->inner->segment(w->inner->ctx, m, ws, mem, start, T);
+    progress_update(&w->progress, start + T + 1);
+}
+
+static void on_compressed(void *ctx, Model *m, Workspace *ws, long start) {
+    EvalProgress *w = ctx;
+    if (w->inner && w->inner->compressed) w->inner->compressed(w->inner->ctx, m, ws, start);
+}
+
+EvalHooks eval_progress_hooks(EvalProgress *w, const EvalHooks *inner, const char *cmd, long n_chars) {
+    w->inner = inner;
+    progress_begin(&w->progress, cmd, "characters", n_chars);
+    return (EvalHooks){.segment = on_segment, .compressed = on_compressed, .ctx = w};
+}

@@ -1,7 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages memscope needs, once; silent when they are all present.
+#   sh tests/install_deps.sh        what building and running need
+#   sh tests/install_deps.sh test   also what the tests use (man page linting)
 set -e
 need=""
+if [ "${1:-}" = test ]; then
+    command -v mandoc >/dev/null 2>&1 || need="$need mandoc"
+    command -v groff >/dev/null 2>&1 || need="$need groff-base"
+    command -v man >/dev/null 2>&1 || need="$need man-db"
+    command -v script >/dev/null 2>&1 || need="$need bsdutils"
+fi
 pkg-config --exists openblas 2>/dev/null || need="$need libopenblas-dev"
 pkg-config --exists ncursesw 2>/dev/null || need="$need libncurses-dev"
 [ -f /usr/include/readline/readline.h ] || need="$need libreadline-dev"
