@@ -12,14 +12,14 @@ float adam_lr(const Config *c, long t) {
 }
 
 void adam_update(float *params, const float *grads, float *m, float *v, long n, float lr_t, long t, float grad_scale) {
-    double correction1 = 1.0 - pow(ADAM_BETA1, (double)t);
-    double correction2 = 1.0 - pow(ADAM_BETA2, (double)t);
+    double correction1 = 1.0 - pow(ADAM_BETA1_D, (double)t);
+    double correction2 = 1.0 - pow(ADAM_BETA2_D, (double)t);
     // ε sits inside the division before the bias correction, as labml's optimised update does.
     float step_size = (float)(lr_t * sqrt(correction2) / correction1);
     for (long i = 0; i < n; i++) {
         float g = grad_scale < 1.0f ? grads[i] * grad_scale : grads[i];
-        m[i] = ADAM_BETA1 * m[i] + (1.0f - ADAM_BETA1) * g;
-        v[i] = ADAM_BETA2 * v[i] + (1.0f - ADAM_BETA2) * g * g;
+        m[i] = ADAM_BETA1 * m[i] + ADAM_ONE_MINUS_BETA1 * g;
+        v[i] = ADAM_BETA2 * v[i] + ADAM_ONE_MINUS_BETA2 * g * g;
         params[i] -= step_size * m[i] / (sqrtf(v[i]) + ADAM_EPS);
     }
 }

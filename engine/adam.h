@@ -4,8 +4,14 @@
 
 #include "config.h"
 
-#define ADAM_BETA1 0.9f
-#define ADAM_BETA2 0.999f
+// The betas are Python floats (doubles) in labml/PyTorch: 1 − β and the bias corrections 1 − β^t are taken
+// in double and rounded to float once (1 − 0.999 → 0.001f, where 1.0f − 0.999f would give 0.00099998713).
+#define ADAM_BETA1_D 0.9
+#define ADAM_BETA2_D 0.999
+#define ADAM_BETA1 ((float)ADAM_BETA1_D)
+#define ADAM_BETA2 ((float)ADAM_BETA2_D)
+#define ADAM_ONE_MINUS_BETA1 ((float)(1.0 - ADAM_BETA1_D))
+#define ADAM_ONE_MINUS_BETA2 ((float)(1.0 - ADAM_BETA2_D))
 #define ADAM_EPS 1e-8f
 
 // lr_t = 1e-8 + t·lr/warmup while t < warmup (t counts from 1), then lr (labml); with lr_decay_steps a cosine
