@@ -82,7 +82,7 @@ static int export_stats(const AttentionStats *st, const char *path) {
 
 int cmd_eval(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "eval", "load data json threads attention-stats", argc, argv)) return 2;
+    if (parse_options(&o, "eval", "load data json threads attention-stats force", argc, argv)) return 2;
     if (o.help) return fputs(eval_help, stdout), 0;
     CheckpointRun r;
     int rc = checkpoint_run_open(&r, &o, o.attention_stats != NULL, "eval", "eval");

@@ -11,6 +11,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "engine/output_file.h"
 #include "engine/trainer.h"
 
 static const char *const train_help =
@@ -69,6 +70,7 @@ typedef struct {
     Trainer t;
     FILE *log;
     int continue_on_save_error; // --on-save-error continue
+    int on_save_error_given;
     int last_save_failed;
 } TrainRun;
 
@@ -116,7 +118,7 @@ static int save(TrainRun *r, const char *path) {
 static int setup(TrainRun *r) {
     char err[1024];
     Config cfg;
-    if (r->o.save && check_output_path(r->o.save, "--save", "train")) return 1;
+    if (check_outputs(&r->o, "train")) return 1;
     if (r->o.load) {
         if (checkpoint_open(&r->ck, r->o.load, err, sizeof err)) return fail("train", "%s", err);
         r->have_ck = 1;
@@ -132,8 +134,7 @@ static int setup(TrainRun *r) {
     trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
-    if (r->o.log && !(r->log = fopen(r->o.log, "w")))
-        return fail("train", "cannot write the log %s: %s", r->o.log, strerror(errno));
+    if (r->o.log && !(r->log = output_open_stream(r->o.log, err, sizeof err))) return fail("train", "--log %s", err);
     if (r->log) setvbuf(r->log, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
     return 0;
 }
@@ -266,6 +267,7 @@ static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
             argv[k++] = argv[i];
             continue;
         }
+        r->on_save_error_given = 1;
         if (!strcmp(value, "stop")) r->continue_on_save_error = 0;
         else if (!strcmp(value, "continue")) r->continue_on_save_error = 1;
         else return fail("train", "--on-save-error '%s' is not valid; use stop or continue", value);
@@ -276,11 +278,14 @@ static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
 
 int cmd_train(int argc, char **argv) {
     TrainRun r = {0};
-    const char *flags = "data preset set steps epochs minutes valid-every load save save-every log threads seed";
+    const char *flags = "data preset set steps epochs minutes valid-every load save save-every log threads seed force";
     if (take_on_save_error(&r, &argc, argv)) return 2;
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
     if (r.o.help) return fputs(train_help, stdout), 0;
     if (r.o.steps && r.o.epochs) return fail("train", "give --steps or --epochs, not both"), 2;
+    if (!r.o.save && (r.o.save_every || r.on_save_error_given))
+        return fail("train", "%s does nothing without --save CKPT; add --save or leave it out",
+                    r.o.save_every ? "--save-every" : "--on-save-error"), 2;
     int rc = setup(&r);
     if (!rc) {
         install_signal_handlers();

@@ -1,6 +1,10 @@
 // memscope: a terminal laboratory for compressive-memory transformers.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/commands.h"
 
@@ -15,7 +19,32 @@ static const char *const usage =
     "  bench         measure speed\n"
     "  lab           the memory lab: recall task, model comparison, ablation   memscope lab --help\n";
 
-int main(int argc, char **argv) {
+// A closed standard descriptor must stay taken: otherwise the next file opened (a --log) becomes fd 1 and
+// printf writes into it. /dev/null opened read-only holds the place and makes every write to it fail, so a
+// closed stdout shows up as the write error it is.
+static void hold_standard_fds(void) {
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int held = open("/dev/null", O_RDONLY);
+            if (held >= 0 && held != fd) {
+                dup2(held, fd);
+                close(held);
+            }
+        }
+}
+
+// Output a command printed but could not deliver (stdout closed, full, a pipe closed early) is a failure: one
+// line on stderr and status 1, after the command has finished its work (train has saved).
+static int finish_stdout(const char *cmd, int rc) {
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    int e = errno;
+    if (flushed && !ferror(stdout)) return rc;
+    fprintf(stderr, "memscope %s: cannot write to standard output (%s)\n", cmd, e ? strerror(e) : "write error");
+    return rc ? rc : 1;
+}
+
+static int run_command(int argc, char **argv) {
     if (argc < 2) return cmd_tui(0, argv + 1);
     const char *cmd = argv[1];
     struct {
@@ -29,4 +58,13 @@ int main(int argc, char **argv) {
     if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
     fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab (memscope --help)\n", cmd);
     return 2;
+}
+
+int main(int argc, char **argv) {
+    hold_standard_fds();
+    // Writing to a closed pipe returns EPIPE instead of killing the process: a training is never lost to a
+    // `| head`, and every command reports the failed write (finish_stdout) instead of dying silently.
+    signal(SIGPIPE, SIG_IGN);
+    int rc = run_command(argc, argv);
+    return finish_stdout(argc >= 2 && argv[1][0] != '-' ? argv[1] : "tui", rc);
 }

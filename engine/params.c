@@ -343,11 +343,7 @@ static int select_set(Model *m, int fn, int rate, char *err, size_t errlen) {
 }
 
 int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
-    if (rate < 1 || rate > 64 || (m->cfg.mem_len > 0 && rate > m->cfg.mem_len)) {
-        snprintf(err, errlen, "compression rate %d is out of range; use 1 to %d (at most mem_len)", rate,
-                 m->cfg.mem_len < 64 ? m->cfg.mem_len : 64);
-        return -1;
-    }
+    if (config_rate_check(&m->cfg, rate, err, errlen)) return -1;
     return select_set(m, m->cfg.compress, rate, err, errlen);
 }
 
