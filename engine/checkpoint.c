@@ -382,8 +382,14 @@ static int in_file(const Checkpoint *ck, const Model *m, const ConvSet *cs) {
 int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
     if (load_block(ck, m, &m->main, NULL, "", m->main.params, err, errlen)) return -1;
     int want_fn = m->cfg.compress, want_loss = m->cfg.compress_loss, active_rate = m->cfg.compression_rate;
-    int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES);
+    // every set the file holds is kept (the training that wrote it made at most COMPRESS_SETS_CAP of them)
+    int rates[MAX_COMPRESS_SETS + 1], n = other_rates(ck, rates, MAX_COMPRESS_SETS + 1);
     char sub[256];
+    if (n >= MAX_COMPRESS_SETS) {
+        snprintf(err, errlen, "%s: holds convs of %d or more compression rates; a model keeps at most %d parameter "
+                 "sets", ck->path, n, MAX_COMPRESS_SETS);
+        return -1;
+    }
     if (model_set_compression(m, COMPRESS_CONV, ck->cfg.compress_loss, sub, sizeof sub)) goto fail;
     for (int i = 0; i < n; i++) {
         if (check_rate_tensors(ck, m, rates[i], err, errlen)) return -1;
