@@ -400,8 +400,8 @@ TEST(hard_silent_values_are_refused) {
     RunResult r[] = {run("train --data %s --load %s --preset labml --steps 1", data, ck),
                      run("train --data %s --steps 1 --save-every 2 " TINY, data),
                      run("train --data %s --steps 1 --on-save-error continue " TINY, data),
-                     run("lab compare --set recall.min=200 --set recall.max=100"),
-                     run("lab compare --set recall.near=300"),
+                     run("lab compare --steps 1 -n 1000 --threads 1 --set recall.min=200 --set recall.max=100"),
+                     run("lab compare --steps 1 -n 1000 --threads 1 --set recall.near=300"),
                      run("train --data %s --steps 1 --set warmup=10 --set lr_decay_steps=10 " TINY, data)};
     const char *needles[] = {"--preset labml does nothing with --load", "--save-every does nothing without --save",
                              "--on-save-error does nothing without --save", "recall.min=200 is above recall.max=100",
