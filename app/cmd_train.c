@@ -18,7 +18,7 @@ static const char *const train_help =
     "usage: memscope train [--data FILE] [--preset labml|default|large] [--set key=value]...\n"
     "                      [--steps N | --epochs N] [--minutes M] [--valid-every SECONDS]\n"
     "                      [--load CKPT] [--save CKPT] [--save-every N] [--on-save-error stop|continue]\n"
-    "                      [--log FILE] [--threads N] [--seed N]\n"
+    "                      [--log FILE] [--threads N] [--seed N] [--force]\n"
     "Trains headless. Without --steps, --epochs or --minutes, trains one epoch. --minutes stops after M\n"
     "minutes of training (with --steps or --epochs, whichever comes first). --valid-every prints the\n"
     "validation CE over the whole validation split every SECONDS of training time ('valid at T s step N:\n"
@@ -30,6 +30,7 @@ static const char *const train_help =
     "that fails (disk full, read-only directory) leaves the previous checkpoint intact and stops training,\n"
     "or with --on-save-error continue, training goes on and the next save tries again (exit status 1 if the\n"
     "last save failed). Non-finite steps are skipped; 5 in a row stop training without saving.\n"
+    "--force lets --save or --log replace a checkpoint this run did not --load.\n"
     "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup\n"
     "      lr_decay_steps clip seed compress (conv mean max dilated most-used)\n"
     "      compress_loss (attention autoencode none)\n";
