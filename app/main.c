@@ -66,5 +66,9 @@ int main(int argc, char **argv) {
     // `| head`, and every command reports the failed write (finish_stdout) instead of dying silently.
     signal(SIGPIPE, SIG_IGN);
     int rc = run_command(argc, argv);
-    return finish_stdout(argc >= 2 && argv[1][0] != '-' ? argv[1] : "tui", rc);
+    char name[64] = "tui";
+    if (argc >= 2 && argv[1][0] != '-')
+        snprintf(name, sizeof name, "%s%s%.40s", argv[1], !strcmp(argv[1], "lab") && argc >= 3 ? " " : "",
+                 !strcmp(argv[1], "lab") && argc >= 3 ? argv[2] : "");
+    return finish_stdout(name, rc);
 }
