@@ -12,6 +12,7 @@
 
 #include "app/builtin_corpus.h"
 #include "app/recall_corpus.h"
+#include "engine/output_file.h"
 
 int fail(const char *cmd, const char *fmt, ...) {
     char msg[2048];
@@ -63,6 +64,7 @@ static int parse_double(const char *cmd, const char *flag, const char *text, dou
 
 static int allowed_flag(const char *allowed, const char *name) {
     size_t n = strlen(name);
+    if (n == 0) return 0; // "--" or "--=x": an empty name matches everywhere and never advances
     for (const char *p = allowed; (p = strstr(p, name)); p += n)
         if ((p == allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
     return 0;
@@ -109,7 +111,7 @@ static int take_value(Options *o, const char *cmd, const char *name, const char 
 }
 
 static int is_switch(const char *name) {
-    return !strcmp(name, "json") || !strcmp(name, "help") || !strcmp(name, "half");
+    return !strcmp(name, "json") || !strcmp(name, "help") || !strcmp(name, "half") || !strcmp(name, "force");
 }
 
 int parse_options(Options *o, const char *cmd, const char *allowed, int argc, char **argv) {
@@ -131,6 +133,7 @@ int parse_options(Options *o, const char *cmd, const char *allowed, int argc, ch
         if (is_switch(name)) {
             if (!strcmp(name, "json")) o->json = 1;
             else if (!strcmp(name, "half")) o->half = 1;
+            else if (!strcmp(name, "force")) o->force = 1;
             else o->help = 1;
             continue;
         }
@@ -202,6 +205,9 @@ static int apply_sets(Config *cfg, const Options *o, const Checkpoint *ck, const
 int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd) {
     const char *preset = o->preset ? o->preset : "default";
     if (config_preset(cfg, preset)) return fail(cmd, "unknown preset '%s'; use labml, default or large", preset);
+    if (ck && o->preset && ck->has_training_keys)
+        return fail(cmd, "--preset %s does nothing with --load %s: its model and training keys come from the "
+                    "checkpoint; leave --preset out (--set changes training keys)", o->preset, ck->path);
     if (ck) {
         Config saved = ck->cfg;
         if (!ck->has_training_keys) {
@@ -291,20 +297,39 @@ Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
     return m;
 }
 
-int check_output_path(const char *path, const char *flag, const char *cmd) {
-    const char *slash = strrchr(path, '/');
-    char dir[1024];
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    if (!path[0] || (slash && !slash[1]))
-        return fail(cmd, "%s '%s' is not a file name; give a path like out.json", flag, path);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return fail(cmd, "%s %s: directory %s does not exist; create it first", flag, path, dir);
-    if (access(dir, W_OK) != 0)
-        return fail(cmd, "%s %s: directory %s is not writable (%s)", flag, path, dir, strerror(errno));
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail(cmd, "%s %s is a directory; give a file name inside it", flag, path);
+// The corpus file a run reads: --data, else data/tinyshakespeare.txt when present (NULL: built-in text).
+static const char *data_file(const Options *o) {
+    if (o->data) return strncmp(o->data, "builtin", 7) ? o->data : NULL;
+    return "data/tinyshakespeare.txt";
+}
+
+int check_output_path(const char *path, const char *flag, const Options *o, const char *cmd) {
+    char err[1400];
+    if (output_check(path, err, sizeof err)) return fail(cmd, "%s %s", flag, err);
+    // the same file, whatever the name: device and inode (a name that does not exist yet is no input)
+    const char *inputs[] = {o->load, data_file(o)}, *input_flags[] = {"--load", "--data"};
+    for (int i = 0; i < 2; i++) {
+        int resume_in_place = i == 0 && !strcmp(flag, "--save"); // train --load a.st --save a.st
+        if (!resume_in_place && output_same_file(path, inputs[i]))
+            return fail(cmd, "%s %s is the same file as %s %s; writing it would destroy the input; give another name",
+                        flag, path, input_flags[i], inputs[i]);
+    }
+    const char *outputs[] = {o->save, o->log, o->attention_stats}, *output_flags[] = {"--save", "--log", "--attention-stats"};
+    for (int i = 0; i < 3; i++)
+        if (outputs[i] && strcmp(output_flags[i], flag) &&
+            (!strcmp(outputs[i], path) || output_same_file(outputs[i], path)))
+            return fail(cmd, "%s %s and %s %s are the same file; give each its own name", flag, path, output_flags[i],
+                        outputs[i]);
+    if (!o->force && output_holds_checkpoint(path) && !output_same_file(path, o->load))
+        return fail(cmd, "%s %s holds a checkpoint this run did not load; give --force to replace it, or another name",
+                    flag, path);
+    return 0;
+}
+
+int check_outputs(const Options *o, const char *cmd) {
+    if (o->save && check_output_path(o->save, "--save", o, cmd)) return 1;
+    if (o->log && check_output_path(o->log, "--log", o, cmd)) return 1;
+    if (o->attention_stats && check_output_path(o->attention_stats, "--attention-stats", o, cmd)) return 1;
     return 0;
 }
 
@@ -312,7 +337,7 @@ int checkpoint_run_open(CheckpointRun *r, const Options *o, int want_stats, cons
     memset(r, 0, sizeof *r);
     if (!o->load) return fail(cmd, "--load CKPT is required; see memscope %s --help", help_cmd), 2;
     if (!o->data) return fail(cmd, "--data FILE is required; see memscope %s --help", help_cmd), 2;
-    if (o->attention_stats && check_output_path(o->attention_stats, "--attention-stats", cmd)) return 1;
+    if (check_outputs(o, cmd)) return 1;
     set_threads(o->threads ? o->threads : 2);
     char err[1024];
     if (checkpoint_open(&r->ck, o->load, err, sizeof err)) return fail(cmd, "%s", err);

@@ -22,6 +22,7 @@ typedef struct {
     unsigned long long seed;
     int has_seed, has_length, json, help; // has_length: -n was given (length defaults to 200)
     int half; // --half (sample): fp16 generation
+    int force; // --force: an output may replace a checkpoint this run did not load
 } Options;
 
 // Parses argv for subcommand `cmd`; `allowed` lists its long options (without "--"). Prints one line
@@ -61,8 +62,12 @@ void set_threads(long threads);
 // Threads for training: batch shards, with BLAS single-threaded under them.
 void trainer_threads(Trainer *t, long threads);
 double now_seconds(void);
-// An output file (--save, --attention-stats) must be creatable in an existing, writable directory: found out
-// before the work, not after. One line on stderr naming flag and path when not; returns 1.
-int check_output_path(const char *path, const char *flag, const char *cmd);
+// An output file (--save, --log, --attention-stats, lab --save) is checked before the work, not after: the
+// rules of engine/output_file.h (a regular file or a new one; a symlink is followed; the real temporary name
+// can be created), not the same file (device and inode) as an input of the run or another output, and not a
+// checkpoint the run did not --load unless --force. One line on stderr naming flag and path when not; returns 1.
+int check_output_path(const char *path, const char *flag, const Options *o, const char *cmd);
+// check_output_path for every output of the options.
+int check_outputs(const Options *o, const char *cmd);
 
 #endif

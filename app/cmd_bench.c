@@ -147,12 +147,16 @@ static double read_gb_per_s(double bytes) {
     return best;
 }
 
+// How much of the corpus a benchmark reads: `want` characters, or all of a shorter corpus (a slice past the
+// end would read beyond the ids).
+static long corpus_prefix(const Corpus *corpus, long want) { return (long)corpus->n < want ? (long)corpus->n : want; }
+
 // Characters/s of greedy sampling after a 64-character prompt: a warm-up of n/4 characters, then the
 // median of REPS runs of n (the memory is full after the first few dozen characters at labml).
 static double sample_speed(Generator *g, const Corpus *corpus, int n) {
     Rng rng;
     rng_seed(&rng, 1);
-    const float *logits = generator_feed(g, corpus->ids, 64);
+    const float *logits = generator_feed(g, corpus->ids, corpus_prefix(corpus, 64));
     double speeds[REPS];
     for (int r = -1; r < REPS; r++) {
         int chars = r < 0 ? n / 4 : n;
@@ -172,7 +176,7 @@ static InferenceSpeed inference_speed(const Corpus *corpus) {
     Model *m;
     if (model_for("labml", corpus, &cfg, &m)) return s;
     set_threads(1);
-    long n = corpus->n < 20000 ? (long)corpus->n : 20000;
+    long n = corpus_prefix(corpus, 20000), prefill = corpus_prefix(corpus, 4000);
     EvalResult r;
     double t0 = now_seconds();
     evaluate_stream(m, corpus->ids, n, &r);
@@ -180,8 +184,8 @@ static InferenceSpeed inference_speed(const Corpus *corpus) {
     Generator g;
     if (generator_init(&g, m) == 0) {
         t0 = now_seconds();
-        generator_feed(&g, corpus->ids, 4000);
-        s.prefill = 4000 / (now_seconds() - t0);
+        generator_feed(&g, corpus->ids, prefill);
+        s.prefill = prefill / (now_seconds() - t0);
         generator_reset(&g);
         s.sample = sample_speed(&g, corpus, 4000);
         char err[256];
@@ -273,6 +277,7 @@ static int measure_half_fidelity(const Checkpoint *ck, Corpus *corpus, HalfFidel
     if (!encode_with_vocab(corpus, &ck->vocab, "bench") && (m = build_model(&ck->cfg, ck, "bench"))) {
         long held_out = (long)(corpus->n - corpus->n_train);
         rc = half_fidelity(m, corpus->ids + corpus->n_train, held_out < 4000 ? held_out : 4000, 1000, f) ? 1 : 0;
+        // (half_fidelity refuses a held-out text shorter than its prompt, and its greedy run feeds only the prompt)
     }
     model_free(m);
     return rc;

@@ -13,12 +13,14 @@
 
 static const char *const eval_help =
     "usage: memscope eval --load CKPT --data FILE [--attention-stats OUT.csv|OUT.json] [--json] [--threads N]\n"
+    "                     [--force]\n"
     "Evaluates every character of FILE (no train/valid split) as one stream of consecutive segments with\n"
     "memory carried: mean cross-entropy (nats), bits per character and the mean attention-reconstruction loss.\n"
     "When FILE asks recall questions ('what is KEY?VALUE' after 'key KEY is VALUE', as `memscope lab recall`\n"
     "writes), also the recall accuracy (argmax on the answer characters) by distance back to the fact.\n"
     "--attention-stats writes the mean attention on 6 buckets each of compressed memory, memory and the current\n"
-    "segment per layer, and the distribution of the reconstruction loss per layer (CSV, or JSON for .json).\n";
+    "segment per layer, and the distribution of the reconstruction loss per layer (CSV, or JSON for .json);\n"
+    "--force lets it replace a checkpoint this run did not --load.\n";
 
 typedef struct {
     RecallAnswer *answers;
@@ -86,7 +88,7 @@ static int export_stats(const AttentionStats *st, const char *path) {
 
 int cmd_eval(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "eval", "load data json threads attention-stats", argc, argv)) return 2;
+    if (parse_options(&o, "eval", "load data json threads attention-stats force", argc, argv)) return 2;
     if (o.help) return fputs(eval_help, stdout), 0;
     CheckpointRun r;
     int rc = checkpoint_run_open(&r, &o, o.attention_stats != NULL, "eval", "eval");

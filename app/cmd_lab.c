@@ -2,6 +2,7 @@
 // Compressive Transformer and two Transformer-XLs on it and reports recall accuracy by distance; `lab ablation`
 // trains every compression function and loss for the same steps (the paper's Table 5 at a CPU budget);
 // `lab attention` prints and exports the attention picture of a checkpoint (the paper's Figures 2 and 6).
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "engine/attention_stats.h"
 #include "engine/checkpoint.h"
 #include "engine/eval_stream.h"
+#include "engine/output_file.h"
 #include "engine/trainer.h"
 
 static const char *const lab_help =
@@ -40,7 +42,8 @@ static const char *const lab_help =
     "attention the mean attention weight on 6 buckets each of compressed memory, memory and the current\n"
     "          segment (oldest to newest), per layer and over layers with standard deviations, and the\n"
     "          distribution of the attention-reconstruction loss per layer, over every character of FILE.\n"
-    "--save PREFIX writes every trained model to PREFIX-NAME.safetensors (weights and config).\n";
+    "--save PREFIX writes every trained model to PREFIX-NAME.safetensors (weights and config). --force lets an\n"
+    "output replace a checkpoint this run did not --load.\n";
 
 // The lab's model: small enough to train three times in a few minutes on 2 cores, with a compressed reach
 // (N_m + c·N_cm + Q = 112) well beyond the Transformer-XL's (N_m + N_cm + Q = 64) at the same K = 64, and a raw
@@ -82,6 +85,13 @@ static int apply_sets(Config *cfg, RecallSpec *spec, const Options *o, const cha
             return fail(cmd, "%s", err);
         }
     }
+    // The distances must be in order; the generator would otherwise clamp them without a word.
+    if (spec->min_distance > spec->max_distance)
+        return fail(cmd, "--set recall.min=%d is above recall.max=%d; use min <= near <= max", spec->min_distance,
+                    spec->max_distance);
+    if (spec->near < spec->min_distance || spec->near > spec->max_distance)
+        return fail(cmd, "--set recall.near=%d is outside recall.min=%d..recall.max=%d; use min <= near <= max",
+                    spec->near, spec->min_distance, spec->max_distance);
     return 0;
 }
 
@@ -90,8 +100,9 @@ static int apply_sets(Config *cfg, RecallSpec *spec, const Options *o, const cha
 
 static int lab_recall(int argc, char **argv) {
     Options o;
-    if (parse_options(&o, "lab recall", "n seed save", argc, argv)) return 2;
+    if (parse_options(&o, "lab recall", "n seed save force", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
+    if (check_outputs(&o, "lab recall")) return 1;
     RecallSpec spec = recall_default_spec();
     if (o.has_seed) spec.seed = o.seed;
     if (o.has_length) spec.bytes = (size_t)o.length;
@@ -103,9 +114,15 @@ static int lab_recall(int argc, char **argv) {
     long count = recall_find_answers(text, n, &answers);
     int rc = 0;
     if (o.save) {
-        FILE *f = fopen(o.save, "wb");
-        if (!f || fwrite(text, 1, n, f) != n || fclose(f)) {
-            rc = fail("lab recall", "cannot write %s", o.save);
+        char err[1400] = "";
+        OutputFile out;
+        if (!output_open(&out, o.save, err, sizeof err)) {
+            errno = 0;
+            if (fwrite(text, 1, n, out.f) != n) out.error = errno ? errno : EIO;
+            output_commit(&out, o.save, err, sizeof err);
+        }
+        if (err[0]) {
+            rc = fail("lab recall", "--save %s", err);
         } else {
             long lo = LONG_MAX, hi = 0;
             for (long i = 0; i < count; i++) {
@@ -191,7 +208,16 @@ static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, i
 }
 
 // --save PREFIX: PREFIX-TAG.safetensors (weights and config; `memscope lab attention` or `eval` read it).
-// The commands check PREFIX's directory with check_output_path before minutes of training, not after.
+// Every PREFIX-TAG.safetensors a command will write is checked before minutes of training, not after.
+static int check_prefix(const Options *o, const char *const *tags, int n, const char *cmd) {
+    for (int i = 0; o->save && i < n; i++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s-%s.safetensors", o->save, tags[i]);
+        if (check_output_path(path, "--save", o, cmd)) return 1;
+    }
+    return 0;
+}
+
 static int save_model(const char *prefix, const char *tag, const Model *m, const Vocab *v, const char *cmd) {
     char path[1200], err[1024];
     snprintf(path, sizeof path, "%s-%s.safetensors", prefix, tag);
@@ -208,12 +234,13 @@ static int save_model(const char *prefix, const char *tag, const Model *m, const
 static int lab_compare(int argc, char **argv) {
     const char *cmd = "lab compare";
     Options o;
-    if (parse_options(&o, cmd, "steps threads json seed set n save", argc, argv)) return 2;
+    if (parse_options(&o, cmd, "steps threads json seed set n save force", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
     long steps = o.steps ? o.steps : 6000, threads = o.threads ? o.threads : 2;
     long eval_chars = o.has_length ? o.length : EVAL_CHARS;
     if (eval_chars < 1000) return fail(cmd, "-n %ld: evaluate on at least 1000 characters", eval_chars), 2;
-    if (o.save && check_output_path(o.save, "--save", cmd)) return 1;
+    static const char *const tags[3] = {"compressive", "xl-big", "xl-small"};
+    if (check_prefix(&o, tags, 3, cmd)) return 1;
     Config base;
     lab_config(&base);
     RecallSpec train_spec = recall_default_spec();
@@ -265,7 +292,6 @@ static int lab_compare(int argc, char **argv) {
         progress_end(&watch.progress);
         recall_report_init(&runs[r].recall, &base); // the same buckets for all: the reach of (a)
         recall_report_add(&runs[r].recall, answers, n_answers, correct, (long)n_eval);
-        const char *tags[3] = {"compressive", "xl-big", "xl-small"};
         if (o.save && save_model(o.save, tags[r], m, &corpus.vocab, cmd)) {
             model_free(m);
             goto out;
@@ -335,12 +361,11 @@ out:
 static int lab_ablation(int argc, char **argv) {
     const char *cmd = "lab ablation";
     Options o;
-    if (parse_options(&o, cmd, "data steps threads json seed set preset save", argc, argv)) return 2;
+    if (parse_options(&o, cmd, "data steps threads json seed set preset save force", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
     long steps = o.steps ? o.steps : 1000, threads = o.threads ? o.threads : 2;
     Config base;
     if (build_config(&base, &o, NULL, cmd)) return 2;
-    if (o.save && check_output_path(o.save, "--save", cmd)) return 1;
     Corpus corpus = {0};
     if (load_corpus(&corpus, o.data, cmd)) return 1;
     struct {
@@ -350,6 +375,13 @@ static int lab_ablation(int argc, char **argv) {
                 {COMPRESS_DILATED, COMPRESS_LOSS_ATTENTION},  {COMPRESS_CONV, COMPRESS_LOSS_AUTOENCODE},
                 {COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE}, {COMPRESS_CONV, COMPRESS_LOSS_NONE}};
     int n_rows = (int)(sizeof rows / sizeof rows[0]);
+    char tag_text[8][64];
+    const char *tags[8];
+    for (int r = 0; r < n_rows; r++) {
+        snprintf(tag_text[r], sizeof tag_text[r], "%s-%s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
+        tags[r] = tag_text[r];
+    }
+    if (check_prefix(&o, tags, n_rows, cmd)) return 1;
     LabRun runs[8];
     double t_all = now_seconds();
     for (int r = 0; r < n_rows; r++) {
@@ -363,9 +395,7 @@ static int lab_ablation(int argc, char **argv) {
             corpus_free(&corpus);
             return 1;
         }
-        char tag[64];
-        snprintf(tag, sizeof tag, "%s-%s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
-        if (o.save && save_model(o.save, tag, m, &corpus.vocab, cmd)) {
+        if (o.save && save_model(o.save, tags[r], m, &corpus.vocab, cmd)) {
             model_free(m);
             corpus_free(&corpus);
             return 1;
@@ -401,7 +431,7 @@ static int lab_ablation(int argc, char **argv) {
 static int lab_attention(int argc, char **argv) {
     const char *cmd = "lab attention";
     Options o;
-    if (parse_options(&o, cmd, "load data json threads attention-stats", argc, argv)) return 2;
+    if (parse_options(&o, cmd, "load data json threads attention-stats force", argc, argv)) return 2;
     if (o.help) return fputs(lab_help, stdout), 0;
     CheckpointRun run;
     int rc = checkpoint_run_open(&run, &o, 1, cmd, "lab");

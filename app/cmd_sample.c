@@ -48,7 +48,7 @@ static int generate(Model *m, const Vocab *v, const int32_t *ids, long n_prompt,
     const float *logits = generator_feed(&g, ids, n_prompt);
     int rc = logits_not_finite(logits, m->cfg.vocab_size);
     if (!rc) fputs(o->prompt, stdout);
-    for (long i = 0; !rc && i < o->length; i++) {
+    for (long i = 0; !rc && i < o->length && !ferror(stdout); i++) { // a closed pipe: stop
         int32_t next = sample_logits(logits, m->cfg.vocab_size, (float)o->temperature, (int)o->top_k, &rng);
         putchar(v->chars[next]);
         logits = generator_feed(&g, &next, 1);

@@ -13,13 +13,14 @@
 #include "app/commands.h"
 #include "app/progress.h"
 #include "app/train_log.h"
+#include "engine/output_file.h"
 #include "engine/trainer.h"
 
 static const char *const train_help =
     "usage: memscope train [--data FILE] [--preset labml|default|large] [--set key=value]...\n"
     "                      [--steps N | --epochs N] [--minutes M] [--valid-every SECONDS]\n"
     "                      [--load CKPT] [--save CKPT] [--save-every N] [--on-save-error stop|continue]\n"
-    "                      [--log FILE] [--progress-every SECONDS] [--threads N] [--seed N]\n"
+    "                      [--log FILE] [--progress-every SECONDS] [--threads N] [--seed N] [--force]\n"
     "Trains headless. Without --steps, --epochs or --minutes, trains one epoch. --minutes stops after M\n"
     "minutes of training (with --steps or --epochs, whichever comes first). --valid-every prints the\n"
     "validation CE over the whole validation split every SECONDS of training time ('valid at T s step N:\n"
@@ -35,6 +36,7 @@ static const char *const train_help =
     "that fails (disk full, read-only directory) leaves the previous checkpoint intact and stops training,\n"
     "or with --on-save-error continue, training goes on and the next save tries again (exit status 1 if the\n"
     "last save failed). Non-finite steps are skipped; 5 in a row stop training without saving.\n"
+    "--force lets --save or --log replace a checkpoint this run did not --load.\n"
     "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup\n"
     "      lr_decay_steps clip seed compress (conv mean max dilated most-used)\n"
     "      compress_loss (attention autoencode none)\n"
@@ -76,6 +78,7 @@ typedef struct {
     Trainer t;
     TrainLog log;
     int continue_on_save_error; // --on-save-error continue
+    int on_save_error_given;
     int last_save_failed;
 } TrainRun;
 
@@ -125,7 +128,7 @@ static int save(TrainRun *r, const char *path) {
 static int setup(TrainRun *r) {
     char err[1024];
     Config cfg;
-    if (r->o.save && check_output_path(r->o.save, "--save", "train")) return 1;
+    if (check_outputs(&r->o, "train")) return 1;
     if (r->o.load) {
         if (checkpoint_open(&r->ck, r->o.load, err, sizeof err)) return fail("train", "%s", err);
         r->have_ck = 1;
@@ -267,6 +270,7 @@ static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
             argv[k++] = argv[i];
             continue;
         }
+        r->on_save_error_given = 1;
         if (!strcmp(value, "stop")) r->continue_on_save_error = 0;
         else if (!strcmp(value, "continue")) r->continue_on_save_error = 1;
         else return fail("train", "--on-save-error '%s' is not valid; use stop or continue", value);
@@ -277,12 +281,15 @@ static int take_on_save_error(TrainRun *r, int *argc, char **argv) {
 
 int cmd_train(int argc, char **argv) {
     TrainRun r = {0};
-    const char *flags =
-        "data preset set steps epochs minutes valid-every load save save-every log progress-every threads seed";
+    const char *flags = "data preset set steps epochs minutes valid-every load save save-every log progress-every "
+                        "threads seed force";
     if (take_on_save_error(&r, &argc, argv)) return 2;
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
     if (r.o.help) return fputs(train_help, stdout), 0;
     if (r.o.steps && r.o.epochs) return fail("train", "give --steps or --epochs, not both"), 2;
+    if (!r.o.save && (r.o.save_every || r.on_save_error_given))
+        return fail("train", "%s does nothing without --save CKPT; add --save or leave it out",
+                    r.o.save_every ? "--save-every" : "--on-save-error"), 2;
     int rc = setup(&r);
     if (!rc) {
         install_signal_handlers();

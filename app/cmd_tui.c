@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/cli.h"
@@ -56,11 +57,14 @@ typedef struct {
 } App;
 
 // UiPostFn: the UI's commands go into the queue (the trainer drains it between steps).
-static void post(void *ctx, const UiCommand *c) {
+static void post(void *ctx, const UiCommand *in) {
     App *a = ctx;
+    UiCommand copy = *in, *c = &copy;
     if (c->type == UI_CMD_QUIT) {
         a->quit_posted = 1;
-        if (a->last_posted == UI_CMD_SAVE) a->save_on_quit = 1; // the quit question's "save and quit"
+        // the quit question's "save and quit": the trainer saves first and stays when that fails (QUIT is never
+        // dropped, whatever happened to the SAVE before it)
+        if (a->last_posted == UI_CMD_SAVE) a->save_on_quit = 1, c->ival = 1;
     }
     a->last_posted = c->type;
     if (tui_queue_push(&a->queue, c))
@@ -84,6 +88,19 @@ static int setup(App *a) {
         a->have_ck = 1;
     }
     if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 2;
+    // what the engine accepts beyond the panels' room is refused here, with the limit named
+    if (cfg.n_layers > UI_MAX_LAYERS || cfg.n_heads > UI_MAX_HEADS)
+        return fail("tui", "%s=%d is more than the %d %s the TUI shows; use %s <= %d here (memscope train has no such "
+                    "limit)", cfg.n_layers > UI_MAX_LAYERS ? "n_layers" : "n_heads",
+                    cfg.n_layers > UI_MAX_LAYERS ? cfg.n_layers : cfg.n_heads,
+                    cfg.n_layers > UI_MAX_LAYERS ? UI_MAX_LAYERS : UI_MAX_HEADS,
+                    cfg.n_layers > UI_MAX_LAYERS ? "layers" : "heads", cfg.n_layers > UI_MAX_LAYERS ? "n_layers" : "n_heads",
+                    cfg.n_layers > UI_MAX_LAYERS ? UI_MAX_LAYERS : UI_MAX_HEADS), 2;
+    if (a->o.save) { // checked now, like train's, not when the first save fails (another run's checkpoint: s asks)
+        Options o = a->o;
+        o.force = 1;
+        if (check_output_path(a->o.save, "--save", &o, "tui")) return 1;
+    }
     if (load_corpus(&a->corpus, a->o.data, "tui")) return 1;
     if (a->have_ck && encode_with_vocab(&a->corpus, &a->ck.vocab, "tui")) return 1;
     cfg.vocab_size = a->corpus.vocab.size;
@@ -172,6 +189,18 @@ static void frame_loop(App *a, Grid *grid, UiSnapshot *snap) {
     }
 }
 
+// After "save and quit" was posted: waits until the trainer has either finished (0) or refused to quit
+// because the save failed (1).
+static int stays_after_failed_save(App *a) {
+    if (!a->save_on_quit || got_signal) return 0;
+    while (!tui_box_done(&a->box, NULL, 0)) {
+        if (tui_box_take_quit_refused(&a->box)) return 1;
+        struct timespec pause = {0, 10 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
 static int run(App *a) {
     char err[512];
     int caps = ui_term_init(err, sizeof err);
@@ -193,7 +222,8 @@ static int run(App *a) {
     ui_snapshot_reset(snap);
 
     a->tt = (TuiTrainer){.model = a->model, .trainer = &a->t, .corpus = &a->corpus,
-                         .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .corpus_name = a->corpus_name,
+                         .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .load_path = a->o.load,
+                         .corpus_name = a->corpus_name,
                          .max_steps = a->o.max_steps, .validate_every = VALIDATE_EVERY,
                          .validate_segments = VALIDATE_SEGMENTS, .publish_interval = FRAME_MS / 1000.0,
                          .queue = &a->queue, .box = &a->box};
@@ -204,15 +234,23 @@ static int run(App *a) {
         ui_term_defer_error(msg);
         rc = 1;
     } else {
-        frame_loop(a, &grid, snap);
-        if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
-            post_simple(a, UI_CMD_SAVE, NULL);
-            a->save_on_quit = 1;
+        for (;;) {
+            frame_loop(a, &grid, snap);
+            if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
+                post_simple(a, UI_CMD_SAVE, NULL);
+                a->last_posted = UI_CMD_PAUSE; // a plain QUIT: a signal leaves whatever the save did
+                a->save_on_quit = 1;
+            }
+            if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);
+            ui_set_message(&a->ui, 0, a->save_on_quit ? "saving and quitting..." : "quitting...");
+            a->ui.help = a->ui.confirm_quit = 0;
+            draw(a, snap, &grid);
+            if (!stays_after_failed_save(a)) break;
+            // the save failed: the trainer stays (paused) with the error in its message; so does the UI
+            a->ui.quit = 0;
+            a->quit_posted = a->save_on_quit = 0;
+            a->last_posted = UI_CMD_QUIT;
         }
-        if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);
-        ui_set_message(&a->ui, 0, a->save_on_quit ? "saving and quitting..." : "quitting...");
-        a->ui.help = a->ui.confirm_quit = 0;
-        draw(a, snap, &grid);
         tui_trainer_join(&a->tt);
         if (a->save_on_quit && a->tt.save_count && a->tt.last_save_failed) {
             char msg[1300];

@@ -1,6 +1,10 @@
 // memscope: a terminal laboratory for compressive-memory transformers.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/commands.h"
 #include "app/version.h"
@@ -52,7 +56,32 @@ static int help(int argc, char **argv) {
     return c->fn(1, args);
 }
 
-int main(int argc, char **argv) {
+// A closed standard descriptor must stay taken: otherwise the next file opened (a --log) becomes fd 1 and
+// printf writes into it. /dev/null opened read-only holds the place and makes every write to it fail, so a
+// closed stdout shows up as the write error it is.
+static void hold_standard_fds(void) {
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int held = open("/dev/null", O_RDONLY);
+            if (held >= 0 && held != fd) {
+                dup2(held, fd);
+                close(held);
+            }
+        }
+}
+
+// Output a command printed but could not deliver (stdout closed, full, a pipe closed early) is a failure: one
+// line on stderr and status 1, after the command has finished its work (train has saved).
+static int finish_stdout(const char *cmd, int rc) {
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    int e = errno;
+    if (flushed && !ferror(stdout)) return rc;
+    fprintf(stderr, "memscope %s: cannot write to standard output (%s)\n", cmd, e ? strerror(e) : "write error");
+    return rc ? rc : 1;
+}
+
+static int run_command(int argc, char **argv) {
     if (argc < 2) return cmd_tui(0, argv + 1);
     const char *cmd = argv[1];
     const Command *c = find_command(cmd);
@@ -64,4 +93,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab version help "
                     "(memscope --help)\n", cmd);
     return 2;
+}
+
+int main(int argc, char **argv) {
+    hold_standard_fds();
+    // Writing to a closed pipe returns EPIPE instead of killing the process: a training is never lost to a
+    // `| head`, and every command reports the failed write (finish_stdout) instead of dying silently.
+    signal(SIGPIPE, SIG_IGN);
+    int rc = run_command(argc, argv);
+    char name[64] = "tui";
+    if (argc >= 2 && argv[1][0] != '-')
+        snprintf(name, sizeof name, "%s%s%.40s", argv[1], !strcmp(argv[1], "lab") && argc >= 3 ? " " : "",
+                 !strcmp(argv[1], "lab") && argc >= 3 ? argv[2] : "");
+    return finish_stdout(name, rc);
 }

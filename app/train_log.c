@@ -9,11 +9,13 @@
 
 #include "app/cli.h"
 #include "app/sha256.h"
+#include "engine/output_file.h"
 #include "engine/version.h"
 
 int train_log_open(TrainLog *lg, const char *path, const char *cmd) {
     *lg = (TrainLog){.path = path, .cmd = cmd, .start = now_seconds()};
-    if (!(lg->f = fopen(path, "w"))) return fail(cmd, "cannot write the log %s: %s", path, strerror(errno));
+    char err[1024];
+    if (!(lg->f = output_open_stream(path, err, sizeof err))) return fail(cmd, "--log %s", err);
     setvbuf(lg->f, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
     return 0;
 }

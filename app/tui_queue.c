@@ -31,6 +31,7 @@ int tui_queue_push(TuiQueue *q, const UiCommand *c) {
     int rc = 0;
     pthread_mutex_lock(&q->mu);
     if (c->type == UI_CMD_QUIT) q->quit = 1;
+    if (c->type == UI_CMD_QUIT && c->ival == 1) q->quit_save = 1;
     UiCommand *tail = q->count ? &q->items[(q->head + q->count - 1) % TUI_QUEUE_CAP] : NULL;
     if (tail && tail->type == UI_CMD_VIEW_LAYER && c->type == UI_CMD_VIEW_LAYER) {
         *tail = *c;
@@ -135,10 +136,37 @@ void tui_box_finish(TuiBox *b, const char *fatal) {
     pthread_mutex_unlock(&b->mu);
 }
 
+void tui_box_refuse_quit(TuiBox *b) {
+    pthread_mutex_lock(&b->mu);
+    b->quit_refused = 1;
+    pthread_mutex_unlock(&b->mu);
+}
+
+int tui_box_take_quit_refused(TuiBox *b) {
+    pthread_mutex_lock(&b->mu);
+    int r = b->quit_refused;
+    b->quit_refused = 0;
+    pthread_mutex_unlock(&b->mu);
+    return r;
+}
+
 int tui_box_done(TuiBox *b, char *msg, size_t n) {
     pthread_mutex_lock(&b->mu);
     int done = b->done;
     if (msg && n) snprintf(msg, n, "%s", b->fatal);
     pthread_mutex_unlock(&b->mu);
     return done;
+}
+
+int tui_queue_quit_save_posted(TuiQueue *q) {
+    pthread_mutex_lock(&q->mu);
+    int r = q->quit_save;
+    pthread_mutex_unlock(&q->mu);
+    return r;
+}
+
+void tui_queue_clear_quit(TuiQueue *q) {
+    pthread_mutex_lock(&q->mu);
+    q->quit = q->quit_save = 0;
+    pthread_mutex_unlock(&q->mu);
 }

@@ -20,6 +20,7 @@ typedef struct {
     UiCommand items[TUI_QUEUE_CAP]; // a ring: items[(head + i) % CAP], i < count
     int head, count;
     int quit;                       // a QUIT was posted (sticky; never dropped, even when the ring is full)
+    int quit_save;                  // ... and it was "save and quit" (QUIT with ival 1): sticky as well
     uint64_t dropped;               // commands refused because the ring was full
 } TuiQueue;
 
@@ -35,6 +36,10 @@ int tui_queue_pop(TuiQueue *q, UiCommand *out);
 // timeout_ms < 0 waits without limit. Returns 1 with *out filled, 0 on timeout or quit with nothing queued.
 int tui_queue_wait(TuiQueue *q, UiCommand *out, int timeout_ms);
 int tui_queue_quit_posted(TuiQueue *q);
+// 1 when the posted QUIT asks to save first (and to stay when the save fails).
+int tui_queue_quit_save_posted(TuiQueue *q);
+// Forgets a posted QUIT: the trainer refused it (its save failed) and goes on.
+void tui_queue_clear_quit(TuiQueue *q);
 
 typedef struct {
     pthread_mutex_t mu;
@@ -42,6 +47,7 @@ typedef struct {
     uint64_t seq;       // sequence number of the last publish
     int done;           // the trainer thread has finished
     char fatal[512];    // why it finished early ("" = it did not)
+    int quit_refused;   // a save-and-quit could not save: the trainer stays, the UI goes on
 } TuiBox;
 
 int tui_box_init(TuiBox *b);
@@ -53,5 +59,8 @@ int tui_box_fetch(TuiBox *b, UiSnapshot *out, uint64_t *seen);
 void tui_box_finish(TuiBox *b, const char *fatal);
 // 1 when the trainer finished; copies the fatal message (may be "") into msg.
 int tui_box_done(TuiBox *b, char *msg, size_t n);
+void tui_box_refuse_quit(TuiBox *b);
+// 1 (once) after tui_box_refuse_quit.
+int tui_box_take_quit_refused(TuiBox *b);
 
 #endif

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/cli.h"
 #include "app/tui_fill.h"
 #include "app/tui_recall.h"
 #include "engine/checkpoint.h"
 #include "engine/generate.h"
+#include "engine/output_file.h"
 
 #define BAD_STEPS_LIMIT 5
 // Figure-2 view: the weight of the samples of a step already collected when a newer one is added, and of
@@ -30,6 +32,8 @@ typedef struct {
 struct TuiPriv {
     UiSnapshot *snap;      // private snapshot, published into the box
     int quit, paused, stopped, error_stop, generating, running;
+    int quit_save;         // the quit is "save and quit": leave only once the checkpoint is on disk
+    char confirm_path[1024]; // a save that would replace another run's checkpoint, asked about once
     int view_layer;
     long start_step, saved_step;
     StepStats last;        // stats of the last step
@@ -176,6 +180,8 @@ static void fill_status(TuiTrainer *tt) {
         s->train_bpc = P->last.bpc;
     }
     s->compression_rate = c->compression_rate;
+    s->compress_sets = tt->model->n_convs;
+    s->compress_sets_mb = (float)(model_compress_sets_bytes(tt->model) / 1048576.0);
     snprintf(s->compress_fn, sizeof s->compress_fn, "%s", compress_fn_name(tt->model->cfg.compress));
     snprintf(s->compress_loss, sizeof s->compress_loss, "%s", compress_loss_name(tt->model->cfg.compress_loss));
     s->mem_fill = t->mem.m;
@@ -383,7 +389,9 @@ static void set_rate(TuiTrainer *tt, int rate) {
         return;
     }
     for (int i = 0; i < m->n_convs; i++) known |= m->convs[i].rate == rate;
-    if (model_set_rate(m, rate, err, sizeof err)) {
+    if (config_rate_check(&m->cfg, rate, err, sizeof err) ||
+        model_compress_sets_allow(m, m->cfg.compress, rate, m->cfg.compress_loss, err, sizeof err) ||
+        model_set_rate(m, rate, err, sizeof err)) {
         message(tt, 1, "%s", err);
         return;
     }
@@ -400,7 +408,8 @@ static void set_compression(TuiTrainer *tt, int fn, int loss) {
         message(tt, 0, "compression is already %s with the %s loss", compress_fn_name(fn), compress_loss_name(loss));
         return;
     }
-    if (model_set_compression(m, fn, loss, err, sizeof err)) {
+    if (model_compress_sets_allow(m, fn, m->cfg.compression_rate, loss, err, sizeof err) ||
+        model_set_compression(m, fn, loss, err, sizeof err)) {
         message(tt, 1, "%s", err);
         return;
     }
@@ -425,11 +434,29 @@ static void set_compression_by_name(TuiTrainer *tt, const char *name, int is_los
     else set_compression(tt, v, m->cfg.compress_loss);
 }
 
+// A checkpoint at path that this run neither loaded nor wrote belongs to someone else: the first save there
+// asks (the message), the same save again replaces it.
+static int foreign_checkpoint_asked(TuiTrainer *tt, const char *path) {
+    TuiPriv *P = tt->priv;
+    struct stat st;
+    int ours = stat(path, &st) == 0 && tt->written_ino && st.st_dev == tt->written_dev && st.st_ino == tt->written_ino;
+    if (ours || !output_holds_checkpoint(path) || output_same_file(path, tt->load_path)) return 0;
+    if (!strcmp(P->confirm_path, path)) return 0; // asked already: this is the answer
+    snprintf(P->confirm_path, sizeof P->confirm_path, "%s", path);
+    tt->last_save_failed = 1;
+    snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "%s holds a checkpoint this run did not load or write: "
+             "save again (s, :save) to replace it, or :save OTHER_PATH", path);
+    message(tt, 1, "%s", tt->last_save_msg);
+    return 1;
+}
+
 static void save(TuiTrainer *tt, const char *path_arg) {
     TuiPriv *P = tt->priv;
     const char *path = path_arg && path_arg[0] ? path_arg : tt->save_path;
     char err[1024];
     tt->save_count++;
+    if (foreign_checkpoint_asked(tt, path)) return;
+    P->confirm_path[0] = 0;
     if (checkpoint_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err)) {
         tt->last_save_failed = 1;
         snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "save failed: %s", err);
@@ -438,8 +465,26 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     }
     P->saved_step = tt->trainer->step;
     tt->last_save_failed = 0;
+    struct stat st;
+    if (stat(path, &st) == 0) tt->written_dev = st.st_dev, tt->written_ino = st.st_ino;
     snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "saved to %s (step %ld)", path, tt->trainer->step);
     message(tt, 0, "%s", tt->last_save_msg);
+}
+
+// "Save and quit" leaves only with the checkpoint on disk: when the save fails (or asks first), the trainer
+// stays, paused, and the UI is told to stay open with the message. 1 when it may leave.
+static int saved_before_quit(TuiTrainer *tt) {
+    TuiPriv *P = tt->priv;
+    int saved_now = tt->save_count && !tt->last_save_failed && P->saved_step == tt->trainer->step;
+    if (!saved_now) save(tt, "");
+    if (!tt->last_save_failed) return 1;
+    P->quit = P->quit_save = 0;
+    P->paused = 1;
+    tui_queue_clear_quit(tt->queue);
+    message(tt, 1, "not quitting: %.200s (q to try again, :quit! leaves without saving)", tt->last_save_msg);
+    publish(tt);
+    tui_box_refuse_quit(tt->box);
+    return 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -520,7 +565,7 @@ static void handle(TuiTrainer *tt, const UiCommand *c);
 static void handle_during_generation(TuiTrainer *tt, const UiCommand *c) {
     TuiPriv *P = tt->priv;
     switch (c->type) {
-    case UI_CMD_QUIT: P->quit = 1; break;
+    case UI_CMD_QUIT: P->quit = 1, P->quit_save = c->ival == 1; break;
     case UI_CMD_PAUSE: P->paused = 1; break;
     case UI_CMD_RESUME: P->paused = 0; break;
     case UI_CMD_TOGGLE_PAUSE: P->paused = !P->paused; break;
@@ -610,6 +655,7 @@ static void generate(TuiTrainer *tt, const UiCommand *cmd) {
             UiCommand in;
             while (!P->quit && tui_queue_pop(tt->queue, &in)) handle_during_generation(tt, &in);
             if (P->quit || tui_queue_quit_posted(tt->queue)) {
+                if (!P->quit) P->quit_save = tui_queue_quit_save_posted(tt->queue);
                 P->quit = 1;
                 break;
             }
@@ -680,7 +726,7 @@ static void handle(TuiTrainer *tt, const UiCommand *c) {
     case UI_CMD_SET_TEMP: P->snap->temperature = c->fval; break;
     case UI_CMD_SET_LEN: P->snap->gen_length = c->ival; break;
     case UI_CMD_SET_TOPK: P->snap->top_k = c->ival; break;
-    case UI_CMD_QUIT: P->quit = 1; break;
+    case UI_CMD_QUIT: P->quit = 1, P->quit_save = c->ival == 1; break;
     case UI_CMD_VIEW_LAYER:
         if (c->ival >= 0 && c->ival < n_layers_shown(tt)) P->view_layer = c->ival;
         fill_training_view(tt);
@@ -696,18 +742,21 @@ static void *trainer_main(void *arg) {
     TuiPriv *P = tt->priv;
     update_clock(tt);
     publish(tt);
-    while (!P->quit) {
-        UiCommand c;
-        while (!P->quit && tui_queue_pop(tt->queue, &c)) handle(tt, &c);
-        if (P->quit) break;
-        if (tui_queue_quit_posted(tt->queue)) { // QUIT did not fit in the queue: drain, then leave
-            while (tui_queue_pop(tt->queue, &c)) handle(tt, &c);
-            P->quit = 1;
-            break;
+    do {
+        while (!P->quit) {
+            UiCommand c;
+            while (!P->quit && tui_queue_pop(tt->queue, &c)) handle(tt, &c);
+            if (P->quit) break;
+            if (tui_queue_quit_posted(tt->queue)) { // QUIT did not fit in the queue: drain, then leave
+                while (tui_queue_pop(tt->queue, &c)) handle(tt, &c);
+                P->quit_save |= tui_queue_quit_save_posted(tt->queue);
+                P->quit = 1;
+                break;
+            }
+            if (P->running) train_one(tt, 1);
+            else if (tui_queue_wait(tt->queue, &c, -1)) handle(tt, &c);
         }
-        if (P->running) train_one(tt, 1);
-        else if (tui_queue_wait(tt->queue, &c, -1)) handle(tt, &c);
-    }
+    } while (P->quit_save && !saved_before_quit(tt));
     update_clock(tt);
     publish(tt);
     tui_box_finish(tt->box, "");

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "app/tui_queue.h"
 #include "engine/data.h"
@@ -30,6 +31,7 @@ typedef struct {
     Trainer *trainer;
     const Corpus *corpus;
     const char *save_path;     // where SAVE without a path writes
+    const char *load_path;     // the checkpoint the run loaded (NULL: none): saving over it needs no question
     const char *corpus_name;   // for the status line
     long max_steps;            // stop training after this many steps of this session (0 = no limit)
     int validate_every;        // steps between periodic validations (0 = never)
@@ -44,6 +46,8 @@ typedef struct {
     int save_count;            // SAVE commands handled
     int last_save_failed;
     char last_save_msg[1200];  // "saved to PATH (step N)" or the error
+    dev_t written_dev;         // the file this run saved last (a save over it needs no question)
+    ino_t written_ino;
 
     pthread_t thread;
     int started;

@@ -1,5 +1,6 @@
 // The attention picture of the memory lab (see attention_stats.h).
 #include "attention_stats.h"
+#include "output_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -345,22 +346,13 @@ void attention_stats_write_json(const AttentionStats *s, FILE *f) {
 int attention_stats_export(const AttentionStats *s, const char *path, char *err, size_t errlen) {
     size_t n = strlen(path);
     int json = n >= 5 && !strcmp(path + n - 5, ".json");
-    // written beside the target and renamed over it, so a failed write never leaves half a file
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno));
-        return -1;
-    }
-    if (json) attention_stats_write_json(s, f);
-    else attention_stats_write_csv(s, f);
-    if ((ferror(f) | fclose(f)) || rename(tmp, path)) {
-        snprintf(err, errlen, "%s: write failed (%s)", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    OutputFile o; // written beside the target and renamed over it, so a failed write never leaves half a file
+    if (output_open(&o, path, err, errlen)) return -1;
+    errno = 0;
+    if (json) attention_stats_write_json(s, o.f);
+    else attention_stats_write_csv(s, o.f);
+    if (ferror(o.f)) o.error = errno ? errno : EIO;
+    return output_commit(&o, path, err, errlen);
 }
 
 void attention_stats_print(const AttentionStats *s, FILE *f) {

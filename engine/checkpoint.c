@@ -385,8 +385,14 @@ static int in_file(const Checkpoint *ck, const Model *m, const ConvSet *cs) {
 int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t errlen) {
     if (load_block(ck, m, &m->main, NULL, "", m->main.params, err, errlen)) return -1;
     int want_fn = m->cfg.compress, want_loss = m->cfg.compress_loss, active_rate = m->cfg.compression_rate;
-    int rates[MAX_RATES], n = other_rates(ck, rates, MAX_RATES);
+    // every set the file holds is kept (the training that wrote it made at most COMPRESS_SETS_CAP of them)
+    int rates[MAX_COMPRESS_SETS + 1], n = other_rates(ck, rates, MAX_COMPRESS_SETS + 1);
     char sub[256];
+    if (n >= MAX_COMPRESS_SETS) {
+        snprintf(err, errlen, "%s: holds convs of %d or more compression rates; a model keeps at most %d parameter "
+                 "sets", ck->path, n, MAX_COMPRESS_SETS);
+        return -1;
+    }
     if (model_set_compression(m, COMPRESS_CONV, ck->cfg.compress_loss, sub, sizeof sub)) goto fail;
     for (int i = 0; i < n; i++) {
         if (check_rate_tensors(ck, m, rates[i], err, errlen)) return -1;
@@ -416,7 +422,21 @@ static int load_block_state(const Checkpoint *ck, const Model *m, ParamBlock *b,
     }
     b->adam_t = t;
     if (load_block(ck, m, b, cs, "optim.m.", b->adam_m, err, errlen)) return -1;
-    return load_block(ck, m, b, cs, "optim.v.", b->adam_v, err, errlen);
+    if (load_block(ck, m, b, cs, "optim.v.", b->adam_v, err, errlen)) return -1;
+    // v is a mean of squares: a negative one would make Adam divide by the root of a negative number
+    for (int i = 0; i < b->layout.n; i++) {
+        const TensorInfo *ti = &b->layout.tensors[i];
+        for (long k = 0; k < ti->numel; k++)
+            if (b->adam_v[ti->offset + k] < 0) {
+                char name[160];
+                if (cs) compress_set_tensor_name(m, cs, i, name, sizeof name);
+                else snprintf(name, sizeof name, "%s", ti->name);
+                snprintf(err, errlen, "%s: tensor 'optim.v.%s' holds a negative value (element %ld); a second moment "
+                         "is never negative: the checkpoint is damaged", ck->path, name, k);
+                return -1;
+            }
+    }
+    return 0;
 }
 
 // Rows of layer l saved packed as (B, rows, d); in memory each stream has room for cap rows.
@@ -444,7 +464,26 @@ static int restore_rows(const Checkpoint *ck, const char *prefix, int l, const M
     return 0;
 }
 
-static int load_memory(const Checkpoint *ck, Memory *mem, char *err, size_t errlen) {
+// Slot positions are stream positions of the training text: 0 <= position < stream_len, a compressed slot's
+// first no later than its last. Anything else (INT64_MAX from a hand-edited file) would overflow the
+// arithmetic of whoever reads them.
+static int check_positions(const Checkpoint *ck, const Memory *mem, long stream_len, char *err, size_t errlen) {
+    for (int k = 0; k < mem->m; k++)
+        if (mem->mem_pos[k] < 0 || mem->mem_pos[k] >= stream_len) {
+            snprintf(err, errlen, "%s: 'memory.mem_pos'[%d]=%ld is out of range; allowed 0 to %ld for this corpus",
+                     ck->path, k, mem->mem_pos[k], stream_len - 1);
+            return -1;
+        }
+    for (int k = 0; k < mem->cm; k++)
+        if (mem->cmem_first[k] < 0 || mem->cmem_last[k] >= stream_len || mem->cmem_first[k] > mem->cmem_last[k]) {
+            snprintf(err, errlen, "%s: 'memory.cmem_first/last'[%d]=%ld..%ld is out of range; allowed 0 to %ld for "
+                     "this corpus, first <= last", ck->path, k, mem->cmem_first[k], mem->cmem_last[k], stream_len - 1);
+            return -1;
+        }
+    return 0;
+}
+
+static int load_memory(const Checkpoint *ck, Memory *mem, long stream_len, char *err, size_t errlen) {
     long m = 0, cm = 0;
     if (meta_int(ck, "memory.m", &m, 1, err, errlen) || meta_int(ck, "memory.cm", &cm, 1, err, errlen)) return -1;
     if (m < 0 || m > mem->mem_len || cm < 0 || cm > mem->c_mem_len) {
@@ -474,7 +513,7 @@ static int load_memory(const Checkpoint *ck, Memory *mem, char *err, size_t errl
             pos[i][k] = (long)value;
         }
     }
-    return 0;
+    return check_positions(ck, mem, stream_len, err, errlen);
 }
 
 int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t errlen) {
@@ -507,8 +546,13 @@ int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t er
     t->step = v[0];
     t->epoch = v[1];
     t->batch_index = v[2];
-    t->valid_index = v[3] >= 0 && v[3] <= t->valid.n_steps ? v[3] : 0;
-    return load_memory(ck, &t->mem, err, errlen);
+    if (v[3] < 0 || v[3] > t->valid.n_steps) {
+        snprintf(err, errlen, "%s: saved validation position %ld does not fit this corpus (0 to %ld)", ck->path, v[3],
+                 t->valid.n_steps);
+        return -1;
+    }
+    t->valid_index = v[3];
+    return load_memory(ck, &t->mem, t->train.n_steps * (long)m->cfg.seq_len, err, errlen);
 }
 
 // ---------------------------------------------------------------- writing

@@ -50,7 +50,7 @@ static const KeySpec key_specs[] = {
     INT_KEY(seq_len, 1, 4096),
     INT_KEY(mem_len, 0, 4096),
     INT_KEY(c_mem_len, 0, 4096),
-    INT_KEY(compression_rate, 1, 64),
+    INT_KEY(compression_rate, 1, CONFIG_MAX_RATE),
     INT_KEY(batch_size, 1, 4096),
     {"lr", KEY_FLOAT, offsetof(Config, lr), 0.0, 10.0, NULL},
     INT_KEY(warmup, 0, 100000000),
@@ -104,6 +104,8 @@ static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *er
     char *end = NULL;
     errno = 0;
     void *field = (char *)cfg + k->offset;
+    // A number starts with a digit (or '.'): strtoull would read " -1" as 2^64-1, strtol would skip spaces.
+    if (k->type != KEY_NAME && !((text[0] >= '0' && text[0] <= '9') || text[0] == '.')) goto bad;
     if (k->type == KEY_NAME) {
         int v = k->names == fn_names ? compress_fn_parse(text) : name_index(k->names, text);
         if (v < 0) goto bad;
@@ -111,7 +113,6 @@ static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *er
         return 0;
     }
     if (k->type == KEY_U64) {
-        if (text[0] == '-') goto bad;
         unsigned long long v = strtoull(text, &end, 10);
         if (errno || end == text || *end) goto bad;
         *(unsigned long long *)field = v;
@@ -124,7 +125,12 @@ static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *er
         return 0;
     }
     double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < k->min || v > k->max) goto bad;
+    if ((errno && errno != ERANGE) || end == text || *end || !isfinite(v) || v < k->min || v > k->max) goto bad;
+    if (v != 0 && fabs(v) < CONFIG_MIN_NONZERO) { // a float would round it to 0 (or a denormal): say so
+        snprintf(err, errlen, "config: %s='%s' is too small to mean anything but 0; use 0 or a number from %g to %g",
+                 k->name, text, CONFIG_MIN_NONZERO, k->max);
+        return -1;
+    }
     *(float *)field = (float)v;
     return 0;
 bad:
@@ -180,6 +186,14 @@ static int check_range(const Config *cfg, char *err, size_t errlen) {
     return 0;
 }
 
+int config_rate_check(const Config *cfg, int rate, char *err, size_t errlen) {
+    int hi = cfg->mem_len > 0 && cfg->mem_len < CONFIG_MAX_RATE ? cfg->mem_len : CONFIG_MAX_RATE;
+    if (rate >= 1 && rate <= hi) return 0;
+    snprintf(err, errlen, "config: compression_rate=%d is out of range; use 1 to %d (at most %d, and at most mem_len=%d)",
+             rate, hi, CONFIG_MAX_RATE, cfg->mem_len);
+    return -1;
+}
+
 int config_validate(const Config *cfg, char *err, size_t errlen) {
     if (check_range(cfg, err, errlen)) return -1;
     if (cfg->d_model % cfg->n_heads) {
@@ -193,11 +207,12 @@ int config_validate(const Config *cfg, char *err, size_t errlen) {
                  cfg->compression_rate);
         return -1;
     }
-    if (cfg->mem_len > 0 && cfg->mem_len < cfg->compression_rate - 1) {
-        snprintf(err, errlen, "config: mem_len=%d is smaller than compression_rate-1=%d; raise mem_len",
-                 cfg->mem_len, cfg->compression_rate - 1);
+    if (cfg->lr_decay_steps > 0 && cfg->lr_decay_steps <= cfg->warmup) {
+        snprintf(err, errlen, "config: lr_decay_steps=%d must be more than warmup=%d (the decay starts after the "
+                 "warm-up), or 0 for a constant learning rate", cfg->lr_decay_steps, cfg->warmup);
         return -1;
     }
+    if (config_rate_check(cfg, cfg->compression_rate, err, errlen)) return -1;
     if (cfg->vocab_size < 0 || cfg->vocab_size > 256) {
         snprintf(err, errlen, "config: vocabulary of %d characters; a byte vocabulary holds 1 to 256",
                  cfg->vocab_size);

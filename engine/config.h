@@ -50,8 +50,15 @@ int config_preset(Config *cfg, const char *name);
 // Applies "key=value"; on error writes one line into err and returns -1.
 int config_set(Config *cfg, const char *assignment, char *err, size_t errlen);
 
-// Checks every value and their relations (heads divide d_model, c >= 1, ...).
+// Checks every value and their relations (heads divide d_model, c >= 1, ...): the one rule of what a valid
+// config is, used when a run starts, when a model is made, at every rate change and when a checkpoint opens.
 int config_validate(const Config *cfg, char *err, size_t errlen);
+
+#define CONFIG_MAX_RATE 64        // compression rates 1..64
+#define CONFIG_MIN_NONZERO 1e-30  // smaller non-zero lr or clip values are refused (a float would make them 0)
+// A compression rate the model can use with cfg's memory: 1..64 and, with a memory, at most mem_len (the
+// convs read rate rows of it). The rule of config_validate for compression_rate, and of every rate change.
+int config_rate_check(const Config *cfg, int rate, char *err, size_t errlen);
 
 // R = N_cm + N_m + Q: rows of the relative tables.
 int config_rel_len(const Config *cfg);

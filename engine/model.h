@@ -8,8 +8,11 @@
 #include "memory.h"
 #include "rng.h"
 
-#define MAX_RATES 16
-#define MAX_COMPRESS_SETS 64 // parameter sets of every (compression function, rate) pair a model has used
+#define MAX_COMPRESS_SETS 64 // parameter sets of every (compression function, rate) pair a model holds (a checkpoint's all load)
+// Policy for sets made while training (the TUI's + and f): at most this many, taking at most this many bytes
+// together (parameters, gradients, Adam m and v); a checkpoint holds at most what training could make.
+#define COMPRESS_SETS_CAP 16
+#define COMPRESS_SETS_MAX_BYTES (1024.0 * 1048576.0)
 
 
 typedef struct {
@@ -102,6 +105,11 @@ int compress_fn_has_params(int fn);
 // drops the decoders of every set (their values are kept for a switch back). The conv of the current rate
 // always exists (model.md's checkpoint names it `compress`).
 int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen);
+// Bytes all parameter sets take (parameters, gradients, Adam m and v).
+double model_compress_sets_bytes(const Model *m);
+// 0 when selecting (fn, rate, loss) stays within COMPRESS_SETS_CAP sets and COMPRESS_SETS_MAX_BYTES (it may
+// create the rate's conv, the function's set and decoders); else -1 with one line in err saying which limit.
+int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *err, size_t errlen);
 // The set of (fn, rate), created as above when new, without selecting it (checkpoint loading); NULL + err.
 ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen);
 // Checkpoint names: conv sets as model.md (`layers.{l}.compress.*` for the current rate, `compress_r{c}.*`

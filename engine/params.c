@@ -296,6 +296,47 @@ static ConvSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
     return cs;
 }
 
+static int find_set(const Model *m, int fn, int rate);
+
+// Floats of one (fn, rate) set with or without decoders, as build_set_layout lays it out.
+static double set_floats(const Model *m, int fn, int rate, int with_decoder) {
+    double L = m->cfg.n_layers, d = m->cfg.d_model;
+    return L * (double)set_layer_floats(fn, (int)d, rate) + (with_decoder ? L * (d * d * rate + d) : 0);
+}
+
+double model_compress_sets_bytes(const Model *m) {
+    double floats = 0;
+    for (int i = 0; i < m->n_convs; i++) floats += (double)m->convs[i].capacity;
+    return 4.0 * sizeof(float) * floats;
+}
+
+int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *err, size_t errlen) {
+    int dec = loss == COMPRESS_LOSS_AUTOENCODE, new_sets = 0;
+    double added = 0; // floats
+    for (int i = 0; i < m->n_convs; i++) // a change of loss lays every set out again (decoders)
+        added += fmax(0.0, set_floats(m, m->convs[i].fn, m->convs[i].rate, dec) - (double)m->convs[i].capacity);
+    int fns[2] = {COMPRESS_CONV, fn};
+    for (int k = 0; k < (fn == COMPRESS_CONV ? 1 : 2); k++)
+        if (find_set(m, fns[k], rate) < 0) {
+            new_sets++;
+            added += set_floats(m, fns[k], rate, dec);
+        }
+    double have = model_compress_sets_bytes(m), more = 4.0 * sizeof(float) * added;
+    if (new_sets && m->n_convs + new_sets > COMPRESS_SETS_CAP) {
+        snprintf(err, errlen, "compression: the model already keeps %d parameter sets (function x rate, %.0f MB "
+                 "with their optimizer state), the most it may; choose a function and rate it has used", m->n_convs,
+                 have / 1048576.0);
+        return -1;
+    }
+    if (more > 0 && have + more > COMPRESS_SETS_MAX_BYTES) {
+        snprintf(err, errlen, "compression: %s at rate %d would add %.0f MB to the %.0f MB the compression parameter "
+                 "sets take, more than the %.0f MB allowed; choose a lower rate or one already used",
+                 compress_fn_name(fn), rate, more / 1048576.0, have / 1048576.0, COMPRESS_SETS_MAX_BYTES / 1048576.0);
+        return -1;
+    }
+    return 0;
+}
+
 static ConvSet *add_conv_set(Model *m, int rate, char *err, size_t errlen) {
     return add_set(m, COMPRESS_CONV, rate, err, errlen);
 }
@@ -343,11 +384,7 @@ static int select_set(Model *m, int fn, int rate, char *err, size_t errlen) {
 }
 
 int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
-    if (rate < 1 || rate > 64 || (m->cfg.mem_len > 0 && rate > m->cfg.mem_len)) {
-        snprintf(err, errlen, "compression rate %d is out of range; use 1 to %d (at most mem_len)", rate,
-                 m->cfg.mem_len < 64 ? m->cfg.mem_len : 64);
-        return -1;
-    }
+    if (config_rate_check(&m->cfg, rate, err, errlen)) return -1;
     return select_set(m, m->cfg.compress, rate, err, errlen);
 }
 

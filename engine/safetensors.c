@@ -3,6 +3,7 @@
 // (dtype, shape, offsets, overlaps), so callers can use StTensor fields without further checks.
 // The writer replaces files atomically (temp file, fsync, rename, fsync of the directory).
 #include "engine/safetensors.h"
+#include "engine/output_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -954,56 +955,17 @@ static int build_header(StWriter *w, Text *b, const char *path, char *err, size_
     return 0;
 }
 
-// Writes length, header and data (at the offsets build_header chose) to tmp and forces them to disk.
-// On failure the temp file is removed.
-static int write_temp_file(const StWriter *w, const Text *header, const char *path, const char *tmp, char *err,
-                           size_t errlen) {
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp) {
-        set_error(err, errlen, path, "cannot create temporary file %s: %s", tmp, strerror(errno));
-        return -1;
-    }
+// Writes length, header and data (at the offsets build_header chose) into the temporary file of an
+// atomic replacement (engine/output_file.h), which the caller commits.
+static int write_tensors(const StWriter *w, const Text *header, FILE *fp) {
     unsigned char length[8];
     for (int i = 0; i < 8; i++) length[i] = (unsigned char)((uint64_t)header->len >> (8 * i));
-    errno = 0;
     int ok = fwrite(length, 1, 8, fp) == 8 && fwrite(header->data, 1, header->len, fp) == header->len;
     for (size_t i = 0; ok && i < w->n_tensors; i++) {
         const PendingTensor *t = &w->tensors[i];
         ok = t->nbytes == 0 || fwrite(t->data, 1, t->nbytes, fp) == t->nbytes;
     }
-    ok = ok && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-    int saved_errno = errno;
-    if (fclose(fp) != 0 && ok) {
-        ok = 0;
-        saved_errno = errno;
-    }
-    if (ok) return 0;
-    unlink(tmp);
-    set_error(err, errlen, path, "cannot write temporary file %s: %s", tmp, strerror(saved_errno ? saved_errno : EIO));
-    return -1;
-}
-
-// After the rename the new name lives in the directory entry, which reaches disk only when the
-// directory itself is synced.
-static int sync_parent_dir(const char *path, char *err, size_t errlen) {
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
-    char *dir = xstrdup(dir_len ? path : ".");
-    if (dir_len) dir[dir_len] = '\0';
-    int rc = 0, fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        set_error(err, errlen, path, "saved, but cannot open directory %s to sync it: %s", dir, strerror(errno));
-        rc = -1;
-    } else {
-        // EINVAL: the filesystem has no notion of syncing a directory; nothing more can be done.
-        if (fsync(fd) != 0 && errno != EINVAL) {
-            set_error(err, errlen, path, "saved, but syncing directory %s failed: %s", dir, strerror(errno));
-            rc = -1;
-        }
-        close(fd);
-    }
-    free(dir);
-    return rc;
+    return ok ? 0 : -1;
 }
 
 // Removes PATH.tmp.<pid> files left by writers that were killed mid-save (kill -9, power cut): their
@@ -1041,24 +1003,19 @@ static void remove_stale_temp_files(const char *path) {
 
 int st_writer_save(StWriter *w, const char *path, char *err, size_t errlen) {
     if (err && errlen) err[0] = '\0';
-    remove_stale_temp_files(path);
     Text header = {0};
     if (build_header(w, &header, path, err, errlen) != 0) {
         free(header.data);
         return -1;
     }
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = malloc(tmp_len);
-    if (!tmp) fatal("out of memory");
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-    int rc = write_temp_file(w, &header, path, tmp, err, errlen);
-    if (rc == 0 && rename(tmp, path) != 0) {
-        set_error(err, errlen, path, "cannot rename %s over it: %s", tmp, strerror(errno));
-        unlink(tmp);
-        rc = -1;
+    OutputFile o;
+    int rc = output_open(&o, path, err, errlen);
+    if (rc == 0) {
+        remove_stale_temp_files(o.target);
+        errno = 0;
+        if (write_tensors(w, &header, o.f)) o.error = errno ? errno : EIO;
+        rc = output_commit(&o, path, err, errlen);
     }
-    if (rc == 0) rc = sync_parent_dir(path, err, errlen);
-    free(tmp);
     free(header.data);
     return rc;
 }

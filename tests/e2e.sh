@@ -280,5 +280,39 @@ name=a_terminal_that_cannot_draw_is_refused_in_one_line
 if wait_for dumb '^EXITED 1' 10 && grep -q 'TERM=dumb cannot move the cursor.*set TERM' "$TMP/dumb.err"; then ok $name
 else bad $name dumb "TERM=dumb was not refused with exit status 1 and a way out"; fi
 
+# Hardening II: what the engine accepts beyond the panels is refused with the limit named; --save is checked
+# before the TUI starts; a save-and-quit whose save fails keeps the TUI open with the error.
+for shape in "n_layers=20:the 16 layers" "n_heads=16:the 8 heads"; do
+    key=${shape%%:*}
+    start limit 100 30 "TERM=xterm-256color LANG=C.UTF-8" $TINY --set d_model=32 --set "$key"
+    name="tui_refuses_${key%%=*}_beyond_what_it_shows"
+    if wait_for limit '^EXITED 1' 10 && [ "$(wc -l <"$TMP/limit.err")" -eq 1 ] && grep -q "${shape#*:}" "$TMP/limit.err"; then ok $name
+    else bad $name limit "not refused in one line naming ${shape#*:}: $(cat "$TMP/limit.err")"; fi
+    $T kill-session -t limit 2>/dev/null
+done
+
+start nosave 100 30 "TERM=xterm-256color LANG=C.UTF-8" $TINY --save /nonexistent/x.safetensors
+name=tui_checks_save_before_it_starts
+if wait_for nosave '^EXITED 1' 10 && grep -q 'directory /nonexistent does not exist' "$TMP/nosave.err"; then ok $name
+else bad $name nosave "--save /nonexistent/x.safetensors was not refused at start"; fi
+$T kill-session -t nosave 2>/dev/null
+
+mkdir -p "$TMP/ro"
+start quitfail 120 40 "TERM=xterm-256color LANG=C.UTF-8" $TINY --save "$TMP/ro/ck.safetensors"
+name=failed_save_at_quit_keeps_the_tui_open_with_the_error
+if wait_step_above quitfail 3 20; then
+    rmdir "$TMP/ro" # the directory is gone: the save at quit fails
+    $T send-keys -t quitfail q
+    wait_for quitfail 'Save before quitting\?' 5 && $T send-keys -t quitfail y
+    if wait_for quitfail 'not quitting' 10 && ! screen quitfail | grep -q '^EXITED'; then
+        $T send-keys -t quitfail /
+        sleep 0.2
+        $T send-keys -t quitfail ':quit!' Enter
+        if wait_for quitfail '^EXITED 0' 10; then ok $name
+        else bad $name quitfail ":quit! did not leave"; fi
+    else bad $name quitfail "the TUI left (or showed no error) after a failed save at quit"; fi
+else bad $name quitfail "training did not start"; fi
+$T kill-session -t quitfail 2>/dev/null
+
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,6 +6,8 @@
 #   - a full disk (a file size limit everywhere; a real tmpfs when running as root) and a directory that is
 #     read-only, or becomes so mid-run: one clear error, the old checkpoint intact, training stops (default)
 #     or goes on (--on-save-error continue); resuming afterwards is exact;
+#   - plumbing (issue 12): every command with stdout/stderr closed, full or a broken pipe, and output targets
+#     that are a FIFO, a symlink, a directory, a device or an input;
 #   - a short soak under ASan/LSan (tests/soak.sh): no leak, no error, resident memory reported.
 # Ends with "faults: N passed, N failed" for tests/run_all.sh.
 #   usage: sh tests/faults.sh        env: MEMSCOPE_BIN, MEMSCOPE_ASAN_BIN, KILL_TRIALS (30), SOAK_SECONDS (20)
@@ -241,6 +243,142 @@ elif [ "$(id -u)" != 0 ]; then
 else
     echo "note: no tmpfs mount here; the real full-disk and read-only-mount cases were skipped"
 fi
+
+# ---------------------------------------------------------------------------------------------------------
+# Plumbing (issue 12): every command with stdout or stderr closed, full (/dev/full) or a pipe whose reader has
+# gone; and --save/--log/--attention-stats targets that are a FIFO, a symlink, a directory, a device node or the
+# same file as an input. Each cell prints its outcome (the matrix of the closing note).
+#   stdout closed/full/broken pipe: the work is done (train saves), one line "cannot write to standard output",
+#   exit 1 (tui: stdout is no terminal, exit 2); stderr closed/full/broken pipe: the work is done, stdout as
+#   usual, exit 0 (diagnostics have nowhere to go; the result does).
+
+"$M" train --data "$DATA" $TINY --steps 3 --save "$W/plumb.ck" >/dev/null 2>&1
+printf 'abc abd ba\n' >"$W/plain.txt"
+PL="$W/plumb"
+mkdir -p "$PL"
+# run_cell STDOUT-SPEC STDERR-SPEC ARGS...: runs memscope with stdout/stderr closed (closed), on /dev/full (full),
+# into a pipe whose reader already left (pipe) or into files (file); sets st, and $PL/out, $PL/err when files.
+run_cell() {
+    o=$1 e=$2
+    shift 2
+    case $o in closed) oredir=">&-" ;; full) oredir=">/dev/full" ;; file|pipe) oredir=">$PL/out" ;; esac
+    case $e in closed) eredir="2>&-" ;; full) eredir="2>/dev/full" ;; file|pipe) eredir="2>$PL/err" ;; esac
+    [ $o = pipe ] && oredir=">&3"
+    [ $e = pipe ] && eredir="2>&3"
+    rm -f "$PL/out" "$PL/err" "$PL/st"
+    if [ $o = pipe ] || [ $e = pipe ]; then
+        # the reader (true) is gone before memscope starts: every write gets EPIPE (and SIGPIPE, were it not ignored)
+        { sleep 0.3; eval "\"\$M\" \"\$@\" $oredir $eredir"; echo $? >"$PL/st"; } 3>&1 | true
+        st=$(cat "$PL/st")
+    else
+        eval "\"\$M\" \"\$@\" $oredir $eredir"
+        st=$?
+    fi
+}
+matrix_ok=0
+matrix_bad=0
+cell_result() { # name, ok(0/1), detail
+    if [ "$2" -eq 0 ]; then matrix_ok=$((matrix_ok + 1)); echo "  ok   $1: $3"
+    else matrix_bad=$((matrix_bad + 1)); echo "  FAIL $1: $3"; fi
+}
+echo "plumbing matrix (command x stdout/stderr closed/full/broken pipe):"
+for cmd in train eval eval-json sample info lab-recall lab-attention lab-compare lab-ablation bench tui; do
+    case $cmd in
+    train) set -- train --data "$DATA" $TINY --steps 5 --save "$PL/t.ck" --force ;;
+    eval) set -- eval --load "$W/plumb.ck" --data "$DATA" ;;
+    eval-json) set -- eval --load "$W/plumb.ck" --data "$DATA" --json ;;
+    sample) set -- sample --load "$W/plumb.ck" --prompt ab -n 100000 ;;
+    info) set -- info "$W/plumb.ck" ;;
+    lab-recall) set -- lab recall -n 300 ;;
+    lab-attention) set -- lab attention --load "$W/plumb.ck" --data "$DATA" ;;
+    lab-compare) set -- lab compare --steps 2 -n 1000 --threads 1 --set d_model=8 --set n_heads=2 --set d_ff=8 --set batch_size=2 ;;
+    lab-ablation) set -- lab ablation --data "$DATA" --steps 2 --threads 1 $TINY ;;
+    bench) set -- bench --data "$W/plain.txt" --preset labml --threads 1 ;;
+    tui) set -- tui --data "$DATA" $TINY ;;
+    esac
+    [ $cmd = bench ] && { awk 'BEGIN { for (i = 0; i < 6000; i++) printf "%s", substr("ab cd,\nba dab ", i % 14 + 1, 1) }' >"$W/plain.txt"; }
+    for way in closed full pipe; do
+        # stdout
+        rm -f "$PL/t.ck"
+        run_cell $way file "$@"
+        if [ $cmd = tui ]; then
+            want="exit 2, 'not a terminal'"
+            [ "$st" = 2 ] && grep -q "not a terminal" "$PL/err"; ok=$?
+        else
+            want="exit 1, 'cannot write to standard output'"
+            [ "$st" = 1 ] && [ "$(wc -l <"$PL/err")" -ge 1 ] && grep -q "cannot write to standard output" "$PL/err"; ok=$?
+            if [ $cmd = train ] && [ $ok -eq 0 ]; then "$M" info "$PL/t.ck" >/dev/null 2>&1; ok=$?; want="$want, checkpoint saved"; fi
+        fi
+        cell_result "$cmd stdout-$way" $ok "$want (got exit $st)"
+        # stderr
+        rm -f "$PL/t.ck"
+        run_cell file $way "$@"
+        if [ $cmd = tui ]; then
+            want="exit 2"
+            [ "$st" = 2 ]; ok=$?
+        else
+            want="exit 0, output complete"
+            [ "$st" = 0 ] && [ -s "$PL/out" ]; ok=$?
+            if [ $cmd = train ] && [ $ok -eq 0 ]; then "$M" info "$PL/t.ck" >/dev/null 2>&1; ok=$?; want="$want, checkpoint saved"; fi
+        fi
+        cell_result "$cmd stderr-$way" $ok "$want (got exit $st)"
+    done
+done
+
+# Ctrl-C while stderr is a broken pipe: "stopping after this step" cannot kill the run; it saves, exits 0
+rm -f "$PL/c.ck" "$PL/st"
+{ "$M" train --data "$DATA" $TINY --steps 100000000 --save "$PL/c.ck" --log "$PL/c.log" 2>&3 >/dev/null &
+  pid=$!; wait_lines "$PL/c.log" 200; kill -INT $pid; wait $pid; echo $? >"$PL/st"; } 3>&1 | true
+st=$(cat "$PL/st")
+[ "$st" = 0 ] && "$M" info "$PL/c.ck" >/dev/null 2>&1; cell_result "train ctrl-c-with-stderr-broken-pipe" $? "exit 0, checkpoint saved (got exit $st)"
+
+echo "output targets (flag x kind):"
+mkfifo "$PL/fifo"
+mkdir -p "$PL/dir"
+cp "$W/plumb.ck" "$PL/input.ck"
+for flag in train-save train-log eval-stats lab-recall-save lab-attention-stats; do
+    for kind in fifo symlink directory device same-as-input; do
+        case $kind in
+        fifo) target="$PL/fifo" ;;
+        symlink) printf 'old\n' >"$PL/linked.txt"; rm -f "$PL/link"; ln -s linked.txt "$PL/link"; target="$PL/link" ;;
+        directory) target="$PL/dir" ;;
+        device) target=/dev/null ;;
+        same-as-input) case $flag in train-save) target="$DATA" ;; lab-recall-save) target="$PL/input.ck" ;; *) target="$PL/input.ck" ;; esac ;;
+        esac
+        cp "$W/plumb.ck" "$PL/input.ck"
+        cp "$DATA" "$PL/data.bak"
+        case $flag in
+        train-save) set -- train --data "$DATA" $TINY --steps 2 --save "$target" ;;
+        train-log) set -- train --load "$PL/input.ck" --data "$DATA" --steps 2 --log "$target" ;;
+        eval-stats) set -- eval --load "$PL/input.ck" --data "$DATA" --attention-stats "$target" ;;
+        lab-recall-save) set -- lab recall -n 300 --save "$target" ;;
+        lab-attention-stats) set -- lab attention --load "$PL/input.ck" --data "$DATA" --attention-stats "$target" ;;
+        esac
+        "$M" "$@" >"$PL/out" 2>"$PL/err"
+        st=$?
+        case $kind in
+        symlink) # followed: the link stays a link, its target holds the new content
+            want="followed: exit 0, link kept, target replaced"
+            [ $st -eq 0 ] && [ -L "$PL/link" ] && ! grep -qx old "$PL/linked.txt"; ok=$? ;;
+        fifo) want="refused (exit 1, one line), FIFO kept"
+            [ $st -eq 1 ] && [ "$(wc -l <"$PL/err")" -eq 1 ] && [ -p "$PL/fifo" ]; ok=$? ;;
+        directory) want="refused (exit 1, one line), directory kept"
+            [ $st -eq 1 ] && [ "$(wc -l <"$PL/err")" -eq 1 ] && [ -d "$PL/dir" ]; ok=$? ;;
+        device) want="refused (exit 1, one line), /dev/null still a device"
+            [ $st -eq 1 ] && [ "$(wc -l <"$PL/err")" -eq 1 ] && [ -c /dev/null ]; ok=$? ;;
+        same-as-input)
+            if [ $flag = lab-recall-save ]; then # no input: the existing file is another run's checkpoint
+                want="refused without --force (exit 1, one line), file kept"
+            else
+                want="refused (exit 1, one line), input kept"
+            fi
+            [ $st -eq 1 ] && [ "$(wc -l <"$PL/err")" -eq 1 ] && cmp -s "$PL/input.ck" "$W/plumb.ck" && cmp -s "$DATA" "$PL/data.bak"; ok=$? ;;
+        esac
+        cell_result "$flag $kind" $ok "$want (got exit $st: $(head -c 160 "$PL/err" | tr '\n' ' '))"
+    done
+done
+if [ $matrix_bad -eq 0 ]; then pass "plumbing_matrix ($matrix_ok cells)"
+else fail "plumbing_matrix" "$matrix_bad of $((matrix_ok + matrix_bad)) cells failed (listed above)"; fi
 
 # ---------------------------------------------------------------------------------------------------------
 # A short soak under ASan+UBSan with leak detection

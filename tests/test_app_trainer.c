@@ -13,6 +13,7 @@
 #include "app/tui_recall.h"
 #include "app/tui_trainer.h"
 #include "engine/checkpoint.h"
+#include "tests/fixtures.h"
 
 typedef struct {
     Corpus corpus;
@@ -379,5 +380,103 @@ TEST(app_trainer_measures_recall_on_a_recall_corpus) {
     post(&r, UI_CMD_VALIDATE, 0, NULL);
     int two = 2;
     wait_for(&r, recall_evals, &two, "v: a second recall evaluation");
+    rig_stop(&r);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Hardening II (issue 12): "save and quit" is never dropped and never leaves without the checkpoint; another
+// run's checkpoint is asked about before it is replaced; the compression sets stop at their cap.
+
+TEST(app_trainer_save_and_quit_survives_a_full_queue) {
+    Rig r;
+    rig_start(&r, 5);
+    int stopped = UI_RUN_STOPPED;
+    wait_for(&r, state_is, &stopped, "--max-steps");
+    // Holding the box's lock stalls the trainer at its next publish: the queue then fills up behind it.
+    pthread_mutex_lock(&r.box.mu);
+    UiCommand c = {.type = UI_CMD_SET_TEMP, .fval = 0.5f};
+    int pushed = 0;
+    while (tui_queue_push(&r.q, &c) == 0 && pushed < 10 * TUI_QUEUE_CAP) pushed++;
+    CHECK(pushed >= TUI_QUEUE_CAP - 1);
+    UiCommand save = {.type = UI_CMD_SAVE}, quit = {.type = UI_CMD_QUIT, .ival = 1};
+    CHECK(tui_queue_push(&r.q, &save) != 0); // dropped: the ring is full
+    tui_queue_push(&r.q, &quit);             // sticky, with its save
+    pthread_mutex_unlock(&r.box.mu);
+    tui_trainer_join(&r.tt);
+    r.tt.started = 0;
+    Checkpoint ck;
+    char err[512];
+    CHECK_MSG(checkpoint_open(&ck, r.save_path, err, sizeof err) == 0, "save and quit wrote nothing: %s", err);
+    CHECK_INT_EQ(ck.step, 5);
+    checkpoint_close(&ck);
+    rig_stop(&r);
+}
+
+static int quit_refused(const UiSnapshot *s, const void *arg) {
+    (void)arg;
+    return strstr(s->message, "not quitting") != NULL;
+}
+
+TEST(app_trainer_a_failed_save_at_quit_keeps_it_running) {
+    Rig r;
+    rig_start(&r, 5);
+    int stopped = UI_RUN_STOPPED;
+    wait_for(&r, state_is, &stopped, "--max-steps");
+    snprintf(r.save_path, sizeof r.save_path, "%s/no/such/dir/x.safetensors", test_tmpdir());
+    post(&r, UI_CMD_SAVE, 0, NULL);
+    post(&r, UI_CMD_QUIT, 1, NULL);
+    wait_for(&r, quit_refused, NULL, "the refused quit");
+    CHECK(r.snap->message_is_error && strstr(r.snap->message, "no/such/dir"));
+    CHECK(tui_box_take_quit_refused(&r.box));
+    CHECK(!tui_box_done(&r.box, NULL, 0));
+    CHECK(!tui_queue_quit_posted(&r.q));
+    post(&r, UI_CMD_STEP, 0, NULL); // still obeying: one step while paused
+    long six = 6;
+    wait_for(&r, step_is, &six, "a step after the refused quit");
+    rig_stop(&r); // a plain quit leaves
+}
+
+TEST(app_trainer_asks_before_replacing_another_runs_checkpoint) {
+    Rig r;
+    rig_start(&r, 5);
+    int stopped = UI_RUN_STOPPED;
+    wait_for(&r, state_is, &stopped, "--max-steps");
+    size_t n;
+    unsigned char *theirs = fixture_read_file("tests/fuzz/corpus/real_full_tiny.safetensors", &n);
+    FILE *f = fopen(r.save_path, "wb");
+    CHECK(f && fwrite(theirs, 1, n, f) == n && fclose(f) == 0);
+    post(&r, UI_CMD_SAVE, 0, NULL);
+    wait_for(&r, message_has, "did not load or write", "the question");
+    size_t n_now;
+    unsigned char *now = fixture_read_file(r.save_path, &n_now);
+    CHECK(n_now == n && !memcmp(now, theirs, n)); // untouched
+    free(now);
+    post(&r, UI_CMD_SAVE, 0, NULL); // the answer: save again
+    wait_for(&r, message_has, "saved to", "the save after the question");
+    post(&r, UI_CMD_STEP, 0, NULL);
+    post(&r, UI_CMD_SAVE, 0, NULL); // its own file now: no question
+    long six = 6;
+    wait_for(&r, step_is, &six, "a step");
+    wait_for(&r, message_has, "(step 6)", "the second save");
+    free(theirs);
+    rig_stop(&r);
+}
+
+TEST(app_trainer_compression_sets_stop_at_their_cap) {
+    Rig r;
+    rig_start(&r, 3);
+    int stopped = UI_RUN_STOPPED;
+    wait_for(&r, state_is, &stopped, "--max-steps");
+    // mem_len 8: rates 1..8 for each of the five functions would be 40 sets; the cap keeps 16
+    const char *fns[] = {"mean", "max", "dilated", "most-used", "conv"};
+    for (int f = 0; f < 5; f++) {
+        post(&r, UI_CMD_SET_COMPRESS, 0, fns[f]);
+        for (int rate = 1; rate <= 8; rate++) post(&r, UI_CMD_SET_RATE, rate, NULL);
+    }
+    post(&r, UI_CMD_SET_COMPRESS, 0, "max"); // conv at rate 8 now; max r8 would be a new set
+    wait_for(&r, message_has, "the most it may", "the cap's message");
+    CHECK(r.model->n_convs <= COMPRESS_SETS_CAP);
+    CHECK_INT_EQ(r.snap->compress_sets, r.model->n_convs);
+    CHECK(r.snap->compress_sets_mb > 0);
     rig_stop(&r);
 }

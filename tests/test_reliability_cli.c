@@ -197,7 +197,7 @@ TEST(cli_non_finite_steps_stop_training_and_leave_the_checkpoint_alone) {
     static unsigned char before[1 << 16], after[1 << 16];
     size_t n_before = fread(before, 1, sizeof before, f);
     fclose(f);
-    r = run("train --load %s --data %s --steps 50 --save %s --save-every 1 --log %s --threads 1", huge, data, out, log);
+    r = run("train --load %s --data %s --steps 50 --save %s --save-every 1 --log %s --threads 1 --force", huge, data, out, log);
     CHECK_MSG(r.status == 1, "status %d: %s", r.status, r.err);
     CHECK_MSG(strstr(r.err, "step 1 (epoch 0, batch 0): loss or gradient is not finite") &&
               strstr(r.err, "step 1 (epoch 0, batch 4)") && strstr(r.err, "5 non-finite steps in a row") &&

@@ -17,7 +17,6 @@
 
 // Broken files memscope may still use: each defect is one it tolerates on purpose.
 static const char *const tolerated[] = {
-    "broken_meta_valid_index_huge",  // a stale validation position restarts validation from its start
     "broken_rate_name_overflows",    // an unknown tensor name is ignored
     "broken_huge_finite_weights",    // finite weights load; training then skips the non-finite steps
 };

@@ -125,6 +125,8 @@ typedef struct {
     int compression_rate;       // c
     char compress_fn[UI_NAME_BYTES]; // e.g. "conv", "mean"
     char compress_loss[UI_NAME_BYTES]; // "attention", "autoencode", "none"; "" = not reported
+    int compress_sets;          // parameter sets (function x rate) the model keeps; shown when more than one
+    float compress_sets_mb;     // the memory they take with their optimizer state
     int mem_fill, mem_len;      // m / N_m
     int cmem_fill, cmem_len;    // cm / N_cm
     char corpus[UI_NAME_BYTES];

@@ -74,6 +74,7 @@ static int build_fields(const UiSnapshot *s, Field *f) {
         add(f, &n, "c=", "%d %.*s, %.*s loss", s->compression_rate, UI_NAME_BYTES - 1, s->compress_fn,
             UI_NAME_BYTES - 1, s->compress_loss);
     else add(f, &n, "c=", "%d %.*s", s->compression_rate, UI_NAME_BYTES - 1, s->compress_fn);
+    if (s->compress_sets > 1) add(f, &n, "sets ", "%d %.0f MB", s->compress_sets, s->compress_sets_mb);
     add(f, &n, "mem ", "%d/%d", s->mem_fill, s->mem_len);
     add(f, &n, "cmem ", "%d/%d", s->cmem_fill, s->cmem_len);
     add(f, &n, "corpus ", "%.*s", UI_NAME_BYTES - 1, s->corpus);

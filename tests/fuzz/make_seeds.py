@@ -256,6 +256,20 @@ def main():
     broken_state("nan_in_memory", tensors_=with_state_tensor(
         "memory.mem.0", data=struct.pack("<f", float("inf")) * (len(find(full_tensors, "memory.mem.0")["data"]) // 4)))
 
+    # Hardening II (issue 12): values a hand-edited file may hold that the reader must range-check
+    broken_state("negative_adam_v", tensors_=with_state_tensor(
+        "optim.v.norm.weight", data=struct.pack("<f", -1.0) + find(full_tensors, "optim.v.norm.weight")["data"][4:]))
+    pos = find(full_tensors, "memory.mem_pos")["data"]
+    broken_state("memory_position_int64_max", tensors_=with_state_tensor(
+        "memory.mem_pos", data=struct.pack("<q", 2 ** 63 - 1) + pos[8:]))
+    broken_state("memory_position_negative", tensors_=with_state_tensor(
+        "memory.mem_pos", data=struct.pack("<q", -5) + pos[8:]))
+    last = struct.unpack("<q", find(full_tensors, "memory.cmem_last")["data"][:8])[0]
+    broken_state("cmem_first_after_last", tensors_=with_state_tensor(
+        "memory.cmem_first", data=struct.pack("<q", last + 1) + find(full_tensors, "memory.cmem_first")["data"][8:]))
+    broken_state("meta_lr_decay_within_warmup", with_state_meta(lr_decay_steps="10", warmup="10"))
+    broken_state("meta_seed_spaced_negative", with_state_meta(seed=" -1"))
+    broken_state("meta_lr_underflows", with_state_meta(lr="1e-50"))
 
 if __name__ == "__main__":
     main()
