@@ -13,7 +13,9 @@ static const char *const usage =
     "  info          describe a checkpoint\n"
     "  tui           the TUI with options       memscope tui --help\n"
     "  bench         measure speed\n"
-    "  lab           the memory lab: recall task, model comparison, ablation   memscope lab --help\n";
+    "  lab           the memory lab: recall task, model comparison, ablation   memscope lab --help\n"
+    "  export        copy a checkpoint: weights only, fp16, or labml's names\n"
+    "  import        convert a labml.ai state dict into a checkpoint\n";
 
 int main(int argc, char **argv) {
     if (argc < 2) return cmd_tui(0, argv + 1);
@@ -22,11 +24,12 @@ int main(int argc, char **argv) {
         const char *name;
         int (*fn)(int, char **);
     } table[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"sample", cmd_sample},
-                 {"info", cmd_info},   {"tui", cmd_tui},   {"bench", cmd_bench}, {"lab", cmd_lab}};
+                 {"info", cmd_info},   {"tui", cmd_tui},   {"bench", cmd_bench}, {"lab", cmd_lab},
+                 {"export", cmd_export}, {"import", cmd_import}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(cmd, table[i].name)) return table[i].fn(argc - 2, argv + 2);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return fputs(usage, stdout), 0;
     if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
-    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab (memscope --help)\n", cmd);
+    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab export import (memscope --help)\n", cmd);
     return 2;
 }
