@@ -14,6 +14,8 @@ static const char *const usage =
     "  tui           the TUI with options       memscope tui --help\n"
     "  bench         measure speed\n"
     "  lab           the memory lab: recall task, model comparison, ablation   memscope lab --help\n"
+    "  watch         read a text with a trained model, step by step (read-only TUI)\n"
+    "  demo          watch the shipped model read Shakespeare, with a guided tour\n"
     "  export        copy a checkpoint: weights only, fp16, or labml's names\n"
     "  import        convert a labml.ai state dict into a checkpoint\n";
 
@@ -25,11 +27,11 @@ int main(int argc, char **argv) {
         int (*fn)(int, char **);
     } table[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"sample", cmd_sample},
                  {"info", cmd_info},   {"tui", cmd_tui},   {"bench", cmd_bench}, {"lab", cmd_lab},
-                 {"export", cmd_export}, {"import", cmd_import}};
+                 {"watch", cmd_watch}, {"demo", cmd_demo},  {"export", cmd_export}, {"import", cmd_import}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(cmd, table[i].name)) return table[i].fn(argc - 2, argv + 2);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return fputs(usage, stdout), 0;
     if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
-    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab export import (memscope --help)\n", cmd);
+    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab watch demo export import (memscope --help)\n", cmd);
     return 2;
 }

@@ -7,6 +7,8 @@
 
 #include "engine/workspace.h"
 
+#define RECENT_DENSE 8 // states kept for every segment just before a target (see read_segment)
+
 static long mini(long a, long b) { return a < b ? a : b; }
 
 static size_t state_floats(const Model *m) {
@@ -68,10 +70,12 @@ static void state_copy(WatchReader *w, WatchState *s, int save) {
 #undef MOVE
 }
 
-static void keep_state(WatchReader *w) {
+// Keeps the state after the segment just read: as a coarse state every K segments, and among the recent ones
+// when `recent` says so.
+static void keep_state(WatchReader *w, int recent) {
     if (w->segment % w->every == 0 && w->coarse[w->segment / w->every].segment < 0)
         state_copy(w, &w->coarse[w->segment / w->every], 1);
-    if (!w->n_recent) return;
+    if (!w->n_recent || !recent) return;
     for (int i = 0; i < w->n_recent; i++)
         if (w->recent[i].segment == w->segment) return;
     state_copy(w, &w->recent[w->recent_next], 1);
@@ -88,6 +92,7 @@ int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, 
     w->n_recent = (int)mini(32, (long)(fit / 4));
     long coarse_room = (long)fit - w->n_recent;
     w->every = (int)(coarse_room > 0 ? w->n_segments / coarse_room + 1 : w->n_segments + 1);
+    w->spacing = w->n_recent > RECENT_DENSE ? w->every / (w->n_recent - RECENT_DENSE) + 1 : 1;
     w->last.start = -1;
     long n_coarse = w->n_segments / w->every + 1;
     size_t keys = (size_t)config_rel_len(c);
@@ -105,7 +110,7 @@ int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, 
         if (state_alloc(&w->coarse[i], model)) return -1; // taken lazily: the rooms are only reserved here
     for (int i = 0; i < w->n_recent; i++)
         if (state_alloc(&w->recent[i], model)) return -1;
-    keep_state(w);
+    keep_state(w, 1);
     return 0;
 }
 
@@ -168,7 +173,10 @@ static void on_compressed(void *ctx, Model *m, Workspace *ws, long start) {
     model_attention_reconstruction(m, ws, s->recon);
 }
 
-static int read_segment(WatchReader *w, int picture) {
+// Reads one segment; the picture of it is kept when asked. Going back to `target`, the states on the way are
+// kept sparsely (every `spacing`-th, and densely over the last RECENT_DENSE segments), so the recent states
+// cover a whole coarse interval and each further step back re-reads at most `spacing` segments.
+static int read_segment(WatchReader *w, int picture, long target) {
     if (w->pos >= w->n - 1) return 0;
     HookCtx h = {.w = w, .picture = picture};
     EvalHooks hooks = {.segment = on_segment, .compressed = on_compressed, .ctx = &h};
@@ -176,11 +184,11 @@ static int read_segment(WatchReader *w, int picture) {
     w->pos += T;
     w->segment++;
     w->segments_computed++;
-    keep_state(w);
+    keep_state(w, target - w->segment <= RECENT_DENSE || w->segment % w->spacing == 0);
     return T;
 }
 
-int watch_next(WatchReader *w) { return read_segment(w, 1); }
+int watch_next(WatchReader *w) { return read_segment(w, 1, w->segment + 1); }
 
 // The kept state with the largest segment ≤ target.
 static WatchState *nearest(WatchReader *w, long target) {
@@ -198,8 +206,8 @@ void watch_goto(WatchReader *w, long segment) {
     long from = segment > 0 ? segment - 1 : 0; // segment − 1 is read again, for its picture
     WatchState *kept = nearest(w, from);
     if (from < w->segment || kept->segment > w->segment) state_copy(w, kept, 0);
-    while (w->segment < from) read_segment(w, 0);
-    if (w->segment < segment) read_segment(w, 1);
+    while (w->segment < from) read_segment(w, 0, segment);
+    if (w->segment < segment) read_segment(w, 1, segment);
     if (segment == 0) w->last.start = -1;
 }
 

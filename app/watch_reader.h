@@ -47,6 +47,7 @@ typedef struct {
     EvalSums sums;
     float *loss;            // (n) −log p of character p given the ones before; NAN until read
     int every;              // K: a coarse state every K segments
+    int spacing;            // going back, the recent states kept on the way are this many segments apart
     WatchState *coarse;     // (n_segments / K + 1), index segment / K
     WatchState *recent;     // (n_recent) the states after the latest segments read, round robin
     int n_recent, recent_next;
