@@ -7,20 +7,18 @@
 
 #include "engine/workspace.h"
 
-#define RECENT_DENSE 8 // states kept for every segment just before a target (see read_segment)
-
 static long mini(long a, long b) { return a < b ? a : b; }
 
+// States are taken after a memory update, when m ≤ N_m and cm ≤ N_cm (engine/compression.c trims to them).
 static size_t state_floats(const Model *m) {
     const Config *c = &m->cfg;
-    size_t rows = (size_t)c->mem_len + c->seq_len + c->c_mem_len + c->seq_len; // m ≤ mem_cap, cm ≤ cmem_cap
-    return (size_t)c->n_layers * rows * c->d_model * 3 + (size_t)c->n_layers * (c->mem_len + c->seq_len) +
-           (size_t)(c->mem_len + c->seq_len);
+    size_t rows = (size_t)c->mem_len + c->c_mem_len;
+    return (size_t)c->n_layers * rows * c->d_model * 3 + (size_t)c->n_layers * c->mem_len + c->mem_len;
 }
 
 static size_t state_longs(const Model *m) {
     const Config *c = &m->cfg;
-    return (size_t)c->mem_len + c->seq_len + 2 * ((size_t)c->c_mem_len + c->seq_len);
+    return (size_t)c->mem_len + 2 * (size_t)c->c_mem_len;
 }
 
 static int state_alloc(WatchState *s, const Model *m) {
@@ -41,6 +39,7 @@ static void state_copy(WatchReader *w, WatchState *s, int save) {
     Memory *mem = &w->g.mem;
     KvCache *kc = &w->g.cache;
     if (save) {
+        if (mem->m > mem->mem_len || mem->cm > mem->c_mem_len) abort(); // the rooms of state_floats
         s->m = mem->m, s->cm = mem->cm, s->cstart = mem->cstart, s->cache_start = kc->start;
         s->segment = w->segment, s->pos = w->pos, s->sums = w->sums;
     } else {
@@ -76,10 +75,18 @@ static void keep_state(WatchReader *w, int recent) {
     if (w->segment % w->every == 0 && w->coarse[w->segment / w->every].segment < 0)
         state_copy(w, &w->coarse[w->segment / w->every], 1);
     if (!w->n_recent || !recent) return;
-    for (int i = 0; i < w->n_recent; i++)
-        if (w->recent[i].segment == w->segment) return;
-    state_copy(w, &w->recent[w->recent_next], 1);
-    w->recent_next = (w->recent_next + 1) % w->n_recent;
+    // The room to reuse: an empty one, else the state furthest ahead of this one (going back never needs it),
+    // else the oldest.
+    int victim = 0;
+    for (int i = 0; i < w->n_recent; i++) {
+        const WatchState *r = &w->recent[i], *v = &w->recent[victim];
+        if (r->segment == w->segment) return;
+        if (v->segment < 0) continue;
+        if (r->segment < 0 || (r->segment > w->segment ? r->segment > v->segment
+                                                        : v->segment < w->segment && r->segment < v->segment))
+            victim = i;
+    }
+    state_copy(w, &w->recent[victim], 1);
 }
 
 int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, size_t budget) {
@@ -89,10 +96,10 @@ int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, 
     w->n_segments = n < 2 ? 0 : (n - 2) / c->seq_len + 1;
     w->state_bytes = state_floats(model) * sizeof(float) + state_longs(model) * sizeof(long);
     size_t fit = budget / w->state_bytes;
-    w->n_recent = (int)mini(32, (long)(fit / 4));
+    w->n_recent = (int)mini(48, (long)(fit / 3));
     long coarse_room = (long)fit - w->n_recent;
     w->every = (int)(coarse_room > 0 ? w->n_segments / coarse_room + 1 : w->n_segments + 1);
-    w->spacing = w->n_recent > RECENT_DENSE ? w->every / (w->n_recent - RECENT_DENSE) + 1 : 1;
+    w->spacing = w->n_recent >= 2 ? w->every / (w->n_recent / 2) + 1 : 1;
     w->last.start = -1;
     long n_coarse = w->n_segments / w->every + 1;
     size_t keys = (size_t)config_rel_len(c);
@@ -174,8 +181,9 @@ static void on_compressed(void *ctx, Model *m, Workspace *ws, long start) {
 }
 
 // Reads one segment; the picture of it is kept when asked. Going back to `target`, the states on the way are
-// kept sparsely (every `spacing`-th, and densely over the last RECENT_DENSE segments), so the recent states
-// cover a whole coarse interval and each further step back re-reads at most `spacing` segments.
+// kept sparsely (every `spacing`-th) and densely over the last `spacing` segments: about half the recent
+// states cover a whole coarse interval, the other half the steps just before the target, so each step back
+// re-reads one segment (its picture) and, once per `spacing` steps, `spacing` segments.
 static int read_segment(WatchReader *w, int picture, long target) {
     if (w->pos >= w->n - 1) return 0;
     HookCtx h = {.w = w, .picture = picture};
@@ -184,7 +192,7 @@ static int read_segment(WatchReader *w, int picture, long target) {
     w->pos += T;
     w->segment++;
     w->segments_computed++;
-    keep_state(w, target - w->segment <= RECENT_DENSE || w->segment % w->spacing == 0);
+    keep_state(w, target - w->segment <= w->spacing || w->segment % w->spacing == 0);
     return T;
 }
 

@@ -49,8 +49,8 @@ typedef struct {
     int every;              // K: a coarse state every K segments
     int spacing;            // going back, the recent states kept on the way are this many segments apart
     WatchState *coarse;     // (n_segments / K + 1), index segment / K
-    WatchState *recent;     // (n_recent) the states after the latest segments read, round robin
-    int n_recent, recent_next;
+    WatchState *recent;     // (n_recent) states after recent segments read (see keep_state)
+    int n_recent;
     size_t state_bytes;
     WatchSegment last;
     long segments_computed; // segments run through the model so far (what going back cost)
