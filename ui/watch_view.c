@@ -329,7 +329,7 @@ static void draw_tour(Grid *g) {
                  UI_STYLE(UI_COL_TITLE, UI_COL_HELP_BG, UI_A_BOLD));
     int y = box.y + 1;
     for (int i = 0; i < N_TOUR && y < box.y + h - 2; i++) {
-        char num[8];
+        char num[16];
         snprintf(num, sizeof num, "%d.", i + 1);
         grid_put_str(g, box.x + 2, y, 3, num, UI_STYLE(UI_COL_CMEM, UI_COL_HELP_BG, UI_A_BOLD));
         y += wrap(g, box.x + 5, y, w - 7, box.y + h - 2 - y, tour_steps[i], st);
