@@ -69,24 +69,35 @@ static void state_copy(WatchReader *w, WatchState *s, int save) {
 #undef MOVE
 }
 
-// Keeps the state after the segment just read: as a coarse state every K segments, and among the recent ones
-// when `recent` says so.
+static long dist(long a, long b) { return a > b ? a - b : b - a; }
+
+// The room of [lo, hi) to reuse for the state now: an empty one, else (sparse) the one furthest from it in
+// either direction, else (dense) the one furthest ahead of it (going back never needs it), else the oldest.
+static int victim(const WatchReader *w, int lo, int hi, int sparse) {
+    int v = lo;
+    long now = w->segment;
+    for (int i = lo; i < hi; i++) {
+        long r = w->recent[i].segment, best = w->recent[v].segment;
+        if (r < 0) return i;
+        int better = sparse ? dist(r, now) > dist(best, now)
+                            : r > now ? r > best : best < now && r < best;
+        if (better) v = i;
+    }
+    return v;
+}
+
+// Keeps the state after the segment just read: as a coarse state every K segments; among the recent ones, in
+// the sparse half when the segment is a multiple of `spacing` (those cover about one coarse interval around
+// where the reader is), else in the dense half when `recent` says so.
 static void keep_state(WatchReader *w, int recent) {
     if (w->segment % w->every == 0 && w->coarse[w->segment / w->every].segment < 0)
         state_copy(w, &w->coarse[w->segment / w->every], 1);
-    if (!w->n_recent || !recent) return;
-    // The room to reuse: an empty one, else the state furthest ahead of this one (going back never needs it),
-    // else the oldest.
-    int victim = 0;
-    for (int i = 0; i < w->n_recent; i++) {
-        const WatchState *r = &w->recent[i], *v = &w->recent[victim];
-        if (r->segment == w->segment) return;
-        if (v->segment < 0) continue;
-        if (r->segment < 0 || (r->segment > w->segment ? r->segment > v->segment
-                                                        : v->segment < w->segment && r->segment < v->segment))
-            victim = i;
-    }
-    state_copy(w, &w->recent[victim], 1);
+    int half = w->n_recent / 2, sparse = w->segment % w->spacing == 0;
+    if (!w->n_recent || !(recent || sparse)) return;
+    for (int i = 0; i < w->n_recent; i++)
+        if (w->recent[i].segment == w->segment) return;
+    int i = sparse && half ? victim(w, 0, half, 1) : victim(w, half, w->n_recent, 0);
+    state_copy(w, &w->recent[i], 1);
 }
 
 int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, size_t budget) {
@@ -99,7 +110,7 @@ int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, 
     w->n_recent = (int)mini(48, (long)(fit / 3));
     long coarse_room = (long)fit - w->n_recent;
     w->every = (int)(coarse_room > 0 ? w->n_segments / coarse_room + 1 : w->n_segments + 1);
-    w->spacing = w->n_recent >= 2 ? w->every / (w->n_recent / 2) + 1 : 1;
+    w->spacing = w->n_recent >= 2 ? w->every / (w->n_recent / 2) + 1 : w->every + 1;
     w->last.start = -1;
     long n_coarse = w->n_segments / w->every + 1;
     size_t keys = (size_t)config_rel_len(c);
@@ -192,7 +203,7 @@ static int read_segment(WatchReader *w, int picture, long target) {
     w->pos += T;
     w->segment++;
     w->segments_computed++;
-    keep_state(w, target - w->segment <= w->spacing || w->segment % w->spacing == 0);
+    keep_state(w, target - w->segment <= w->spacing);
     return T;
 }
 
