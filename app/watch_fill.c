@@ -17,24 +17,26 @@ static void fill_attention(WatchView *v, const WatchReader *w, const TuiText *te
     tui_fill_attention(&v->attn, v->layer, s->probs + v->layer * per_layer, c->n_heads, s->T, s->K, &keys, text);
 }
 
-// Where each character of the window is now: the segment just read, a memory row, a compressed slot, or gone.
+// What the last segment read each character of the window as (the keys of the heatmap): part of the segment
+// itself, a memory row, a compressed slot (numbered as in the heatmap), or nothing any more.
 static void fill_marks(WatchView *v, const WatchReader *w) {
-    const Memory *mem = &w->g.mem;
+    const WatchSegment *s = &w->last;
     for (int i = 0; i < v->text_n; i++) {
         long p = v->text_first + i;
         v->slot[i] = -1;
         v->mark[i] = p >= w->pos ? WV_UNREAD : WV_GONE;
         v->loss[i] = p <= w->pos ? w->loss[p] : NAN;
     }
-    for (int j = 0; j < mem->cm; j++)
-        for (long p = mem->cmem_first[j]; p <= mem->cmem_last[j]; p++)
+    if (s->start < 0) return;
+    for (int j = 0; j < s->n_cmem; j++)
+        for (long p = s->cmem_first[j]; p <= s->cmem_last[j]; p++)
             if (p - v->text_first >= 0 && p - v->text_first < v->text_n)
                 v->mark[p - v->text_first] = WV_CMEM, v->slot[p - v->text_first] = (short)j;
-    for (int j = 0; j < mem->m; j++) {
-        long i = mem->mem_pos[j] - v->text_first;
+    for (int j = 0; j < s->n_mem; j++) {
+        long i = s->mem_pos[j] - v->text_first;
         if (i >= 0 && i < v->text_n) v->mark[i] = WV_MEM;
     }
-    for (long i = v->seg_first - v->text_first; i < v->seg_first + v->seg_n - v->text_first; i++)
+    for (long i = s->start - v->text_first; i < s->start + s->T - v->text_first; i++)
         if (i >= 0 && i < v->text_n) v->mark[i] = WV_CUR;
 }
 

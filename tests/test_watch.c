@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/watch_fill.h"
 #include "app/watch_reader.h"
 #include "tests/fixtures.h"
 #include "tests/harness.h"
@@ -84,6 +85,28 @@ TEST(watch_reads_to_the_end_with_evals_ce) {
     double sum = 0;
     for (long p = 1; p < n; p++) sum += w.loss[p];
     CHECK_NEAR(sum / (n - 1), r.ce, 1e-5);
+    watch_reader_free(&w);
+    model_free(s.m);
+    corpus_free(&s.corpus);
+}
+
+TEST(watch_fill_marks_what_the_segment_read) {
+    Setup s;
+    setup(&s);
+    WatchReader w;
+    CHECK(!watch_reader_init(&w, s.m, s.corpus.ids, (long)s.corpus.n, 1 << 24));
+    for (int i = 0; i < 10; i++) watch_next(&w);
+    WatchView *v = calloc(1, sizeof *v);
+    watch_fill(v, &w, s.corpus.text);
+    const WatchSegment *seg = &w.last; // Q = N_m = N_cm = 4, c = 2: segment [36, 40), memory 32..35, 2 slots
+    CHECK(v->read == 40 && v->seg_first == 36 && v->seg_n == 4 && seg->n_mem == 4 && seg->n_cmem == 4);
+    for (long p = 36; p < 40; p++) CHECK(v->mark[p - v->text_first] == WV_CUR);
+    for (long p = 32; p < 36; p++) CHECK(v->mark[p - v->text_first] == WV_MEM);
+    CHECK(v->mark[seg->cmem_first[0] - v->text_first] == WV_CMEM && v->slot[seg->cmem_last[3] - v->text_first] == 3);
+    CHECK(v->mark[40 - v->text_first] == WV_UNREAD && isnan(v->loss[41 - v->text_first]));
+    CHECK(v->mark[0] == WV_GONE && isfinite(v->loss[40 - v->text_first]));
+    CHECK(v->attn.n_queries == 4 && v->attn.n_mem == 4 && v->n_event_total == seg->n_new && seg->n_new == 2);
+    free(v);
     watch_reader_free(&w);
     model_free(s.m);
     corpus_free(&s.corpus);

@@ -244,8 +244,8 @@ static UiStyle char_style(const WatchView *v, int i, long query_pos) {
 }
 
 static void draw_text(Grid *g, UiRect r, const WatchUi *u, const WatchView *v) {
-    title(g, r, "Text \xc2\xb7 colour = surprise (loss) \xc2\xb7 background: green current segment, blue memory, "
-                "magenta compressed slots (alternating)");
+    title(g, r, "Text \xc2\xb7 colour = surprise \xc2\xb7 background = what the segment read: green itself, blue "
+                "memory rows, magenta compressed slots");
     UiRect t = ui_rect(r.x, r.y + 1, r.w, r.h - 1);
     TextFlow f;
     if (t.h < 1 || flow_text(v, t.w, &f)) return;

@@ -32,8 +32,8 @@ typedef struct {
     int text_n;
     unsigned char text[WV_TEXT];
     float loss[WV_TEXT];        // −log p of the character given the ones before; NAN when not predicted yet
-    unsigned char mark[WV_TEXT]; // WvMark: where the character is now
-    short slot[WV_TEXT];        // compressed slot holding it (WV_CMEM), else -1
+    unsigned char mark[WV_TEXT]; // WvMark: what the last segment read the character as
+    short slot[WV_TEXT];        // the compressed slot it was read in (WV_CMEM, numbered as in attn), else -1
     long seg_first;             // the last segment read: its first input position and length
     int seg_n;
     // the compression the last segment caused (n_event 0: none)
