@@ -9,8 +9,9 @@ would); `to_port` turns its state dict into a model.py model, which computes wha
 Usage (Debian's python3-torch, /usr/bin/python3):
   labml_port.py golden OUTDIR        writes OUTDIR/labml_tiny.safetensors and OUTDIR/labml_tiny.txt, with the
                                      port's CE on that text (float64) in the metadata key reference.ce
-  labml_port.py check FILE TEXT Q M C   load_state_dict(strict=True) of FILE (e.g. from memscope export --to
-                                     labml) into LabmlShaped, then the port's CE on TEXT
+  labml_port.py check FILE TEXT Q M C [EVAL]   load_state_dict(strict=True) of FILE (e.g. from memscope export
+                                     --to labml) into LabmlShaped, then the port's CE on EVAL (default TEXT);
+                                     the vocabulary is TEXT's sorted distinct bytes, labml's rule
 """
 
 import math
@@ -165,10 +166,11 @@ def golden(outdir):
     print(f"wrote {path} ({os.path.getsize(path)} bytes): port CE {ce:.9f} (float64), {ce32:.9f} (float32)")
 
 
-def check(path, text_path, Q, Mlen, C):
+def check(path, text_path, Q, Mlen, C, eval_path=None):
     state, meta = M.load_safetensors(path)
-    raw = open(text_path, "rb").read()
-    vocab = sorted(set(raw))
+    vocab = sorted(set(open(text_path, "rb").read()))
+    eval_path = eval_path or text_path
+    raw = open(eval_path, "rb").read()
     V, d = state["src_embed.weight"].shape
     H = state["transformer.layers.0.self_attn.query_pos_bias"].shape[0]
     L = sum(1 for k in state if k.endswith(".norm_self_attn.weight"))
@@ -178,13 +180,14 @@ def check(path, text_path, Q, Mlen, C):
     shaped.load_state_dict(state, strict=True)
     print(f"load_state_dict(strict=True): ok, {len(state)} tensors (d {d}, H {H}, L {L}, d_ff {d_ff}, c {c}, V {V})")
     net = to_port({k: v.detach() for k, v in shaped.state_dict().items()}, len(vocab), Q, Mlen, C, torch.float64)
-    print(f"port CE on {text_path}: {port_ce(net, raw, vocab):.9f}")
+    print(f"port CE on {eval_path}: {port_ce(net, raw, vocab):.9f}")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "golden":
         golden(sys.argv[2])
-    elif len(sys.argv) == 7 and sys.argv[1] == "check":
-        check(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+    elif len(sys.argv) in (7, 8) and sys.argv[1] == "check":
+        check(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]),
+              sys.argv[7] if len(sys.argv) == 8 else None)
     else:
         sys.exit(__doc__)
