@@ -298,6 +298,7 @@ static void draw_keys(Grid *g, UiRect r, const WatchUi *u, const WatchView *v) {
 }
 
 // Word-wraps text into rows of at most w columns from (x, y); returns the rows used (at most max_rows).
+// With g NULL it only counts them.
 static int wrap(Grid *g, int x, int y, int w, int max_rows, const char *text, UiStyle st) {
     int rows = 0;
     const char *p = text;
@@ -312,7 +313,8 @@ static int wrap(Grid *g, int x, int y, int w, int max_rows, const char *text, Ui
                 break;
             }
         }
-        grid_put_strn(g, x, y + rows++, w, p, cut, st);
+        if (g) grid_put_strn(g, x, y + rows, w, p, cut, st);
+        rows++;
         p += cut;
         while (*p == ' ') p++;
     }
@@ -320,7 +322,9 @@ static int wrap(Grid *g, int x, int y, int w, int max_rows, const char *text, Ui
 }
 
 static void draw_tour(Grid *g) {
-    int w = g->w - 8 < 96 ? g->w - 8 : 96, h = g->h - 4 < 24 ? g->h - 4 : 24;
+    int w = g->w - 8 < 96 ? g->w - 8 : 96, lines = 0;
+    for (int i = 0; i < N_TOUR; i++) lines += wrap(NULL, 0, 0, w - 7, 100, tour_steps[i], UI_PLAIN);
+    int h = lines + 4 < g->h - 2 ? lines + 4 : g->h - 2;
     UiRect box = ui_rect((g->w - w) / 2, (g->h - h) / 2, w, h);
     UiStyle st = UI_STYLE(-1, UI_COL_HELP_BG, 0);
     grid_fill(g, box, ' ', st);
