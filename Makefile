@@ -39,7 +39,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 
 
 
-.PHONY: FORCE check-deps install uninstall all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
+.PHONY: FORCE check-deps install uninstall all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak demo demo-model
 
 all: check-deps $(B)/memscope $(B)/run_tests
 
@@ -128,9 +128,20 @@ bench: $(B)/memscope
 bench-compare: $(B)/memscope
 	/usr/bin/python3 tests/bench_compare.py $(if $(wildcard data/tinyshakespeare.txt),data/tinyshakespeare.txt,../shared/data/tinyshakespeare.txt)
 
+# The shipped model of `memscope demo` (data/demo-shakespeare.safetensors): the default preset trained on Tiny
+# Shakespeare for DEMO_STEPS steps (8000: about 15 minutes on 2 quiet cores), exported weights-only in fp16.
+DEMO_STEPS ?= 8000
+DEMO_MODEL ?= data/demo-shakespeare.safetensors
+demo-model: $(B)/memscope
+	sh data/make_demo_model.sh $(DEMO_STEPS) $(DEMO_MODEL) $(B)/memscope
+
+demo: $(B)/memscope
+	./$(B)/memscope demo
+
 # Regenerates the golden files with the PyTorch port (needs Debian's python3-torch; never run in CI).
 golden:
 	/usr/bin/python3 tests/reference/make_golden.py tests/golden
+	/usr/bin/python3 tests/reference/labml_port.py golden tests/golden
 
 # Fuzzing the checkpoint loader (libFuzzer; needs Debian's clang and libclang-rt-14-dev): runs FUZZ_SECONDS
 # over tests/fuzz/corpus with FUZZ_JOBS processes; new inputs go to build/fuzz/work, crashes to build/fuzz/.

@@ -9,5 +9,9 @@ int cmd_info(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

@@ -19,6 +19,10 @@ static const char *const usage =
     "  tui           the TUI with options       memscope tui --help\n"
     "  bench         measure speed\n"
     "  lab           the memory lab: recall task, model comparison, ablation   memscope lab --help\n"
+    "  watch         read a text with a trained model, step by step (read-only TUI)\n"
+    "  demo          watch the shipped model read Shakespeare, with a guided tour\n"
+    "  export        copy a checkpoint: weights only, fp16, or labml's names\n"
+    "  import        convert a labml.ai state dict into a checkpoint\n"
     "  version       the version and build (also --version)\n"
     "  help [CMD]    this text, or CMD's help\n"
     "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n"
@@ -29,9 +33,10 @@ typedef struct {
     int (*fn)(int, char **);
 } Command;
 
-static const Command commands[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"sample", cmd_sample},
-                                   {"info", cmd_info},   {"tui", cmd_tui},   {"bench", cmd_bench},
-                                   {"lab", cmd_lab}};
+static const Command commands[] = {{"train", cmd_train},   {"eval", cmd_eval},     {"sample", cmd_sample},
+                                   {"info", cmd_info},     {"tui", cmd_tui},       {"bench", cmd_bench},
+                                   {"lab", cmd_lab},       {"watch", cmd_watch},   {"demo", cmd_demo},
+                                   {"export", cmd_export}, {"import", cmd_import}};
 
 static const Command *find_command(const char *name) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -49,7 +54,8 @@ static int help(int argc, char **argv) {
     if (argc == 0) return print_usage();
     const Command *c = find_command(argv[0]);
     if (!c) {
-        fprintf(stderr, "memscope help: unknown command '%s'; commands: train eval sample info tui bench lab\n", argv[0]);
+        fprintf(stderr, "memscope help: unknown command '%s'; commands: train eval sample info tui bench lab watch demo "
+                        "export import\n", argv[0]);
         return 2;
     }
     char *args[] = {"--help", NULL};
@@ -84,14 +90,25 @@ static int finish_stdout(const char *cmd, int rc) {
 static int run_command(int argc, char **argv) {
     if (argc < 2) return cmd_tui(0, argv + 1);
     const char *cmd = argv[1];
+    struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } table[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"sample", cmd_sample},
+                 {"info", cmd_info},   {"tui", cmd_tui},   {"bench", cmd_bench}, {"lab", cmd_lab},
+                 {"watch", cmd_watch}, {"demo", cmd_demo},  {"export", cmd_export}, {"import", cmd_import}};
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (!strcmp(cmd, table[i].name)) return table[i].fn(argc - 2, argv + 2);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return fputs(usage, stdout), 0;
+    if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
+    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab watch demo export import (memscope --help)\n", cmd);
     const Command *c = find_command(cmd);
     if (c) return c->fn(argc - 2, argv + 2);
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return print_version(stdout);
     if (!strcmp(cmd, "help")) return help(argc - 2, argv + 2);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return print_usage();
     if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
-    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab version help "
-                    "(memscope --help)\n", cmd);
+    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab watch demo "
+                    "export import version help (memscope --help)\n", cmd);
     return 2;
 }
 

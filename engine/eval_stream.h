@@ -16,6 +16,18 @@ typedef struct {
     void *ctx;
 } EvalHooks;
 
+// The loop's running sums.
+typedef struct {
+    double ce_sum, ar_sum; // CE summed over predictions; AR summed over segments that compressed
+    long ar_segments, segments;
+} EvalSums;
+
+// One step of the loop, shared by evaluate_stream_ex and memscope watch: the forward of ids[start, start + T)
+// (T = min(Q, n − 1 − start)) over g's memory, then its memory update, hooks and sums as described below.
+// Returns T.
+int eval_stream_segment(Generator *g, const int32_t *ids, long n, long start, uint8_t *correct,
+                        const EvalHooks *hooks, EvalSums *sums);
+
 // evaluate_stream (same CE, bpc and AR), and with correct (n bytes, may be NULL): correct[p] = 1 when the model,
 // having read ids[0, p), ranks ids[p] first (ties to the lower id), for p = 1 .. n−1; correct[0] = 0.
 // hooks may be NULL.

@@ -4,6 +4,7 @@
 // The writer replaces files atomically (temp file, fsync, rename, fsync of the directory).
 #include "engine/safetensors.h"
 #include "engine/output_file.h"
+#include "engine/vecmath.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,7 +30,7 @@
 // the recursive parser's stack.
 #define JSON_MAX_DEPTH 32
 
-static const char *const dtype_names[] = {"F32", "F64", "I32", "I64", "U8", "U64"}; // indexed by StDtype
+static const char *const dtype_names[] = {"F32", "F64", "I32", "I64", "U8", "U64", "F16"}; // indexed by StDtype
 #define N_DTYPES ((int)(sizeof dtype_names / sizeof dtype_names[0]))
 
 size_t st_dtype_size(StDtype t) {
@@ -37,6 +38,7 @@ size_t st_dtype_size(StDtype t) {
     case ST_F32: case ST_I32: return 4;
     case ST_F64: case ST_I64: case ST_U64: return 8;
     case ST_U8: return 1;
+    case ST_F16: return 2;
     }
     return 0;
 }
@@ -537,7 +539,7 @@ static int load_dtype(Reader *r, StTensor *t, const char *name, const JsonValue 
             return 0;
         }
     }
-    return fail(r, "tensor '%s' has unknown dtype '%s' (expected F32, F64, I32, I64, U8 or U64)", name,
+    return fail(r, "tensor '%s' has unknown dtype '%s' (expected F32, F16, F64, I32, I64, U8 or U64)", name,
                 shown(v->u.s.str).text);
 }
 
@@ -716,6 +718,34 @@ static int load_entries(Reader *r, StFile *f) {
     return check_no_overlap(r, f);
 }
 
+// Every F16 tensor becomes an F32 copy (exact: fp16 values are all fp32 values), in one allocation.
+static int widen_f16(Reader *r, StFile *f) {
+    size_t total = 0;
+    for (int i = 0; i < f->n_tensors; i++)
+        if (f->tensors[i].dtype == ST_F16) total += f->tensors[i].nbytes / 2; // ≤ file size / 2: no overflow
+    if (!total) return 0;
+    f->widened = malloc(total * sizeof(float));
+    if (!f->widened) return fail(r, "out of memory widening %zu F16 values to F32", total);
+    float *dst = f->widened;
+    for (int i = 0; i < f->n_tensors; i++) {
+        StTensor *t = &f->tensors[i];
+        if (t->dtype != ST_F16) continue;
+        size_t n = t->nbytes / 2;
+        const unsigned char *src = t->data;
+        for (size_t k = 0; k < n; k++) {
+            uint16_t h;
+            memcpy(&h, src + 2 * k, sizeof h); // tensors may start at any byte offset
+            dst[k] = half_to_float(h);
+        }
+        t->dtype = ST_F32;
+        t->nbytes = n * sizeof(float);
+        t->data = dst;
+        dst += n;
+        f->n_widened++;
+    }
+    return 0;
+}
+
 int st_open(StFile *f, const char *path, char *err, size_t errlen) {
     memset(f, 0, sizeof *f);
     if (err && errlen) err[0] = '\0';
@@ -723,6 +753,7 @@ int st_open(StFile *f, const char *path, char *err, size_t errlen) {
     int rc = read_file(&r, f);
     if (rc == 0) rc = parse_header(&r, f);
     if (rc == 0) rc = load_entries(&r, f);
+    if (rc == 0) rc = widen_f16(&r, f);
     json_free(&r.json);
     if (rc != 0) st_close(f);
     return rc;
@@ -736,6 +767,7 @@ void st_close(StFile *f) {
     free(f->meta);
     free(f->tensors);
     free(f->buffer);
+    free(f->widened);
     memset(f, 0, sizeof *f);
 }
 

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { ST_F32, ST_F64, ST_I32, ST_I64, ST_U8, ST_U64 } StDtype;
+// F16 is written as is (st_writer_add) but read as F32: st_open widens every F16 tensor into an F32 copy, so
+// readers (checkpoints, labml files) see F32 only.
+typedef enum { ST_F32, ST_F64, ST_I32, ST_I64, ST_U8, ST_U64, ST_F16 } StDtype;
 
 #define ST_MAX_DIMS 8
 #define ST_MAX_NAME 256
@@ -32,6 +34,8 @@ typedef struct {
     int n_meta;
     void *buffer;        // whole file contents; tensors point into it
     size_t buffer_len;
+    float *widened;      // the F32 copies of the tensors stored as F16 (they point here instead)
+    int n_widened;       // how many tensors were stored as F16
 } StFile;
 
 // Reads and validates a file. On error returns -1 and writes one line (naming the file and the

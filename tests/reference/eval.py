@@ -26,12 +26,34 @@ def parse_args():
     return ap.parse_args()
 
 
+def evaluate(net, ids):
+    """ids: int64 tensor of the whole stream. Returns (ce, ar, segments, compressing segments)."""
+    import torch
+    import torch.nn.functional as F
+    n, Q = len(ids), net.cfg.seq_len
+    mem = c_mem = None
+    ce_sum, ar_sum, ar_segments, segments = 0.0, 0.0, 0, 0
+    with torch.no_grad():
+        for start in range(0, n - 1, Q):
+            end = min(start + Q, n - 1)
+            x = ids[start:end].unsqueeze(0)
+            y = ids[start + 1:end + 1].unsqueeze(0)
+            logits, new_mem = net(x, mem, c_mem)
+            ce_sum += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
+                                      reduction="sum").item()
+            mem, c_mem, to_compress = net.merge_compress(mem, c_mem, new_mem)
+            if to_compress is not None:
+                ar_sum += net.ar_loss(new_mem, to_compress).sum().item()
+                ar_segments += 1
+            segments += 1
+    return ce_sum / (n - 1), (ar_sum / ar_segments if ar_segments else 0.0), segments, ar_segments
+
+
 def main():
     args = parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
     import torch
-    import torch.nn.functional as F
     import model as M
 
     torch.set_num_threads(args.threads)
@@ -59,25 +81,8 @@ def main():
         return 1
     ids = torch.tensor(ids, dtype=torch.int64)
 
-    Q = net.cfg.seq_len
-    mem = c_mem = None
-    ce_sum, ar_sum, ar_segments, segments = 0.0, 0.0, 0, 0
-    with torch.no_grad():
-        for start in range(0, n - 1, Q):
-            end = min(start + Q, n - 1)
-            x = ids[start:end].unsqueeze(0)
-            y = ids[start + 1:end + 1].unsqueeze(0)
-            logits, new_mem = net(x, mem, c_mem)
-            ce_sum += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                                      reduction="sum").item()
-            mem, c_mem, to_compress = net.merge_compress(mem, c_mem, new_mem)
-            if to_compress is not None:
-                ar_sum += net.ar_loss(new_mem, to_compress).sum().item()
-                ar_segments += 1
-            segments += 1
-    ce = ce_sum / (n - 1)
+    ce, ar, segments, ar_segments = evaluate(net, ids)
     bpc = ce / math.log(2)
-    ar = ar_sum / ar_segments if ar_segments else 0.0
     if args.json:
         print(json.dumps({"ce": round(ce, 6), "bpc": round(bpc, 6), "ar": round(ar, 6),
                           "predictions": n - 1, "segments": segments,

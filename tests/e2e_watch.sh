@@ -1,0 +1,152 @@
+#!/bin/sh
+# End-to-end tests of memscope watch and memscope demo: the real binary inside tmux (send-keys, capture-pane),
+# on a tiny model trained here for a few seconds. The last line is "e2ewatch: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BIN=${MEMSCOPE_E2E_BIN:-$ROOT/build/memscope}
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "e2ewatch: SKIP: tmux is not installed (apt-get install tmux)"
+    echo "e2ewatch: 0 passed, 0 failed"
+    exit 0
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/memscope-e2ewatch-XXXXXX")
+SOCK="memscope-e2ewatch-$$"
+T="tmux -L $SOCK"
+cleanup() {
+    $T kill-server >/dev/null 2>&1
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+passed=0
+failed=0
+
+# start NAME "ENV" ARGS...: memscope in a 120x40 tmux session; "EXITED <status>" and its stderr follow.
+start() {
+    name=$1 envs=$2
+    shift 2
+    cat >"$TMP/$name.sh" <<EOS
+cd "$ROOT"
+env TERM=xterm-256color LANG=C.UTF-8 HOME="$TMP" XDG_STATE_HOME="$TMP" $envs "$BIN" $* 2>"$TMP/$name.err"
+echo "EXITED \$?"
+cat "$TMP/$name.err"
+sleep 120
+EOS
+    $T new-session -d -s "$name" -x 120 -y 40 "sh $TMP/$name.sh"
+}
+screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
+wait_for() {
+    deadline=$(($(date +%s) + ${3:-10}))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        screen "$1" | grep -Eq -- "$2" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+wait_gone() {
+    deadline=$(($(date +%s) + ${3:-10}))
+    while [ "$(date +%s)" -le "$deadline" ]; do
+        screen "$1" | grep -Eq -- "$2" || return 0
+        sleep 0.05
+    done
+    return 1
+}
+ok() { passed=$((passed + 1)); echo "PASS e2ewatch $1"; }
+bad() {
+    failed=$((failed + 1))
+    echo "FAIL e2ewatch $1: $3"
+    [ -n "$2" ] && { echo "---- screen of $2 ----"; screen "$2"; echo "---- stderr ----"; cat "$TMP/$2.err" 2>/dev/null; }
+}
+
+# a text and a tiny model of it (Q 16, N_m 16, N_cm 16, c 2): compression from the second segment on
+for i in $(seq 40); do cat tests/golden/labml_tiny.txt; done >"$TMP/text.txt"
+if ! "$BIN" train --data "$TMP/text.txt" --steps 20 --threads 1 --set d_model=32 --set n_heads=2 --set n_layers=2 \
+    --set d_ff=64 --set seq_len=16 --set mem_len=16 --set c_mem_len=16 --set compression_rate=2 --set batch_size=4 \
+    --save "$TMP/model.safetensors" >/dev/null 2>&1 ||
+    ! "$BIN" export --weights-only --half "$TMP/model.safetensors" "$TMP/demo.safetensors" 2>/dev/null; then
+    echo "e2ewatch: could not train the tiny model"
+    echo "e2ewatch: 0 passed, 1 failed"
+    exit 1
+fi
+SUM=$(md5sum <"$TMP/model.safetensors")
+
+name=watch_without_a_terminal_is_refused_in_one_line
+out=$("$BIN" watch --load "$TMP/model.safetensors" --data "$TMP/text.txt" </dev/null 2>&1 >/dev/null)
+if [ $? -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'not a terminal'; then ok $name
+else bad $name "" "said: $out"; fi
+
+name=demo_without_the_shipped_model_says_what_to_run
+out=$(MEMSCOPE_DEMO_MODEL="$TMP/none.safetensors" "$BIN" demo 2>&1 >/dev/null)
+if [ $? -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'run `make demo-model`'; then ok $name
+else bad $name "" "said: $out"; fi
+
+start w "" watch --load "$TMP/model.safetensors" --data "$TMP/text.txt" --threads 1
+name=watch_opens_still
+if wait_for w 'STILL +read 0 of [0-9]+ characters' 15 && sleep 0.5 && screen w | grep -q 'read 0 of'; then ok $name
+else bad $name w "not still at 0"; fi
+
+name=n_reads_a_segment_and_p_goes_back
+$T send-keys -t w n
+if wait_for w 'read 16 of' 5; then
+    $T send-keys -t w n
+    if wait_for w 'read 32 of .*segment 2/' 5 && $T send-keys -t w p && wait_for w 'read 16 of .*segment 1/' 5 &&
+        $T send-keys -t w Right && wait_for w 'read 32 of' 5; then ok $name
+    else bad $name w "n, p and Right did not move 16 characters at a time"; fi
+else bad $name w "n did not read 16 characters"; fi
+
+name=the_screen_shows_attention_text_and_compression
+if screen w | grep -q "Attention of '.*' (character 31" && screen w | grep -q 'reads most from' &&
+    screen w | grep -q 'this segment compressed .* → slot #' && screen w | grep -q 'reconstruction error per layer' &&
+    screen w | grep -Eq 'CE [0-9.]+ · bpc [0-9.]+'; then ok $name
+else bad $name w "a panel is missing"; fi
+
+name=up_picks_an_earlier_query_character
+$T send-keys -t w Up Up
+if wait_for w "Attention of '.*' \(character 29" 5; then ok $name
+else bad $name w "Up did not move the query"; fi
+
+name=g_jumps_to_a_character
+$T send-keys -t w g 2 0 0 Enter
+if wait_for w 'read 208 of .*segment 13/' 10; then ok $name
+else bad $name w "g 200 did not land on segment 13"; fi
+
+name=space_plays_and_pauses
+$T send-keys -t w Space
+if wait_for w 'PLAYING' 5 && wait_for w 'read (2[4-9][0-9]|[3-9][0-9][0-9]|[0-9]{4,}) of' 10; then
+    $T send-keys -t w Space
+    if wait_for w 'STILL' 5; then ok $name; else bad $name w "Space did not pause"; fi
+else bad $name w "Space did not play"; fi
+
+name=q_quits_and_leaves_the_checkpoint_untouched
+$T send-keys -t w q
+if wait_for w '^EXITED 0' 10 && grep -q 'memscope watch: read [0-9]+ of' "$TMP/w.err" 2>/dev/null ||
+    screen w | grep -q 'memscope watch: read'; then
+    if [ "$(md5sum <"$TMP/model.safetensors")" = "$SUM" ]; then ok $name
+    else bad $name w "the checkpoint changed"; fi
+else bad $name w "no clean exit"; fi
+
+start d "MEMSCOPE_DEMO_MODEL=$TMP/demo.safetensors" demo --data "$TMP/text.txt" --threads 1
+name=demo_opens_still_with_the_guided_tour
+if wait_for d 'A guided tour' 15 && screen d | grep -q '1\. The model reads' && screen d | grep -q 'read 0 of'; then ok $name
+else bad $name d "no tour"; fi
+
+name=demo_tour_closes_and_question_mark_brings_it_back
+$T send-keys -t d Escape
+if wait_gone d 'A guided tour' 5; then
+    $T send-keys -t d '?'
+    if wait_for d 'A guided tour' 5; then ok $name; else bad $name d "? did not bring the tour back"; fi
+else bad $name d "Esc did not close the tour"; fi
+
+name=demo_t_starts_training_from_the_shipped_model
+$T send-keys -t d Escape
+sleep 0.3
+$T send-keys -t d t
+if wait_for d '^ RUNNING' 20; then
+    $T send-keys -t d q
+    wait_for d 'Save before quitting' 5 && $T send-keys -t d n
+    if wait_for d '^EXITED 0' 15; then ok $name; else bad $name d "the training TUI did not quit"; fi
+else bad $name d "t did not start the training TUI"; fi
+
+echo "e2ewatch: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
