@@ -132,6 +132,7 @@ static int setup(TrainRun *r) {
     trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
+    if (r->have_ck && checkpoint_load_history(&r->ck, &r->t, err, sizeof err)) return fail("train", "%s", err);
     if (r->o.log && !(r->log = fopen(r->o.log, "w")))
         return fail("train", "cannot write the log %s: %s", r->o.log, strerror(errno));
     if (r->log) setvbuf(r->log, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
@@ -164,6 +165,7 @@ static long steps_to_run(const TrainRun *r) {
 static void curve_point(TrainRun *r, double seconds) {
     float v = validate(&r->t);
     if (isnan(v)) return; // interrupted
+    history_push(&r->t.valid_history, r->t.step, v);
     printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step,
            r->t.epoch + (double)r->t.batch_index / r->t.train.n_steps, v, v / M_LN2);
     fflush(stdout);

@@ -95,6 +95,7 @@ static int setup(App *a) {
     trainer_threads(&a->t, a->o.threads ? a->o.threads : 1);
     if (a->have_ck && a->ck.has_state && checkpoint_load_state(&a->ck, &a->t, err, sizeof err))
         return fail("tui", "%s", err);
+    if (a->have_ck && checkpoint_load_history(&a->ck, &a->t, err, sizeof err)) return fail("tui", "%s", err);
     const char *slash = strrchr(a->corpus.source, '/');
     snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1, slash ? slash + 1 : a->corpus.source);
     return 0;

@@ -286,6 +286,7 @@ static void validate(TuiTrainer *tt, int announce) {
     }
     P->snap->valid_ce = ce;
     ui_series_push(&P->snap->valid_loss, tt->trainer->step, ce);
+    history_push(&tt->trainer->valid_history, tt->trainer->step, ce);
     if (announce) message(tt, 0, "validation CE %.4f (%.3f bpc) over %d segments", ce, ce / M_LN2, n);
 }
 
@@ -730,6 +731,23 @@ static void free_priv(TuiPriv *P) {
     free(P);
 }
 
+// The curves of a resumed run start where the run started, not at the resumed step.
+static void load_history(UiSnapshot *s, const Trainer *t) {
+    const History *from[2] = {&t->train_history, &t->valid_history};
+    UiSeries *to[2] = {&s->train_loss, &s->valid_loss};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < history_len(from[k]); i++) {
+            long step;
+            float v;
+            history_at(from[k], i, &step, &v);
+            ui_series_push(to[k], step, v);
+        }
+    if (history_len(&t->valid_history) > 0) {
+        long step;
+        history_at(&t->valid_history, history_len(&t->valid_history) - 1, &step, &s->valid_ce);
+    }
+}
+
 int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     const Config *c = &tt->model->cfg;
     const Memory *mem = &tt->trainer->mem;
@@ -749,6 +767,7 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     P->snap->temperature = 0.8f;
     P->snap->top_k = 0;
     P->start_step = P->saved_step = tt->trainer->step;
+    load_history(P->snap, tt->trainer);
     P->view_layer = 0;
     tui_buckets_reset(&P->buckets);
     tui_recall_init(&P->recall, tt->corpus);
