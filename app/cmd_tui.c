@@ -12,6 +12,7 @@
 #include "app/commands.h"
 #include "app/tui_queue.h"
 #include "app/tui_trainer.h"
+#include "ui/dump.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/prompt.h"
@@ -133,6 +134,11 @@ static void draw(App *a, const UiSnapshot *snap, Grid *grid) {
     ui_term_set_prompt_mode(a->ui.focus == UI_FOCUS_PROMPT);
     ui_render(&a->ui, snap, grid);
     too_small_question(a, grid);
+    if (a->ui.dump) { // the file gets this frame; the screen then says where it went
+        ui_dump_pending(&a->ui, snap, grid);
+        ui_render(&a->ui, snap, grid);
+        too_small_question(a, grid);
+    }
     ui_term_blit(grid);
 }
 
@@ -160,6 +166,7 @@ static void frame_loop(App *a, Grid *grid, UiSnapshot *snap) {
             } else if (ev.key == UI_KEY_MOUSE) {
                 ui_handle_mouse(&a->ui, snap, grid->w, grid->h, ev.x, ev.y, post, a);
             } else ui_handle_key(&a->ui, ev.key, post, a);
+            if (a->ui.dump) draw(a, snap, grid); // one file per request, of the screen as it is now
         }
         if (got_signal || a->ui.quit) break;
         if (tui_box_fetch(&a->box, snap, &seen)) dirty = 1;
