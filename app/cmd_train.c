@@ -11,6 +11,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/train_log.h"
 #include "engine/trainer.h"
 
 static const char *const train_help =
@@ -67,40 +68,19 @@ typedef struct {
     int have_ck;
     Model *model;
     Trainer t;
-    FILE *log;
+    TrainLog log;
     int continue_on_save_error; // --on-save-error continue
     int last_save_failed;
 } TrainRun;
 
-// A float as JSON: a number, or null for NaN and Inf (which JSON cannot hold).
-static void json_float(FILE *f, const char *fmt, float v) {
-    if (isfinite(v)) fprintf(f, fmt, v);
-    else fputs("null", f);
-}
-
-static void log_step(FILE *f, const StepStats *s, int n_layers, double tokens_per_s) {
-    fprintf(f, "{\"step\":%ld,\"ce\":", s->step);
-    json_float(f, "%.6f", s->ce);
-    fputs(",\"bpc\":", f);
-    json_float(f, "%.6f", s->bpc);
-    fputs(",\"ar\":[", f);
-    for (int l = 0; l < n_layers; l++) {
-        if (l) fputc(',', f);
-        json_float(f, "%.6g", s->ar[l]);
-    }
-    fputs("],\"lr\":", f);
-    json_float(f, "%.6g", s->lr);
-    fprintf(f, ",\"tokens_per_s\":%.1f%s}\n", tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
-}
-
 // budget: --minutes in seconds (0 without): the ETA is the sooner of the steps' end and the budget's.
-static void progress(const StepStats *s, long done, long total, double tps, double elapsed, double budget) {
+static void progress(const StepStats *s, double epochs, long done, long total, double tps, double elapsed, double budget) {
     double eta = done > 0 && total != LONG_MAX ? elapsed / done * (total - done) : budget - elapsed;
     if (budget && budget - elapsed < eta) eta = budget - elapsed;
     if (eta < 0) eta = 0;
     if (total == LONG_MAX) total = done;
-    fprintf(stderr, "\rstep %ld  (%ld/%ld)  ce %.4f  bpc %.3f  ar %.4f  %.0f tok/s  ETA %dm%02ds   ", s->step, done,
-            total, s->ce, s->bpc, s->ar_total, tps, (int)(eta / 60), (int)eta % 60);
+    fprintf(stderr, "\rstep %ld  (%ld/%ld)  epoch %.2f  ce %.4f  bpc %.3f  ar %.4f  %.0f tok/s  ETA %dm%02ds   ", s->step,
+            done, total, epochs, s->ce, s->bpc, s->ar_total, tps, (int)(eta / 60), (int)eta % 60);
 }
 
 static int save(TrainRun *r, const char *path) {
@@ -133,21 +113,16 @@ static int setup(TrainRun *r) {
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
     if (r->have_ck && checkpoint_load_history(&r->ck, &r->t, err, sizeof err)) return fail("train", "%s", err);
-    if (r->o.log && !(r->log = fopen(r->o.log, "w")))
-        return fail("train", "cannot write the log %s: %s", r->o.log, strerror(errno));
-    if (r->log) setvbuf(r->log, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
+    if (r->o.log && train_log_open(&r->log, r->o.log, r->model->cfg.n_layers, err, sizeof err))
+        return fail("train", "%s", err);
     return 0;
 }
 
 // A log that cannot be written (disk full) is reported once and dropped; training goes on.
 static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
-    errno = 0;
-    log_step(r->log, s, r->model->cfg.n_layers, tokens_per_s);
-    if (!ferror(r->log)) return;
-    fprintf(stderr, "\nmemscope train: step %ld: cannot write the log %s (%s); training goes on without it\n",
-            s->step, r->o.log, errno ? strerror(errno) : "write error");
-    fclose(r->log);
-    r->log = NULL;
+    char err[1200];
+    if (train_log_step(&r->log, s, tokens_per_s, err, sizeof err))
+        fprintf(stderr, "\nmemscope train: %s\n", err);
 }
 
 static float validate(Trainer *t);
@@ -169,11 +144,8 @@ static void curve_point(TrainRun *r, double seconds) {
     printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step,
            r->t.epoch + (double)r->t.batch_index / r->t.train.n_steps, v, v / M_LN2);
     fflush(stdout);
-    if (r->log) {
-        fprintf(r->log, "{\"step\":%ld,\"train_seconds\":%.1f,\"valid_ce\":", r->t.step, seconds);
-        json_float(r->log, "%.6f", v);
-        fputs("}\n", r->log);
-    }
+    char err[1200];
+    if (train_log_valid(&r->log, r->t.step, seconds, v, err, sizeof err)) fprintf(stderr, "memscope train: %s\n", err);
 }
 
 static int train_loop(TrainRun *r, long total) {
@@ -203,16 +175,16 @@ static int train_loop(TrainRun *r, long total) {
             fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
                     "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->t.epoch,
                     r->t.batch_index - 1, s.ce, s.grad_norm);
-            if (r->log) write_log(r, &s, 0.0);
+            write_log(r, &s, 0.0);
             if (++bad_in_a_row >= 5)
                 return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
                             "checkpoint is unchanged); lower lr or check the data", s.step + 1);
             continue; // the model did not change, so there is nothing new to save
         }
         bad_in_a_row = 0;
-        if (r->log) write_log(r, &s, tokens_per_step / (now - t0));
+        write_log(r, &s, tokens_per_step / (now - t0));
         if (tty && (now - last_print > 0.2 || i == total - 1)) {
-            progress(&s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused), now - start - paused,
+            progress(&s, r->t.epoch + (double)r->t.batch_index / r->t.train.n_steps, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused), now - start - paused,
                      budget);
             last_print = now;
         }
@@ -234,7 +206,7 @@ static int train_loop(TrainRun *r, long total) {
 }
 
 static void teardown(TrainRun *r) {
-    if (r->log) fclose(r->log);
+    train_log_close(&r->log);
     trainer_free(&r->t);
     model_free(r->model);
     if (r->have_ck) checkpoint_close(&r->ck);

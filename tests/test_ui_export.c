@@ -8,6 +8,7 @@
 #include "ui/help.h"
 #include "ui/keys.h"
 #include "ui/render.h"
+#include "ui/status.h"
 #include "ui/tui.h"
 
 #include <ctype.h>
@@ -332,5 +333,34 @@ TEST(ui_escape_and_q_leave_overlays) {
     CHECK(ui.view_buckets);
     ui_handle_key(&ui, UI_KEY_ESC, NULL, NULL);
     CHECK(!ui.view_buckets);
+    free(s);
+}
+
+// What the trainer is busy with shows in the status line with its progress; paused hides tokens/s.
+void ui_test_golden(const char *name, const char *got);
+TEST(ui_golden_status_activity) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = malloc(sizeof *s);
+    ui_test_fill_snapshot(s);
+    s->threads = 2;
+    Grid g;
+    grid_init(&g, 120, 4, FULL_CAPS);
+    char all[2048] = "";
+    const char *acts[3] = {"validating", "saving", "validating"};
+    for (int k = 0; k < 3; k++) {
+        grid_clear(&g);
+        snprintf(s->activity, sizeof s->activity, "%s", acts[k]);
+        s->activity_done = k == 1 ? 0 : 12;
+        s->activity_total = k == 1 ? 0 : 214;
+        s->activity_elapsed = 3.2;
+        s->state = k == 2 ? UI_RUN_PAUSED : UI_RUN_RUNNING;
+        ui_status_draw(&g, ui_rect(0, 0, 120, 2), s);
+        char *txt = grid_dump_text(&g);
+        strncat(all, txt, sizeof all - strlen(all) - 1);
+        free(txt);
+    }
+    CHECK(strstr(all, " VALIDATING 12/214 ") && strstr(all, " SAVING 3 s ") && strstr(all, "threads 2"));
+    ui_test_golden("status_activity", all);
+    grid_free(&g);
     free(s);
 }

@@ -7,6 +7,8 @@
 
 // Fields flow left to right over the rows of r; a field that fits nowhere is left out.
 void ui_status_draw(Grid *g, UiRect r, const UiSnapshot *s);
+// Epochs done as one number (1-based epoch 2 at 3% -> 1.03), as `memscope train` prints it.
+double ui_epochs_done(int epoch, float progress);
 // "RUNNING", "PAUSED", ...
 const char *ui_run_state_name(UiRunState st);
 
