@@ -8,6 +8,7 @@
 #include "ui/help.h"
 #include "ui/keys.h"
 #include "ui/render.h"
+#include "ui/plot.h"
 #include "ui/status.h"
 #include "ui/tui.h"
 
@@ -361,6 +362,39 @@ TEST(ui_golden_status_activity) {
     }
     CHECK(strstr(all, " VALIDATING 12/214 ") && strstr(all, " SAVING 3 s ") && strstr(all, "threads 2"));
     ui_test_golden("status_activity", all);
+    grid_free(&g);
+    free(s);
+}
+
+// The loss plot's views: EMA over the raw curve, a log axis, the last N steps.
+TEST(ui_golden_plot_views) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = malloc(sizeof *s);
+    ui_test_fill_snapshot(s);
+    UiState ui;
+    ui_state_init(&ui, FULL_CAPS);
+    ui_update(&ui, s, 80, 24);
+    ui_handle_key(&ui, 'e', NULL, NULL);
+    ui_handle_key(&ui, 'y', NULL, NULL);
+    ui_handle_key(&ui, 'z', NULL, NULL);
+    CHECK(ui.plot_smooth && ui.plot_log && ui.plot_zoom == 2000);
+    char all[16384] = "";
+    UiPlotView views[4] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 100}, {1, 1, 100}};
+    Grid g;
+    grid_init(&g, 60, 12, FULL_CAPS);
+    for (int k = 0; k < 4; k++) {
+        grid_clear(&g);
+        ui_plot_draw_view(&g, ui_rect(0, 0, 60, 12), &s->train_loss, &s->valid_loss, &views[k]);
+        char *txt = grid_dump_text(&g);
+        strncat(all, txt, sizeof all - strlen(all) - 1);
+        free(txt);
+    }
+    // zoomed to the last 100 steps, the step axis starts near the newest step, not at 0
+    CHECK(!strstr(all + strlen(all) / 2, "step   0"));
+    ui_test_golden("plot_views", all);
+    char label[64];
+    ui_plot_view_label(label, sizeof label, &views[3]);
+    CHECK(!strcmp(label, "EMA \xc2\xb7 log \xc2\xb7 last 100"));
     grid_free(&g);
     free(s);
 }

@@ -108,10 +108,15 @@ static const char *recon_title(const UiSnapshot *s) {
 
 static void lower_panels(Grid *g, const UiState *ui, const UiSnapshot *s, const UiLayout *L) {
     if (L->recall.w > 0) recall_panel(g, s, L->recall);
-    panel_title(g, L->loss, "Loss");
+    UiPlotView view = {ui->plot_smooth, ui->plot_log, ui->plot_zoom};
+    char how[64], title[96];
+    ui_plot_view_label(how, sizeof how, &view);
+    snprintf(title, sizeof title, how[0] ? "Loss \xc2\xb7 %s" : "Loss", how);
+    panel_title(g, L->loss, title);
     // The legend is right-aligned after the title ("── Loss "), and left out rather than cover it.
-    ui_plot_legend(g, L->loss.x + 8, L->loss.y, L->loss.w - 9, s->train_ce, s->valid_ce);
-    ui_plot_draw(g, content(L->loss), &s->train_loss, &s->valid_loss);
+    int after = 4 + grid_text_width(g, title);
+    ui_plot_legend(g, L->loss.x + after, L->loss.y, L->loss.w - after - 1, s->train_ce, s->valid_ce);
+    ui_plot_draw_view(g, content(L->loss), &s->train_loss, &s->valid_loss, &view);
     panel_title(g, L->recon, recon_title(s));
     ui_recon_draw(g, content(L->recon), s, ui->layer);
     panel_title(g, L->output, s->state == UI_RUN_GENERATING ? "Output \xc2\xb7 generating" : "Output");
