@@ -158,8 +158,26 @@ static void too_small_question(const App *a, Grid *g) {
                  UI_STYLE(UI_COLOR_DEFAULT, UI_COLOR_DEFAULT, UI_A_BOLD | UI_A_REVERSE));
 }
 
+// MEMSCOPE_FRAME_STATS=1: on exit, how long drawing a frame took (render, export, blit), for measuring.
+static double frame_ms[4096];
+static long n_frames;
+
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void print_frame_stats(void) {
+    long n = n_frames < 4096 ? n_frames : 4096;
+    if (!getenv("MEMSCOPE_FRAME_STATS") || n < 1) return;
+    qsort(frame_ms, (size_t)n, sizeof frame_ms[0], cmp_double);
+    fprintf(stderr, "memscope tui: %ld frames drawn; draw time min %.2f ms, median %.2f ms, p95 %.2f ms, max %.2f ms\n",
+            n_frames, frame_ms[0], frame_ms[n / 2], frame_ms[n * 95 / 100], frame_ms[n - 1]);
+}
+
 static void draw(App *a, UiSnapshot *snap, Grid *grid) {
-    if (snap->activity[0]) snap->activity_elapsed = now_seconds() - snap->activity_since;
+    double t0 = now_seconds();
+    if (snap->activity[0]) snap->activity_elapsed = t0 - snap->activity_since;
     ui_update(&a->ui, snap, grid->w, grid->h);
     ui_term_set_prompt_mode(a->ui.focus == UI_FOCUS_PROMPT);
     ui_render(&a->ui, snap, grid);
@@ -170,6 +188,7 @@ static void draw(App *a, UiSnapshot *snap, Grid *grid) {
         too_small_question(a, grid);
     }
     ui_term_blit(grid);
+    frame_ms[n_frames++ % 4096] = (now_seconds() - t0) * 1000;
 }
 
 // The frame loop of ui/tui.h. Returns when the user quits, a signal arrives, the frame budget of
@@ -269,6 +288,7 @@ static int run(App *a) {
     const Config *c = &a->model->cfg;
     if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
         fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
+    print_frame_stats();
     if (a->tt.steps_run > 0 && a->tt.run_seconds > 0)
         fprintf(stderr, "memscope tui: %ld steps in %.1f s of training, %.0f tokens/s (%ld thread%s)\n",
                 a->tt.steps_run, a->tt.run_seconds,

@@ -398,3 +398,34 @@ TEST(ui_golden_plot_views) {
     grid_free(&g);
     free(s);
 }
+
+static void post_nothing(void *ctx, const UiCommand *c) { (void)ctx, (void)c; }
+
+// Space shows at once: PAUSING while the trainer finishes the step in flight, PAUSED once it has.
+TEST(ui_space_shows_pausing_until_the_trainer_pauses) {
+    ui_test_utf8_locale();
+    UiSnapshot *s = malloc(sizeof *s);
+    ui_test_fill_snapshot(s);
+    s->state = UI_RUN_RUNNING;
+    UiState ui;
+    ui_state_init(&ui, FULL_CAPS);
+    ui_update(&ui, s, 80, 24);
+    ui_handle_key(&ui, ' ', post_nothing, NULL);
+    Grid g;
+    grid_init(&g, 80, 24, FULL_CAPS);
+    s->seq++; // the step in flight is published, still RUNNING
+    ui_update(&ui, s, 80, 24);
+    ui_render(&ui, s, &g);
+    char *t = grid_dump_text(&g);
+    CHECK_MSG(!strncmp(t, " PAUSING ", 9), "%.40s", t);
+    free(t);
+    s->seq++;
+    s->state = UI_RUN_PAUSED;
+    ui_update(&ui, s, 80, 24);
+    ui_render(&ui, s, &g);
+    t = grid_dump_text(&g);
+    CHECK_MSG(!strncmp(t, " PAUSED ", 8) && !ui.pausing, "%.40s", t);
+    free(t);
+    grid_free(&g);
+    free(s);
+}

@@ -156,7 +156,7 @@ void ui_render(const UiState *ui, const UiSnapshot *s, Grid *g) {
     }
     const UiLayout *L = &R.layout;
     grid_set_clip(g, L->status);
-    ui_status_draw(g, L->status, s);
+    ui_status_draw_intent(g, L->status, s, ui->pausing && s->state == UI_RUN_RUNNING ? "PAUSING" : NULL);
     top_panels(g, ui, s, &R);
     lower_panels(g, ui, s, L);
     bottom_rows(g, ui, s, L);

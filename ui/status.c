@@ -102,11 +102,17 @@ static void badge_text(const UiSnapshot *s, char *out, size_t n, int *color) {
     else snprintf(out, n, " %s ", what);
 }
 
-void ui_status_draw(Grid *g, UiRect r, const UiSnapshot *s) {
+void ui_status_draw(Grid *g, UiRect r, const UiSnapshot *s) { ui_status_draw_intent(g, r, s, NULL); }
+
+void ui_status_draw_intent(Grid *g, UiRect r, const UiSnapshot *s, const char *intent) {
     if (r.w < 12 || r.h < 1) return;
     char badge[UI_NAME_BYTES + 40];
     int color;
     badge_text(s, badge, sizeof badge, &color);
+    if (intent && !s->activity[0]) {
+        snprintf(badge, sizeof badge, " %s ", intent);
+        color = UI_COL_WARN;
+    }
     int x = r.x, y = r.y, end = r.x + r.w;
     x += grid_put_str(g, x, y, r.w, badge, UI_STYLE(color, -1, UI_A_REVERSE | UI_A_BOLD));
     if (s->activity[0] && s->state != UI_RUN_RUNNING) { // e.g. paused while the validation finishes

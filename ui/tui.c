@@ -44,7 +44,12 @@ void ui_update(UiState *ui, const UiSnapshot *s, int cols, int rows) {
     ui->cols = cols;
     ui->rows = rows;
     ui->help_scroll = clampi(ui->help_scroll, 0, ui_help_max_scroll(cols, rows));
-    if (s->seq != ui->seen_seq) ui->run_state = s->state;
+    if (s->seq != ui->seen_seq) {
+        // A pause shows as PAUSING until a snapshot says PAUSED: the trainer finishes the step in flight
+        // and may publish it first (a few snapshots at most; then the snapshot's state is believed).
+        if (ui->pausing && (s->state != UI_RUN_RUNNING || ++ui->pausing > 3)) ui->pausing = 0;
+        ui->run_state = ui->pausing ? UI_RUN_PAUSED : s->state;
+    }
     ui->seen_seq = s->seq;
     ui->n_layers = clampi(s->n_layers, 0, UI_MAX_LAYERS);
     ui->layer = clampi(ui->layer, 0, ui->n_layers > 0 ? ui->n_layers - 1 : 0);
@@ -91,9 +96,11 @@ static void toggle_pause(UiState *ui, UiPostFn post, void *ctx) {
     if (ui->run_state == UI_RUN_PAUSED || ui->run_state == UI_RUN_STOPPED) {
         post_simple(post, ctx, UI_CMD_RESUME, 0);
         ui->run_state = UI_RUN_RUNNING;
+        ui->pausing = 0;
     } else {
         post_simple(post, ctx, UI_CMD_PAUSE, 0);
         ui->run_state = UI_RUN_PAUSED;
+        ui->pausing = 1;
     }
 }
 

@@ -50,6 +50,7 @@ typedef struct {
 
     // mirrored from the last snapshot (ui_update)
     UiRunState run_state;   // what Space toggles from (flipped at once when Space posts)
+    int pausing;            // Space asked for a pause the snapshots do not show yet (counts them)
     int n_layers, n_heads, n_queries, n_keys, n_cmem, n_mem, unsaved;
     uint64_t seen_seq, seen_msg_seq;
 
