@@ -202,7 +202,7 @@ static void dump_cmd(const char *name, const char *arg, UiLineResult *out) {
         return;
     }
     out->dump = data ? 2 : 1;
-    snprintf(out->dump_path, sizeof out->dump_path, "%s", arg);
+    memcpy(out->dump_path, arg, strlen(arg) + 1); // fits: checked above
 }
 
 static void zoom_cmd(const char *arg, UiLineResult *out) {
