@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of the TUI: the real binary (build/memscope) inside tmux, driven with send-keys and
 # read back with capture-pane. Every check counts as one test; the last line is "e2e: N passed, N failed".
-# A tiny model on the built-in corpus keeps steps fast; the whole run takes well under a minute.
+# A tiny model on the built-in corpus keeps steps fast; one session uses the default preset so that a
+# validation lasts long enough to watch. The whole run takes about a minute and a half.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
