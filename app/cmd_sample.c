@@ -6,6 +6,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/prompt_vocab.h"
 #include "engine/generate.h"
 
 static const char *const sample_help =
@@ -18,11 +19,10 @@ static const char *const sample_help =
     "by memscope bench --load CKPT); the prompt itself is still read in full precision.\n";
 
 static int encode_prompt(const Vocab *v, const char *prompt, int32_t *ids) {
-    long bad = vocab_encode(v, (const unsigned char *)prompt, strlen(prompt), ids);
-    if (bad < 0) return 0;
-    unsigned char ch = (unsigned char)prompt[bad];
-    return fail("sample", "prompt byte 0x%02x ('%c') at offset %ld is not in the checkpoint's vocabulary; use "
-                "characters the model was trained on", ch, ch >= 0x20 && ch < 0x7f ? ch : '?', bad);
+    char msg[256];
+    if (prompt_vocab_check(v, prompt, msg, sizeof msg) >= 0) return fail("sample", "%s", msg);
+    vocab_encode(v, (const unsigned char *)prompt, strlen(prompt), ids);
+    return 0;
 }
 
 // Non-zero (after one line on stderr) when the model's output is NaN or Inf: its weights overflow, and

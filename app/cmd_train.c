@@ -144,9 +144,19 @@ static int setup(TrainRun *r) {
     trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
-    if (r->o.log && train_log_open(&r->log, r->o.log, "train")) return 1;
-    train_log_header(&r->log, &r->model->cfg, &r->corpus, (int)(r->o.threads ? r->o.threads : 2), r->t.step);
+    if (r->have_ck && checkpoint_load_history(&r->ck, &r->t, err, sizeof err)) return fail("train", "%s", err);
+    if (r->o.log && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
+    if (train_log_header(&r->log, &r->model->cfg, &r->corpus, (int)(r->o.threads ? r->o.threads : 2), r->t.step, err,
+                         sizeof err))
+        fprintf(stderr, "memscope train: %s\n", err);
     return 0;
+}
+
+// A log that cannot be written (disk full) is reported once and dropped; training goes on.
+static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
+    char err[1200];
+    if (train_log_step(&r->log, s, tokens_per_s, err, sizeof err))
+        fprintf(stderr, "%smemscope train: %s\n", isatty(2) ? "\n" : "", err);
 }
 
 static float validate(Trainer *t, const char *why);
@@ -164,10 +174,13 @@ static long steps_to_run(const TrainRun *r) {
 static void curve_point(TrainRun *r, double seconds) {
     float v = validate(&r->t, "periodic");
     if (isnan(v)) return; // interrupted
+    history_push(&r->t.valid_history, r->t.step, v);
     printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step, epoch_position(&r->t), v,
            v / M_LN2);
     fflush(stdout);
-    train_log_valid(&r->log, "periodic", r->t.step, seconds, v);
+    char err[1200];
+    if (train_log_valid(&r->log, "periodic", r->t.step, seconds, v, err, sizeof err))
+        fprintf(stderr, "memscope train: %s\n", err);
 }
 
 static int train_loop(TrainRun *r, long total) {
@@ -198,14 +211,14 @@ static int train_loop(TrainRun *r, long total) {
             fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
                     "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->t.epoch,
                     r->t.batch_index - 1, s.ce, s.grad_norm);
-            train_log_step(&r->log, &s, c->n_layers, 0.0);
+            write_log(r, &s, 0.0);
             if (++bad_in_a_row >= 5)
                 return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
                             "checkpoint is unchanged); lower lr or check the data", s.step + 1);
             continue; // the model did not change, so there is nothing new to save
         }
         bad_in_a_row = 0;
-        train_log_step(&r->log, &s, c->n_layers, tokens_per_step / (now - t0));
+        write_log(r, &s, tokens_per_step / (now - t0));
         if (every > 0 && (now - last_print >= every || (tty && i == total - 1))) {
             if (!last_print && !tty) last_print = now; // off a terminal the first line comes after `every` s
             else {
@@ -310,7 +323,9 @@ int cmd_train(int argc, char **argv) {
                 rc = fail("train", "the validation loss is not finite (NaN or Inf): the model's weights overflow");
             else {
                 printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, r.t.valid.n_steps);
-                train_log_valid(&r.log, "final", r.t.step, -1.0, v);
+                char err[1200];
+                if (train_log_valid(&r.log, "final", r.t.step, -1.0, v, err, sizeof err))
+                    fprintf(stderr, "memscope train: %s\n", err);
             }
         }
     }

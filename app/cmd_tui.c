@@ -11,8 +11,10 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/train_log.h"
 #include "app/tui_queue.h"
 #include "app/tui_trainer.h"
+#include "ui/dump.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/prompt.h"
@@ -26,16 +28,25 @@
 
 static const char *const tui_help =
     "usage: memscope [tui] [--data FILE] [--load CKPT] [--preset labml|default|large] [--set key=value]...\n"
-    "                      [--seed N] [--save CKPT] [--threads N] [--max-steps N] [--exit-after-frames N]\n"
+    "                      [--seed N] [--save CKPT] [--save-every N] [--log FILE] [--valid-every SECONDS]\n"
+    "                      [--steps N | --epochs N] [--minutes M] [--threads N] [--max-steps N]\n"
+    "                      [--exit-after-frames N]\n"
     "The terminal UI: trains on a background thread from the first frame and shows the loss, where every\n"
     "layer's attention goes (compressed memory, memory, current segment), the text behind each memory slot\n"
     "and the reconstruction loss; type a prompt to see the model continue it. Press ? inside for the keys.\n"
-    "  --save CKPT        where s, :save and the quit question write (default ./" DEFAULT_SAVE_PATH ");\n"
-    "                     Ctrl-C saves there too, but only when --save was given\n"
-    "  --threads N        training threads (default 1, so the UI keeps a core)\n"
-    "  --max-steps N      stop training after N steps; the UI stays (Space trains on)\n"
+    "  --data, --load, --preset, --set, --seed   as for memscope train (the model keys come from --load)\n"
+    "  --save CKPT        where s, :save, --save-every and the quit question write (default\n"
+    "                     ./" DEFAULT_SAVE_PATH "); Ctrl-C saves there too, but only when --save was given\n"
+    "  --save-every N     save every N training steps (a failed save is reported and training goes on)\n"
+    "  --log FILE         the JSONL log of memscope train: one object per step and per validation\n"
+    "  --valid-every S    the whole validation split every S seconds of training (instead of 20 segments\n"
+    "                     every 200 steps); validation time is not counted\n"
+    "  --steps N, --max-steps N  stop training after N steps; the UI stays (Space trains on)\n"
+    "  --epochs N         stop training when N epochs (from the start of training) are done\n"
+    "  --minutes M        stop training after M minutes of training\n"
+    "  --threads N        training threads (default: every core, %ld here)\n"
     "  --exit-after-frames N  leave after N frames (about 30 a second), for scripts\n"
-    "The other options are those of memscope train. Needs a terminal of at least 80x24.\n";
+    "Needs a terminal of at least 80x24.\n";
 
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig) { got_signal = sig; }
@@ -48,6 +59,7 @@ typedef struct {
     Model *model;
     Trainer t;
     char corpus_name[64];
+    TrainLog log;
     TuiQueue queue;
     TuiBox box;
     TuiTrainer tt;
@@ -80,6 +92,21 @@ static void post_simple(App *a, UiCommandType type, const char *text) {
     post(a, &c);
 }
 
+// Every core: the UI thread needs little (see README, "The TUI").
+static long default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_SHARDS ? MAX_SHARDS : n;
+}
+
+static long tui_threads(const App *a) { return a->o.threads ? a->o.threads : default_threads(); }
+
+static int check_limits(Options *o) {
+    if (o->steps && o->max_steps) return fail("tui", "give --steps or --max-steps, not both (they mean the same)");
+    if (o->steps && o->epochs) return fail("tui", "give --steps or --epochs, not both");
+    if (o->steps) o->max_steps = o->steps;
+    return 0;
+}
+
 static int setup(App *a) {
     char err[1024];
     Config cfg;
@@ -101,6 +128,7 @@ static int setup(App *a) {
         o.force = 1;
         if (check_output_path(a->o.save, "--save", &o, "tui")) return 1;
     }
+    if (a->o.log && check_output_path(a->o.log, "--log", &a->o, "tui")) return 1;
     if (load_corpus(&a->corpus, a->o.data, "tui")) return 1;
     if (a->have_ck && encode_with_vocab(&a->corpus, &a->ck.vocab, "tui")) return 1;
     cfg.vocab_size = a->corpus.vocab.size;
@@ -109,8 +137,12 @@ static int setup(App *a) {
     if (!a->model) return 1;
     if (trainer_init(&a->t, a->model, &a->corpus, err, sizeof err)) return fail("tui", "%s", err);
     a->trainer_ready = 1;
-    trainer_threads(&a->t, a->o.threads ? a->o.threads : 1);
+    trainer_threads(&a->t, tui_threads(a));
     if (a->have_ck && a->ck.has_state && checkpoint_load_state(&a->ck, &a->t, err, sizeof err))
+        return fail("tui", "%s", err);
+    if (a->have_ck && checkpoint_load_history(&a->ck, &a->t, err, sizeof err)) return fail("tui", "%s", err);
+    if (a->o.log && train_log_open(&a->log, a->o.log, err, sizeof err)) return fail("tui", "%s", err);
+    if (train_log_header(&a->log, &a->model->cfg, &a->corpus, (int)tui_threads(a), a->t.step, err, sizeof err))
         return fail("tui", "%s", err);
     const char *slash = strrchr(a->corpus.source, '/');
     snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1, slash ? slash + 1 : a->corpus.source);
@@ -118,6 +150,7 @@ static int setup(App *a) {
 }
 
 static void teardown(App *a) {
+    train_log_close(&a->log);
     if (a->trainer_ready) trainer_free(&a->t);
     model_free(a->model);
     if (a->have_ck) checkpoint_close(&a->ck);
@@ -144,12 +177,37 @@ static void too_small_question(const App *a, Grid *g) {
                  UI_STYLE(UI_COLOR_DEFAULT, UI_COLOR_DEFAULT, UI_A_BOLD | UI_A_REVERSE));
 }
 
-static void draw(App *a, const UiSnapshot *snap, Grid *grid) {
+// MEMSCOPE_FRAME_STATS=1: on exit, how long drawing a frame took (render, export, blit), for measuring.
+static double frame_ms[4096];
+static long n_frames;
+
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void print_frame_stats(void) {
+    long n = n_frames < 4096 ? n_frames : 4096;
+    if (!getenv("MEMSCOPE_FRAME_STATS") || n < 1) return;
+    qsort(frame_ms, (size_t)n, sizeof frame_ms[0], cmp_double);
+    fprintf(stderr, "memscope tui: %ld frames drawn; draw time min %.2f ms, median %.2f ms, p95 %.2f ms, max %.2f ms\n",
+            n_frames, frame_ms[0], frame_ms[n / 2], frame_ms[n * 95 / 100], frame_ms[n - 1]);
+}
+
+static void draw(App *a, UiSnapshot *snap, Grid *grid) {
+    double t0 = now_seconds();
+    if (snap->activity[0]) snap->activity_elapsed = t0 - snap->activity_since;
     ui_update(&a->ui, snap, grid->w, grid->h);
     ui_term_set_prompt_mode(a->ui.focus == UI_FOCUS_PROMPT);
     ui_render(&a->ui, snap, grid);
     too_small_question(a, grid);
+    if (a->ui.dump) { // the file gets this frame; the screen then says where it went
+        ui_dump_pending(&a->ui, snap, grid);
+        ui_render(&a->ui, snap, grid);
+        too_small_question(a, grid);
+    }
     ui_term_blit(grid);
+    frame_ms[n_frames++ % 4096] = (now_seconds() - t0) * 1000;
 }
 
 // The frame loop of ui/tui.h. Returns when the user quits, a signal arrives, the frame budget of
@@ -176,9 +234,10 @@ static void frame_loop(App *a, Grid *grid, UiSnapshot *snap) {
             } else if (ev.key == UI_KEY_MOUSE) {
                 ui_handle_mouse(&a->ui, snap, grid->w, grid->h, ev.x, ev.y, post, a);
             } else ui_handle_key(&a->ui, ev.key, post, a);
+            if (a->ui.dump) draw(a, snap, grid); // one file per request, of the screen as it is now
         }
         if (got_signal || a->ui.quit) break;
-        if (tui_box_fetch(&a->box, snap, &seen)) dirty = 1;
+        if (tui_box_fetch(&a->box, snap, &seen) || snap->activity[0]) dirty = 1; // a save's seconds count up
         if (tui_box_done(&a->box, fatal, sizeof fatal)) {
             if (fatal[0]) ui_term_defer_error(fatal);
             break;
@@ -224,7 +283,10 @@ static int run(App *a) {
     a->tt = (TuiTrainer){.model = a->model, .trainer = &a->t, .corpus = &a->corpus,
                          .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .load_path = a->o.load,
                          .corpus_name = a->corpus_name,
-                         .max_steps = a->o.max_steps, .validate_every = VALIDATE_EVERY,
+                         .max_steps = a->o.max_steps, .validate_every = a->o.valid_every ? 0 : VALIDATE_EVERY,
+                         .threads = (int)tui_threads(a), .log = a->o.log ? &a->log : NULL,
+                         .save_every = a->o.save_every, .valid_every = a->o.valid_every, .epochs = a->o.epochs,
+                         .minutes = a->o.minutes,
                          .validate_segments = VALIDATE_SEGMENTS, .publish_interval = FRAME_MS / 1000.0,
                          .queue = &a->queue, .box = &a->box};
     int rc = 0;
@@ -266,21 +328,24 @@ static int run(App *a) {
     const Config *c = &a->model->cfg;
     if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
         fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
+    print_frame_stats();
     if (a->tt.steps_run > 0 && a->tt.run_seconds > 0)
         fprintf(stderr, "memscope tui: %ld steps in %.1f s of training, %.0f tokens/s (%ld thread%s)\n",
                 a->tt.steps_run, a->tt.run_seconds,
                 a->tt.steps_run * (double)c->batch_size * c->seq_len / a->tt.run_seconds,
-                a->o.threads ? a->o.threads : 1, a->o.threads > 1 ? "s" : "");
+                tui_threads(a), tui_threads(a) > 1 ? "s" : "");
     return rc;
 }
 
 int cmd_tui(int argc, char **argv) {
     App *a = calloc(1, sizeof *a);
     if (!a) return fail("tui", "out of memory");
-    const char *flags = "data preset set load save threads seed max-steps exit-after-frames";
+    const char *flags = "data preset set load save threads seed max-steps exit-after-frames log save-every valid-every "
+                        "steps epochs minutes";
     int rc = 0;
     if (parse_options(&a->o, "tui", flags, argc, argv)) rc = 2;
-    else if (a->o.help) fputs(tui_help, stdout);
+    else if (a->o.help) printf(tui_help, default_threads());
+    else if (check_limits(&a->o)) rc = 2;
     else if (!isatty(1)) {
         fputs("memscope: stdout is not a terminal, so there is no TUI to show. Headless commands:\n"
               "  memscope train --help | eval --help | sample --help | info CKPT | bench\n", stderr);

@@ -1,3 +1,4 @@
+// The JSONL training log (see train_log.h).
 #include "app/train_log.h"
 
 #include <errno.h>
@@ -12,12 +13,20 @@
 #include "engine/output_file.h"
 #include "engine/version.h"
 
-int train_log_open(TrainLog *lg, const char *path, const char *cmd) {
-    *lg = (TrainLog){.path = path, .cmd = cmd, .start = now_seconds()};
-    char err[1024];
-    if (!(lg->f = output_open_stream(path, err, sizeof err))) return fail(cmd, "--log %s", err);
-    setvbuf(lg->f, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
+int train_log_open(TrainLog *log, const char *path, char *err, size_t errlen) {
+    *log = (TrainLog){.path = path, .start = now_seconds()};
+    char why[1024];
+    if (!(log->f = output_open_stream(path, why, sizeof why))) {
+        snprintf(err, errlen, "--log %s", why);
+        return -1;
+    }
+    setvbuf(log->f, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
     return 0;
+}
+
+void train_log_close(TrainLog *log) {
+    if (log->f) fclose(log->f);
+    log->f = NULL;
 }
 
 // A float as JSON: a number, or null for NaN and Inf (which JSON cannot hold).
@@ -44,23 +53,26 @@ static void json_config_value(FILE *f, const char *text) {
     else json_string(f, text);
 }
 
-// A write error is reported once; the log is then dropped and training goes on without it.
-static void check_written(TrainLog *lg) {
-    if (!lg->f || !ferror(lg->f)) return;
-    fprintf(stderr, "memscope %s: cannot write the log %s (%s); training goes on without it\n", lg->cmd, lg->path,
-            errno ? strerror(errno) : "write error");
-    fclose(lg->f);
-    lg->f = NULL;
+// A log that cannot be written (disk full) is dropped; the caller says so once.
+static int check(TrainLog *log, long step, char *err, size_t errlen) {
+    if (!ferror(log->f)) return 0;
+    snprintf(err, errlen, "step %ld: cannot write the log %s (%s); training goes on without it", step, log->path,
+             errno ? strerror(errno) : "write error");
+    train_log_close(log);
+    return -1;
 }
 
-void train_log_header(TrainLog *lg, const Config *cfg, const Corpus *corpus, int threads, long start_step) {
-    if (!lg->f) return;
-    FILE *f = lg->f;
+int train_log_header(TrainLog *log, const Config *cfg, const Corpus *corpus, int threads, long start_step, char *err,
+                     size_t errlen) {
+    log->n_layers = cfg->n_layers;
+    if (!log->f) return 0;
+    FILE *f = log->f;
     char sha[65], host[256] = "", when[32];
     sha256_hex(corpus->text, corpus->n, sha);
     if (gethostname(host, sizeof host - 1)) host[0] = 0;
     time_t t = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    errno = 0;
     fputs("{\"type\":\"header\",\"version\":", f);
     json_string(f, memscope_version());
     fputs(",\"config\":{", f);
@@ -77,44 +89,39 @@ void train_log_header(TrainLog *lg, const Config *cfg, const Corpus *corpus, int
             corpus->n, sha, corpus->vocab.size, threads, (unsigned long long)cfg->seed, start_step, when);
     json_string(f, host);
     fputs("}\n", f);
-    check_written(lg);
+    return check(log, start_step, err, errlen);
 }
 
-void train_log_step(TrainLog *lg, const StepStats *s, int n_layers, double tokens_per_s) {
-    if (!lg->f) return;
-    FILE *f = lg->f;
+int train_log_step(TrainLog *log, const StepStats *s, double tokens_per_s, char *err, size_t errlen) {
+    if (!log->f) return 0;
+    FILE *f = log->f;
     errno = 0;
-    fprintf(f, "{\"type\":\"step\",\"step\":%ld,\"time\":%.3f,\"ce\":", s->step, now_seconds() - lg->start);
+    fprintf(f, "{\"type\":\"step\",\"step\":%ld,\"time\":%.3f,\"ce\":", s->step, now_seconds() - log->start);
     json_float(f, "%.6f", s->ce);
     fputs(",\"bpc\":", f);
     json_float(f, "%.6f", s->bpc);
     fputs(",\"ar\":[", f);
-    for (int l = 0; l < n_layers; l++) {
+    for (int l = 0; l < log->n_layers; l++) {
         if (l) fputc(',', f);
         json_float(f, "%.6g", s->ar[l]);
     }
     fputs("],\"lr\":", f);
     json_float(f, "%.6g", s->lr);
     fprintf(f, ",\"tokens_per_s\":%.1f%s}\n", tokens_per_s, s->skipped ? ",\"skipped\":true" : "");
-    check_written(lg);
+    return check(log, s->step, err, errlen);
 }
 
-void train_log_valid(TrainLog *lg, const char *kind, long step, double train_seconds, float ce) {
-    if (!lg->f) return;
-    FILE *f = lg->f;
+int train_log_valid(TrainLog *log, const char *kind, long step, double train_seconds, float ce, char *err,
+                    size_t errlen) {
+    if (!log->f) return 0;
+    FILE *f = log->f;
     errno = 0;
-    fprintf(f, "{\"type\":\"valid\",\"kind\":\"%s\",\"step\":%ld,\"time\":%.3f,", kind, step, now_seconds() - lg->start);
+    fprintf(f, "{\"type\":\"valid\",\"kind\":\"%s\",\"step\":%ld,\"time\":%.3f,", kind, step, now_seconds() - log->start);
     if (train_seconds >= 0) fprintf(f, "\"train_seconds\":%.1f,", train_seconds);
     fputs("\"ce\":", f);
     json_float(f, "%.6f", ce);
     fputs(",\"bpc\":", f);
     json_float(f, "%.6f", ce / M_LN2);
     fputs("}\n", f);
-    check_written(lg);
-}
-
-void train_log_close(TrainLog *lg) {
-    if (lg->f && fclose(lg->f))
-        fprintf(stderr, "memscope %s: cannot write the log %s (%s)\n", lg->cmd, lg->path, strerror(errno));
-    lg->f = NULL;
+    return check(log, step, err, errlen);
 }

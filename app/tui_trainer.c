@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "app/cli.h"
+#include "app/prompt_vocab.h"
 #include "app/tui_fill.h"
 #include "app/tui_recall.h"
 #include "engine/checkpoint.h"
@@ -17,6 +18,7 @@
 #include "engine/output_file.h"
 
 #define BAD_STEPS_LIMIT 5
+#define TUI_DEFERRED_CAP 16
 // Figure-2 view: the weight of the samples of a step already collected when a newer one is added, and of
 // an older reconstruction loss when a newer one comes (a window of roughly the last 20 of each).
 #define BUCKET_DECAY 0.95
@@ -57,6 +59,10 @@ struct TuiPriv {
     TuiRecall recall;      // recall by distance (a recall corpus only)
 
     double last_pub;
+    double next_valid;     // --valid-every: training seconds at which the next full validation is due
+    int log_failed;        // the log was dropped after a write error (said once)
+    UiCommand deferred[TUI_DEFERRED_CAP]; // commands that arrived while validating, handled after it
+    int n_deferred;
     double win_start;      // tokens/s window
     long win_tokens;
     float tps;
@@ -193,6 +199,7 @@ static void fill_status(TuiTrainer *tt) {
     s->n_heads = c->n_heads;
     s->seq_len = c->seq_len;
     s->unsaved = t->step != P->saved_step;
+    s->threads = tt->threads;
 }
 
 static TuiText training_text(const TuiTrainer *tt) {
@@ -277,22 +284,94 @@ static void stash(TuiTrainer *tt) {
 // ---------------------------------------------------------------------------------------------------------
 // Training
 
-static void validate(TuiTrainer *tt, int announce) {
+static void set_activity(TuiTrainer *tt, const char *what, int done, int total) {
+    UiSnapshot *s = tt->priv->snap;
+    if (what[0] && strcmp(s->activity, what)) s->activity_since = now_seconds();
+    snprintf(s->activity, sizeof s->activity, "%s", what);
+    s->activity_done = done;
+    s->activity_total = total;
+}
+
+static void handle(TuiTrainer *tt, const UiCommand *c);
+
+// Commands that arrive while validating, between segments: pausing and the view take effect at once (the
+// validation finishes first), quitting ends it, the rest waits for its end.
+static void handle_during_validation(TuiTrainer *tt, const UiCommand *c) {
+    TuiPriv *P = tt->priv;
+    switch (c->type) {
+    case UI_CMD_QUIT: P->quit = 1; break;
+    case UI_CMD_PAUSE: P->paused = 1; break;
+    case UI_CMD_VIEW_LAYER:
+        if (c->ival >= 0 && c->ival < n_layers_shown(tt)) P->view_layer = c->ival;
+        break;
+    case UI_CMD_SET_TEMP: case UI_CMD_SET_LEN: case UI_CMD_SET_TOPK: handle(tt, c); break;
+    default:
+        if (P->n_deferred < TUI_DEFERRED_CAP) P->deferred[P->n_deferred++] = *c;
+        else message(tt, 1, "%s was dropped: the trainer is validating", ui_command_name(c->type));
+        break;
+    }
+    update_clock(tt);
+    publish(tt);
+}
+
+// Mean CE over n validation segments, publishing the progress; `whole`: the whole split from a fresh
+// validation memory, as `train` measures it. NAN when a quit cut it short.
+static float validate_segments(TuiTrainer *tt, long n, int whole) {
+    Trainer *t = tt->trainer;
+    if (whole) {
+        memory_reset(&t->valid_mem);
+        t->valid_index = 0;
+    }
+    double sum = 0;
+    long k = 0;
+    for (; k < n && !tt->priv->quit && !tui_queue_quit_posted(tt->queue); k++) {
+        UiCommand c;
+        while (!tt->priv->quit && tui_queue_pop(tt->queue, &c)) handle_during_validation(tt, &c);
+        if (now_seconds() - tt->priv->last_pub >= tt->publish_interval) {
+            set_activity(tt, "validating", (int)k, (int)n);
+            publish(tt);
+        }
+        sum += trainer_validate_some(t, 1);
+    }
+    if (whole) {
+        memory_reset(&t->valid_mem);
+        t->valid_index = 0;
+    }
+    set_activity(tt, "", 0, 0);
+    return k == n ? (float)(sum / n) : NAN;
+}
+
+static void log_error(TuiTrainer *tt, int rc, const char *err) {
+    if (!rc || tt->priv->log_failed) return;
+    tt->priv->log_failed = 1;
+    message(tt, 1, "%s", err);
+}
+
+// whole: the whole validation split (--valid-every), else the next validate_segments segments.
+static void validate(TuiTrainer *tt, int announce, int whole) {
     TuiPriv *P = tt->priv;
     if (tt->trainer->valid.n_steps < 1) {
         if (announce) message(tt, 1, "no validation: the validation split is shorter than one batch");
         return;
     }
     stash(tt);
-    int n = tt->validate_segments > 0 ? tt->validate_segments : 20;
-    float ce = trainer_validate_some(tt->trainer, n);
+    long n = whole ? tt->trainer->valid.n_steps : tt->validate_segments > 0 ? tt->validate_segments : 20;
+    float ce = validate_segments(tt, n, whole);
+    if (isnan(ce) && tui_queue_quit_posted(tt->queue)) return;
     if (!isfinite(ce)) {
         message(tt, 1, "validation CE is not finite");
         return;
     }
     P->snap->valid_ce = ce;
     ui_series_push(&P->snap->valid_loss, tt->trainer->step, ce);
-    if (announce) message(tt, 0, "validation CE %.4f (%.3f bpc) over %d segments", ce, ce / M_LN2, n);
+    history_push(&tt->trainer->valid_history, tt->trainer->step, ce);
+    char err[1200];
+    double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
+    if (tt->log)
+        log_error(tt, train_log_valid(tt->log, whole ? "periodic" : "partial", tt->trainer->step, trained, ce, err,
+                                      sizeof err), err);
+    if (announce || whole)
+        message(tt, 0, "validation CE %.4f (%.3f bpc) over %ld segments%s", ce, ce / M_LN2, n, whole ? " (the whole split)" : "");
 }
 
 // With a compression loss other than the attention one, the attention-reconstruction loss of the rows the
@@ -300,9 +379,15 @@ static void validate(TuiTrainer *tt, int announce) {
 static void sample_reconstruction(TuiTrainer *tt) {
     Model *m = tt->model;
     if (m->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) return; // every step's AR loss is it already
+    TuiPriv *P = tt->priv;
     float ar[64];
     model_attention_reconstruction(m, tt->trainer->ws, ar);
-    for (int l = 0; l < n_layers_shown(tt) && l < 64; l++) tui_recon_add(&tt->priv->buckets, l, ar[l], RECON_DECAY);
+    for (int l = 0; l < n_layers_shown(tt) && l < 64; l++) {
+        tui_recon_add(&P->buckets, l, ar[l], RECON_DECAY);
+        P->snap->layer[l].ar_loss = ar[l];
+        P->ar_sum[l] += ar[l];
+    }
+    P->ar_n++;
 }
 
 // Recall by distance on the next held-out window (see app/tui_recall.h). It runs on a memory and a
@@ -310,6 +395,40 @@ static void sample_reconstruction(TuiTrainer *tt) {
 static void measure_recall(TuiTrainer *tt) {
     if (tui_recall_run(&tt->priv->recall, tt->model, tt->trainer->step, now_seconds()))
         message(tt, 1, "recall: out of memory");
+}
+
+static void save(TuiTrainer *tt, const char *path_arg);
+
+// --max-steps/--steps, --epochs, --minutes: training stops (the UI stays; Space trains on).
+static void check_limits(TuiTrainer *tt) {
+    TuiPriv *P = tt->priv;
+    const Trainer *t = tt->trainer;
+    if (P->stopped) return;
+    double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
+    char why[96] = "";
+    if (tt->max_steps > 0 && t->step - P->start_step >= tt->max_steps)
+        snprintf(why, sizeof why, "--max-steps %ld", tt->max_steps);
+    else if (tt->epochs > 0 && t->epoch * t->train.n_steps + t->batch_index >= tt->epochs * t->train.n_steps)
+        snprintf(why, sizeof why, "--epochs %ld", tt->epochs);
+    else if (tt->minutes > 0 && trained >= tt->minutes * 60)
+        snprintf(why, sizeof why, "--minutes %g of training", tt->minutes);
+    if (!why[0]) return;
+    P->stopped = 1;
+    message(tt, 0, "stopped after %s (Space trains on, n steps once)", why);
+}
+
+// --valid-every and --save-every, after a counted step.
+static void periodic_work(TuiTrainer *tt) {
+    TuiPriv *P = tt->priv;
+    double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
+    if (tt->valid_every > 0 && trained >= P->next_valid) {
+        double v0 = now_seconds();
+        validate(tt, 0, 1);
+        P->next_valid += tt->valid_every;
+        if (P->running) P->run_start += now_seconds() - v0; // validation time is not training time
+        publish(tt);
+    }
+    if (tt->save_every > 0 && tt->steps_run % tt->save_every == 0) save(tt, NULL);
 }
 
 static void train_one(TuiTrainer *tt, int counted) {
@@ -345,11 +464,13 @@ static void train_one(TuiTrainer *tt, int counted) {
         P->bad_in_a_row = 0;
         ui_series_push(&snap->train_loss, t->step, s.ce);
     }
-    if (s.compressed > 0 && !s.skipped) {
+    // The reconstruction panel shows the attention-reconstruction loss; when it is what trains the
+    // compression, the step computed it already (else sample_reconstruction measures it).
+    if (s.compressed > 0 && !s.skipped && tt->model->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) {
         for (int l = 0; l < n_layers_shown(tt); l++) {
             snap->layer[l].ar_loss = s.ar[l];
             P->ar_sum[l] += s.ar[l];
-            if (tt->model->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) tui_recon_add(&P->buckets, l, s.ar[l], RECON_DECAY);
+            tui_recon_add(&P->buckets, l, s.ar[l], RECON_DECAY);
         }
         P->ar_n++;
     }
@@ -365,19 +486,21 @@ static void train_one(TuiTrainer *tt, int counted) {
             P->win_tokens = 0;
         }
     }
-    if (tt->max_steps > 0 && t->step - P->start_step >= tt->max_steps && !P->stopped) {
-        P->stopped = 1;
-        message(tt, 0, "stopped after --max-steps %ld (Space trains on)", tt->max_steps);
+    if (tt->log && !P->log_failed) {
+        char err[1200];
+        log_error(tt, train_log_step(tt->log, &s, counted ? P->tps : 0, err, sizeof err), err);
     }
+    check_limits(tt);
     update_clock(tt);
     int recall_due = counted && tui_recall_due(&P->recall, now);
     if (!counted || val_due || recall_due || !P->running || now - P->last_pub >= tt->publish_interval) {
         if (s.compressed > 0 && !s.skipped) sample_reconstruction(tt);
         fill_training_view(tt);
         if (recall_due) measure_recall(tt);
-        if (val_due && !s.skipped) validate(tt, 0);
+        if (val_due && !s.skipped) validate(tt, 0, 0);
         publish(tt);
     }
+    if (counted && !s.skipped) periodic_work(tt);
 }
 
 static void set_rate(TuiTrainer *tt, int rate) {
@@ -457,7 +580,11 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     tt->save_count++;
     if (foreign_checkpoint_asked(tt, path)) return;
     P->confirm_path[0] = 0;
-    if (checkpoint_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err)) {
+    set_activity(tt, "saving", 0, 0);
+    publish(tt);
+    int rc = checkpoint_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err);
+    set_activity(tt, "", 0, 0);
+    if (rc) {
         tt->last_save_failed = 1;
         snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "save failed: %s", err);
         message(tt, 1, "%s", tt->last_save_msg);
@@ -559,8 +686,6 @@ static const float *gen_forward(TuiTrainer *tt, const int32_t *ids, int T) {
     return logits;
 }
 
-static void handle(TuiTrainer *tt, const UiCommand *c);
-
 // Commands that arrive while generating, between characters.
 static void handle_during_generation(TuiTrainer *tt, const UiCommand *c) {
     TuiPriv *P = tt->priv;
@@ -612,6 +737,13 @@ static void generate(TuiTrainer *tt, const UiCommand *cmd) {
             return;
         }
         P->gen_ready = 1;
+        char refused[256];
+        if (prompt_vocab_check(&corpus->vocab, c.text, refused, sizeof refused) >= 0) { // as `sample` refuses it
+            free(ids);
+            message(tt, 1, "%s", refused);
+            publish(tt);
+            return;
+        }
         long n = tui_encode_prompt(&corpus->vocab, c.text, ids, P->gbuf, &skipped, skipped_text, sizeof skipped_text);
         if (n == 0) {
             free(ids);
@@ -699,7 +831,8 @@ static void handle(TuiTrainer *tt, const UiCommand *c) {
         P->bad_in_a_row = 0;
         if (P->stopped) {
             P->stopped = 0;
-            tt->max_steps = 0; // the user asked for more
+            tt->max_steps = tt->epochs = 0; // the user asked for more
+            tt->minutes = 0;
         }
         break;
     case UI_CMD_STEP:
@@ -713,7 +846,7 @@ static void handle(TuiTrainer *tt, const UiCommand *c) {
     case UI_CMD_RATE_DOWN: set_rate(tt, cur - 1); break;
     case UI_CMD_SET_RATE: set_rate(tt, c->ival); break;
     case UI_CMD_VALIDATE:
-        validate(tt, 1);
+        validate(tt, 1, 0);
         if (tt->priv->recall.active) measure_recall(tt);
         break;
     case UI_CMD_COMPRESS_NEXT:
@@ -745,6 +878,11 @@ static void *trainer_main(void *arg) {
     do {
         while (!P->quit) {
             UiCommand c;
+            while (!P->quit && P->n_deferred > 0) {
+                UiCommand d = P->deferred[0];
+                memmove(P->deferred, P->deferred + 1, sizeof d * (size_t)--P->n_deferred);
+                handle(tt, &d);
+            }
             while (!P->quit && tui_queue_pop(tt->queue, &c)) handle(tt, &c);
             if (P->quit) break;
             if (tui_queue_quit_posted(tt->queue)) { // QUIT did not fit in the queue: drain, then leave
@@ -779,6 +917,23 @@ static void free_priv(TuiPriv *P) {
     free(P);
 }
 
+// The curves of a resumed run start where the run started, not at the resumed step.
+static void load_history(UiSnapshot *s, const Trainer *t) {
+    const History *from[2] = {&t->train_history, &t->valid_history};
+    UiSeries *to[2] = {&s->train_loss, &s->valid_loss};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < history_len(from[k]); i++) {
+            long step;
+            float v;
+            history_at(from[k], i, &step, &v);
+            ui_series_push(to[k], step, v);
+        }
+    if (history_len(&t->valid_history) > 0) {
+        long step;
+        history_at(&t->valid_history, history_len(&t->valid_history) - 1, &step, &s->valid_ce);
+    }
+}
+
 int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     const Config *c = &tt->model->cfg;
     const Memory *mem = &tt->trainer->mem;
@@ -798,6 +953,8 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     P->snap->temperature = 0.8f;
     P->snap->top_k = 0;
     P->start_step = P->saved_step = tt->trainer->step;
+    P->next_valid = tt->valid_every;
+    load_history(P->snap, tt->trainer);
     P->view_layer = 0;
     tui_buckets_reset(&P->buckets);
     tui_recall_init(&P->recall, tt->corpus);

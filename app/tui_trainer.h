@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "app/train_log.h"
 #include "app/tui_queue.h"
 #include "engine/data.h"
 #include "engine/model.h"
@@ -37,6 +38,12 @@ typedef struct {
     int validate_every;        // steps between periodic validations (0 = never)
     int validate_segments;     // validation segments each time
     double publish_interval;   // seconds between publishes while training
+    int threads;               // training threads, for the status line
+    TrainLog *log;             // --log: the JSONL of `train` (NULL: none)
+    long save_every;           // --save-every N: save to save_path every N steps of this session (0 = never)
+    double valid_every;        // --valid-every S: the whole validation split every S s of training (0 = never)
+    long epochs;               // --epochs N: stop when N epochs (counted from the start of training) are done
+    double minutes;            // --minutes M: stop after M minutes of training in this session
     TuiQueue *queue;
     TuiBox *box;
 

@@ -644,6 +644,15 @@ static void save_memory(SaveCtx *s, const Memory *mem) {
     meta_long(s, "memory.cm", mem->cm);
 }
 
+static void save_history(SaveCtx *s, const char *key, const History *h) {
+    size_t n = history_to_json(h, NULL, 0);
+    char *json = malloc(n + 1);
+    if (!json) abort();
+    history_to_json(h, json, n + 1);
+    st_writer_meta(s->w, key, json);
+    free(json);
+}
+
 static void save_state(SaveCtx *s, const Trainer *t) {
     const Model *m = t->model;
     meta_long(s, "step", t->step);
@@ -657,6 +666,8 @@ static void save_state(SaveCtx *s, const Trainer *t) {
         meta_long(s, key, m->convs[i].block.adam_t);
     }
     save_memory(s, &t->mem);
+    save_history(s, "history.train", &t->train_history);
+    save_history(s, "history.valid", &t->valid_history);
 }
 
 // The first non-finite value of a block's parameters (or, with state, its Adam moments): its tensor's
@@ -671,6 +682,21 @@ static const char *first_non_finite(const ParamBlock *b, int with_state) {
                 if (!isfinite(x[k])) return ti->name;
         }
     return NULL;
+}
+
+int checkpoint_load_history(const Checkpoint *ck, Trainer *t, char *err, size_t errlen) {
+    static const char *const keys[2] = {"history.train", "history.valid"};
+    History *into[2] = {&t->train_history, &t->valid_history};
+    for (int i = 0; i < 2; i++) {
+        const char *json = st_meta(&ck->file, keys[i]);
+        char why[160];
+        history_reset(into[i]);
+        if (json && history_from_json(into[i], json, why, sizeof why)) {
+            snprintf(err, errlen, "%s: metadata '%s': %s", ck->path, keys[i], why);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const Trainer *t, char *err,

@@ -28,7 +28,11 @@ int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t er
 // Restores optimizer moments and steps, the training memory and the data position.
 int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t errlen);
 
-// Writes the model (and, with t, the training state) atomically to path.
+// Restores the loss history ("history.train", "history.valid": JSON arrays of [step, value] pairs) of
+// a full or weights-only checkpoint into t; absent keys leave it empty.
+int checkpoint_load_history(const Checkpoint *ck, Trainer *t, char *err, size_t errlen);
+
+// Writes the model (and, with t, the training state and the loss history) atomically to path.
 int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const Trainer *t, char *err,
                     size_t errlen);
 

@@ -273,7 +273,10 @@ void trainer_step(Trainer *t, StepStats *out) {
     batcher_get(&t->train, t->batch_index, t->inputs, t->targets);
     StepStats s;
     step_on_batch(t, &t->mem, t->inputs, t->targets, t->batch_index * c->seq_len, &s);
-    if (!s.skipped) t->step++;
+    if (!s.skipped) {
+        t->step++;
+        history_push(&t->train_history, t->step, s.ce);
+    }
     t->batch_index++;
     s.step = t->step;
     if (out) *out = s;

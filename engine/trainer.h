@@ -3,6 +3,7 @@
 #define MEMSCOPE_TRAINER_H
 
 #include "data.h"
+#include "history.h"
 #include "model.h"
 
 typedef struct {
@@ -33,6 +34,8 @@ typedef struct {
     long batch_index;    // segment of the epoch the next step reads
     long valid_index;    // next segment of a running partial validation
     int32_t *inputs, *targets; // (B, Q)
+    History train_history; // training CE of every applied step (trainer_step pushes it)
+    History valid_history; // validation CE at the steps it was measured (whoever validates pushes it)
 } Trainer;
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of the TUI: the real binary (build/memscope) inside tmux, driven with send-keys and
 # read back with capture-pane. Every check counts as one test; the last line is "e2e: N passed, N failed".
-# A tiny model on the built-in corpus keeps steps fast; the whole run takes well under a minute.
+# A tiny model on the built-in corpus keeps steps fast; one session uses the default preset so that a
+# validation lasts long enough to watch. The whole run takes about a minute and a half.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -39,7 +40,7 @@ start() {
     shift 4
     mkdir -p "$TMP/home-$name"
     cat >"$TMP/$name.sh" <<EOF
-cd "$ROOT"
+cd "${START_DIR:-$ROOT}"
 trap "echo INTERRUPTED" INT
 env $envs INPUTRC=/dev/null HOME="$TMP/home-$name" XDG_STATE_HOME="$TMP/home-$name" "$BIN" $* 2>"$TMP/$name.err"
 echo "EXITED \$?"
@@ -250,7 +251,7 @@ else bad $name $M "no validation message after v"; fi
 
 name=help_overlay_opens_and_closes
 $T send-keys -t $M '?'
-if wait_for $M 'memscope help' 5 && wait_for $M 'Compressive Transformer' 1; then
+if wait_for $M 'memscope help' 5 && wait_for $M 'Space +pause / resume training' 1; then
     $T send-keys -t $M Escape
     sleep 0.1
     if wait_for $M 'Where attention goes' 5 && ! screen $M | grep -q 'memscope help'; then ok $name
@@ -313,6 +314,73 @@ if wait_step_above quitfail 3 20; then
     else bad $name quitfail "the TUI left (or showed no error) after a failed save at quit"; fi
 else bad $name quitfail "training did not start"; fi
 $T kill-session -t quitfail 2>/dev/null
+
+# --- issue 15: export, indicators, STOPPED n, the prompt kept in view, the TUI's JSONL log --------------
+mkdir -p "$TMP/run"
+START_DIR="$TMP/run" start extras 120 40 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --max-steps 5
+# The default preset on the built-in corpus: a whole-split validation takes seconds, long enough to watch.
+start valid 120 40 "TERM=xterm-256color LANG=C.UTF-8" tui --data builtin --threads 1 --valid-every 1 \
+    --log "$TMP/valid.jsonl" --save "$TMP/valid.safetensors"
+$T pipe-pane -t valid "cat >>'$TMP/valid.raw'" # every frame drawn, also the short ones
+
+name=stopped_n_steps_one_segment
+if wait_for extras '^ STOPPED +step 5 ' 15; then
+    $T send-keys -t extras n
+    if wait_for extras '^ STOPPED +step 6 ' 5; then ok $name
+    else bad $name extras "n after --max-steps did not step once (or left STOPPED)"; fi
+else bad $name extras "no STOPPED at step 5"; fi
+
+name=d_and_dump_write_the_screen_as_svg_txt_ans
+$T send-keys -t extras d
+if wait_for extras 'wrote memscope-step6-[0-9]{8}-[0-9]{6}\.svg' 5; then
+    svg=$(ls "$TMP"/run/memscope-step6-*.svg 2>/dev/null | head -n 1)
+    $T send-keys -t extras / ":dump $TMP/shot.txt" Enter ":dump $TMP/shot.ans" Enter ":dump $TMP/shot.txt" Enter
+    wait_for extras 'shot.txt exists; not overwritten' 5
+    well_formed=1
+    if command -v xmllint >/dev/null 2>&1; then xmllint --noout "$svg" 2>/dev/null || well_formed=0
+    elif command -v python3 >/dev/null 2>&1; then python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$svg" || well_formed=0
+    fi
+    if [ -s "$svg" ] && [ $well_formed = 1 ] && grep -q 'Where attention goes' "$svg" && grep -q '<svg ' "$svg" &&
+        grep -q 'Where attention goes' "$TMP/shot.txt" && grep -q "$(printf '\033')\[" "$TMP/shot.ans"; then ok $name
+    else bad $name extras "svg '$svg' (well-formed $well_formed), shot.txt or shot.ans missing or wrong"; fi
+else bad $name extras "no 'wrote memscope-step6-....svg' after d"; fi
+$T send-keys -t extras Escape
+
+name=prompt_stays_above_a_long_continuation
+$T send-keys -t extras / ':len 1500' Enter 'KING OSWALD:' Enter
+if wait_for extras 'generated 1500 characters' 20; then
+    first=$(screen extras | awk '/── Output/ {getline; print; exit}')
+    if echo "$first" | grep -q '^KING OSWALD:'; then ok $name
+    else bad $name extras "the output pane's first row is '$first', not the prompt"; fi
+else bad $name extras "no 'generated 1500 characters'"; fi
+$T send-keys -t extras Escape b
+sleep 0.2
+$T send-keys -t extras Escape
+name=esc_leaves_the_figure2_view
+if wait_for extras 'Where attention goes' 5; then ok $name; else bad $name extras "Esc did not leave the Figure-2 view"; fi
+$T send-keys -t extras / ':quit!' Enter
+
+name=validating_shows_progress_and_space_pauses_meanwhile
+if wait_for valid '^ VALIDATING [0-9]+/[0-9]+ ' 60; then
+    $T send-keys -t valid ' '
+    if wait_for valid '^ VALIDATING [0-9]+/[0-9]+ +PAUSED ' 5; then ok $name
+    else bad $name valid "Space during the validation did not show PAUSED"; fi
+else bad $name valid "no 'VALIDATING n/N' badge with --valid-every 1"; fi
+
+name=saving_shows_in_the_status_line
+wait_for valid '^ PAUSED ' 120
+$T send-keys -t valid s
+if wait_for valid 'saved to .*valid.safetensors' 30 && grep -q 'SAVING' "$TMP/valid.raw"; then ok $name
+else bad $name valid "no SAVING badge drawn while saving (or no 'saved to')"; fi
+
+name=tui_log_writes_the_jsonl_of_train
+$T send-keys -t valid / ':quit!' Enter
+if wait_for valid '^EXITED 0' 20 && head -n 1 "$TMP/valid.jsonl" | grep -q '^{"type":"header","version":' &&
+    grep -Eq '^\{"type":"step","step":[0-9]+,"time":[0-9.]+,"ce":' "$TMP/valid.jsonl" &&
+    grep -Eq '"type":"valid","kind":"periodic".*"ce":[0-9.]+' "$TMP/valid.jsonl" &&
+    { ! command -v python3 >/dev/null 2>&1 ||
+      python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/valid.jsonl"; }; then ok $name
+else bad $name valid "the --log file has no step and validation records, or a line that is not JSON"; fi
 
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,6 +15,7 @@ pkg-config --exists ncursesw 2>/dev/null || need="$need libncurses-dev"
 [ -f /usr/include/readline/readline.h ] || need="$need libreadline-dev"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils" # the e2e test checks the exported SVG
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
 [ -z "$need" ] && exit 0
 echo "memscope: installing Debian packages:$need" >&2

@@ -157,3 +157,29 @@ TEST(cli_load_refuses_changing_model_keys) {
     RunResult r = run("train --load %s --data %s --set d_model=16 --steps 1", ck, sample_text());
     CHECK_REFUSED(r, "d_model");
 }
+
+// tui --help lists exactly the options tui takes: every --flag it names is parsed (it asks for a value
+// rather than calling the flag unknown), and train's own --on-save-error is neither listed nor taken.
+TEST(cli_tui_help_lists_exactly_the_tui_options) {
+    RunResult h = run("tui --help");
+    CHECK_MSG(h.status == 0, "%s", h.err);
+    const char *want[] = {"--data", "--load", "--preset", "--set", "--seed", "--save", "--save-every", "--log",
+                          "--valid-every", "--steps", "--epochs", "--minutes", "--threads", "--max-steps",
+                          "--exit-after-frames"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) CHECK_MSG(strstr(h.out, want[i]), "no %s", want[i]);
+    int flags = 0;
+    for (const char *p = h.out; (p = strstr(p, "--")); flags++) {
+        char flag[40];
+        int n = 0;
+        while ((p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')) && n < 39) flag[n] = p[n], n++;
+        flag[n] = 0;
+        p += n;
+        if (!strcmp(flag, "--help")) continue;
+        RunResult r = run("tui %s", flag);
+        CHECK_MSG(!strstr(r.err, "unknown option"), "tui --help names %s but tui refuses it: %s", flag, r.err);
+    }
+    CHECK(flags >= 15);
+    CHECK(!strstr(h.out, "--on-save-error") && !strstr(h.out, "those of memscope train"));
+    CHECK_REFUSED(run("tui --on-save-error continue"), "unknown option '--on-save-error'");
+    CHECK_REFUSED(run("tui --steps 3 --epochs 1"), "not both");
+}

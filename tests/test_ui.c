@@ -345,14 +345,24 @@ TEST(ui_golden_status) {
     free(s);
 }
 
-TEST(ui_output_wraps_and_keeps_the_tail) {
+// A continuation longer than the pane: the prompt stays on top, the newest lines below it, and a mark
+// says lines were left out between them.
+TEST(ui_output_keeps_the_prompt_above_the_tail) {
     UiSnapshot *s = new_snapshot();
     Grid g;
-    grid_init(&g, 20, 2, FULL_CAPS);
-    ui_output_draw(&g, ui_rect(0, 0, 20, 2), s);
+    grid_init(&g, 20, 3, FULL_CAPS);
+    ui_output_draw(&g, ui_rect(0, 0, 20, 3), s);
     char *t = grid_dump_text(&g);
-    CHECK_MSG(!strcmp(t, "JULIET: Only the mor\nning\n"), "output was [%s]", t);
-    CHECK_INT_EQ(grid_cell(&g, 0, 0)->attr, UI_A_BOLD); // generated text, not the prompt
+    CHECK_MSG(!strcmp(t, "ROMEO: I wonder wha\xe2\x80\xa6\nJULIET: Only the mor\nning\n"), "output was [%s]", t);
+    CHECK_INT_EQ(grid_cell(&g, 0, 0)->attr, UI_A_DIM);  // the prompt
+    CHECK_INT_EQ(grid_cell(&g, 0, 1)->attr, UI_A_BOLD); // generated text
+    free(t);
+    grid_clear(&g);
+    snprintf(s->gen_text, sizeof s->gen_text, "ab");
+    s->gen_prompt_len = 1;
+    ui_output_draw(&g, ui_rect(0, 0, 20, 3), s); // everything fits: nothing pinned, no mark
+    t = grid_dump_text(&g);
+    CHECK_MSG(!strcmp(t, "ab\n\n\n"), "output was [%s]", t);
     free(t);
     grid_free(&g);
     free(s);
@@ -627,3 +637,4 @@ static void render_lab_golden(const char *name, int cols, int rows) {
 
 TEST(ui_golden_screen_lab_80x24) { render_lab_golden("screen_lab_80x24", 80, 24); }
 TEST(ui_golden_screen_lab_120x40) { render_lab_golden("screen_lab_120x40", 120, 40); }
+TEST(ui_golden_screen_lab_200x60) { render_lab_golden("screen_lab_200x60", 200, 60); } // the Figure-2 view uses the room

@@ -11,7 +11,8 @@
 #define LABEL_W 5
 #define GAP 2
 #define RECON_W 18
-#define MAX_ENTRY_ROWS 3
+#define MAX_ENTRY_ROWS 8
+#define MAX_BUCKET_W 12
 
 
 typedef struct {
@@ -30,7 +31,7 @@ static int geometry(UiRect r, Geo *o) {
     int buckets = UI_GROUP_COUNT * UI_BUCKETS, with_recon = r.w - LABEL_W - GAP * UI_GROUP_COUNT - RECON_W;
     int room = with_recon >= 2 * buckets ? with_recon : r.w - LABEL_W - GAP * (UI_GROUP_COUNT - 1);
     o->bw = room / buckets;
-    if (o->bw > 6) o->bw = 6;
+    if (o->bw > MAX_BUCKET_W) o->bw = MAX_BUCKET_W;
     if (o->bw < 1) return 0;
     for (int g = 0; g <= UI_GROUP_COUNT; g++) o->x[g] = r.x + LABEL_W + g * (UI_BUCKETS * o->bw + GAP);
     if (with_recon < 2 * buckets) o->x[UI_GROUP_COUNT] = -1;
@@ -101,19 +102,29 @@ static void draw_detail(Grid *g, UiRect r, int y, const UiBucketRow *row, int la
     int x = r.x + 1, end = r.x + r.w;
     x += grid_printf(g, x, y, end - x, UI_STYLE(-1, -1, UI_A_DIM), "L%d newest bucket (mean \xc2\xb1 sd):", layer);
     for (int gi = 0; gi < UI_GROUP_COUNT && x < end; gi++) {
-        char m[24], sd[24];
+        char m[24], sd[24], piece[96];
         ui_fmt_small(m, sizeof m, row->mean[gi][UI_BUCKETS - 1]);
         ui_fmt_small(sd, sizeof sd, row->std[gi][UI_BUCKETS - 1]);
-        x += grid_printf(g, x, y, end - x, UI_STYLE(ui_group_color(gi), -1, 0), "  %s %s \xc2\xb1 %s", ui_group_name(gi), m, sd);
+        snprintf(piece, sizeof piece, "  %s %s \xc2\xb1 %s", ui_group_name(gi), m, sd);
+        if (grid_text_width(g, piece) > end - x) break; // never a cut number
+        x += grid_put_str(g, x, y, end - x, piece, UI_STYLE(ui_group_color(gi), -1, 0));
     }
 }
 
+// The longest wording that fits, so no number is cut.
 static void draw_legend(Grid *g, UiRect r, int y, float vmax, int steps) {
-    char full[24];
+    char full[24], text[3][200];
     ui_fmt_small(full, sizeof full, vmax);
-    grid_printf(g, r.x + 1, y, r.w - 1, UI_STYLE(-1, -1, UI_A_DIM),
-                "buckets old \xe2\x86\x92 new \xc2\xb7 height \xe2\x88\x9d \xe2\x88\x9a(weight per slot), full = %s "
-                "\xc2\xb7 %d steps sampled, recent ones weigh most", full, steps);
+    snprintf(text[0], sizeof text[0], "buckets old \xe2\x86\x92 new \xc2\xb7 height \xe2\x88\x9d \xe2\x88\x9a(weight per slot), "
+             "full = %s \xc2\xb7 %d steps sampled, recent ones weigh most", full, steps);
+    snprintf(text[1], sizeof text[1], "old \xe2\x86\x92 new \xc2\xb7 height \xe2\x88\x9d \xe2\x88\x9aweight, full = %s \xc2\xb7 "
+             "%d steps sampled", full, steps);
+    snprintf(text[2], sizeof text[2], "full = %s \xc2\xb7 %d steps", full, steps);
+    for (int i = 0; i < 3; i++)
+        if (grid_text_width(g, text[i]) <= r.w - 1 || i == 2) {
+            grid_put_str(g, r.x + 1, y, r.w - 1, text[i], UI_STYLE(-1, -1, UI_A_DIM));
+            return;
+        }
 }
 
 void ui_buckets_draw(Grid *g, UiRect r, const UiSnapshot *s, int selected) {
@@ -127,7 +138,7 @@ void ui_buckets_draw(Grid *g, UiRect r, const UiSnapshot *s, int selected) {
     }
     draw_header(g, r, &geo);
     int rows = r.h - 2, shown = n + 1 <= rows ? n : rows - 1; // the pooled entry always shows
-    int h = rows / (shown + 1);
+    int h = (rows - 1) / (shown + 1); // a row stays for the selected layer's detail line
     h = h < 1 ? 1 : h > MAX_ENTRY_ROWS ? MAX_ENTRY_ROWS : h;
     int first = ui_first_layer(n, shown, selected), y = r.y + 1;
     float vmax = row_max(&b->pooled, 0);

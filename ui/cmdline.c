@@ -103,9 +103,8 @@ static int simple_cmd(const char *name, UiLineResult *out) {
     static const struct {
         const char *name;
         UiCommandType type;
-    } table[] = {{"validate", UI_CMD_VALIDATE}, {"val", UI_CMD_VALIDATE}, {"pause", UI_CMD_PAUSE},
-                 {"resume", UI_CMD_RESUME},     {"step", UI_CMD_STEP},    {"quit!", UI_CMD_QUIT},
-                 {"q!", UI_CMD_QUIT}};
+    } table[] = {{"validate", UI_CMD_VALIDATE}, {"pause", UI_CMD_PAUSE}, {"resume", UI_CMD_RESUME},
+                 {"step", UI_CMD_STEP},         {"quit!", UI_CMD_QUIT}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(name, table[i].name)) {
             add_cmd(out, table[i].type);
@@ -155,20 +154,85 @@ static void compress_cmd(const char *name, const char *arg, UiLineResult *out) {
     snprintf(c->text, sizeof c->text, "%.63s", arg); // a known name: short
 }
 
+const UiLineCommand ui_line_commands[] = {
+    {"rate", "", "N", "compression rate N from the next compression on"},
+    {"temp", "", "T", "sampling temperature of the next generation (0 = greedy)"},
+    {"len", "", "N", "characters the next generation writes"},
+    {"topk", "", "K", "sample among the K likeliest characters (0 = off)"},
+    {"compress", "", "NAME", "compression function: conv, mean, max, dilated, most-used"},
+    {"compress_loss", "", "NAME", "compression loss: attention, autoencode, none"},
+    {"save", "", "[PATH]", "save a checkpoint (to PATH, else where s saves)"},
+    {"validate", "val", "", "validate now"},
+    {"pause", "", "", "pause training"},
+    {"resume", "", "", "resume training"},
+    {"step", "", "", "one training step while paused or stopped"},
+    {"dump", "", "[FILE]", "write the screen as drawn: FILE.svg, .txt or .ans (default: an SVG named by step and time)"},
+    {"dump-data", "", "FILE", "write the numbers behind the view: FILE.csv or FILE.json"},
+    {"zoom", "", "N", "loss plot: the last N steps (0 = the whole run)"},
+    {"help", "h ?", "", "this help"},
+    {"quit", "q", "", "quit (asks first when there is unsaved progress)"},
+    {"quit!", "q!", "", "quit without the save question"},
+};
+const int ui_line_command_count = (int)(sizeof ui_line_commands / sizeof ui_line_commands[0]);
+
+// The command's own name for a name or an alias; NULL when there is none.
+static const char *canonical(const char *name) {
+    size_t n = strlen(name);
+    for (int i = 0; i < ui_line_command_count; i++) {
+        const UiLineCommand *c = &ui_line_commands[i];
+        if (!strcmp(c->name, name)) return c->name;
+        for (const char *a = c->aliases; *a;) {
+            size_t len = strcspn(a, " ");
+            if (len == n && !strncmp(a, name, n)) return c->name;
+            a += len;
+            while (*a == ' ') a++;
+        }
+    }
+    return NULL;
+}
+
+static void dump_cmd(const char *name, const char *arg, UiLineResult *out) {
+    int data = !strcmp(name, "dump-data");
+    if (data && !*arg) {
+        fail(out, ":dump-data needs a file name ending in .csv or .json");
+        return;
+    }
+    if (strlen(arg) >= sizeof out->dump_path) {
+        fail(out, ":%s file name is too long", name);
+        return;
+    }
+    out->dump = data ? 2 : 1;
+    memcpy(out->dump_path, arg, strlen(arg) + 1); // fits: checked above
+}
+
+static void zoom_cmd(const char *arg, UiLineResult *out) {
+    int n;
+    if (!parse_int(arg, 0, 1000000000, &n)) fail(out, ":zoom needs a whole number of steps >= 0 (0 = the whole run)");
+    else out->zoom = n;
+}
+
 static void command(char *body, UiLineResult *out) {
-    char *arg, *name = split(body, &arg);
+    char *arg, *typed = split(body, &arg);
+    const char *name = canonical(typed);
+    if (!name) {
+        fail(out, "unknown command :%s (try :help)", typed);
+        return;
+    }
     int takes_number = !strcmp(name, "rate") || !strcmp(name, "temp") || !strcmp(name, "len") || !strcmp(name, "topk");
     if (takes_number) number_cmd(name, arg, out);
     else if (!strcmp(name, "save")) save_cmd(arg, out);
     else if (!strcmp(name, "compress") || !strcmp(name, "compress_loss")) compress_cmd(name, arg, out);
+    else if (!strcmp(name, "dump") || !strcmp(name, "dump-data")) dump_cmd(name, arg, out);
+    else if (!strcmp(name, "zoom")) zoom_cmd(arg, out);
     else if (*arg) fail(out, ":%s takes no argument", name);
-    else if (!strcmp(name, "help") || !strcmp(name, "h") || !strcmp(name, "?")) out->show_help = 1;
-    else if (!strcmp(name, "quit") || !strcmp(name, "q")) out->quit = 1;
+    else if (!strcmp(name, "help")) out->show_help = 1;
+    else if (!strcmp(name, "quit")) out->quit = 1;
     else if (!simple_cmd(name, out)) fail(out, "unknown command :%s (try :help)", name);
 }
 
 void ui_parse_line(const char *line, const UiGenSettings *gs, UiLineResult *out) {
     memset(out, 0, sizeof *out);
+    out->zoom = -1;
     const char *p = line;
     while (isspace((unsigned char)*p)) p++;
     if (!*p) {

@@ -18,6 +18,9 @@ typedef struct {
     int show_help;              // :help
     int quit;                   // :quit (the caller asks first when there is unsaved progress)
     int empty;                  // nothing but blanks
+    int dump;                   // :dump (1, the screen) or :dump-data (2, the numbers), see ui/dump.h
+    char dump_path[UI_CMD_TEXT_BYTES]; // "" = a default name
+    int zoom;                   // :zoom N: the loss plot's last N steps (0 = all); -1 = not asked
     int is_error;               // message is an error
     char message[UI_LINE_MESSAGE_BYTES];
 } UiLineResult;
@@ -26,6 +29,16 @@ typedef struct {
 // tests check them against engine/config.h; ui/ cannot include it).
 extern const char *const ui_compress_fn_names[];
 extern const char *const ui_compress_loss_names[];
+
+// The ':' commands, for the parser and the help overlay alike.
+typedef struct {
+    const char *name;
+    const char *aliases; // space-separated, or ""
+    const char *args;    // e.g. "N", "[PATH]", ""
+    const char *help;
+} UiLineCommand;
+extern const UiLineCommand ui_line_commands[];
+extern const int ui_line_command_count;
 
 // Never fails: invalid input gives is_error and a message saying what was expected.
 void ui_parse_line(const char *line, const UiGenSettings *gs, UiLineResult *out);

@@ -1,11 +1,15 @@
 // Help overlay text and drawing. This is the one place the key scheme is written down.
 #include "ui/help.h"
 
+#include "ui/bindings.h"
+#include "ui/cmdline.h"
 #include "ui/color.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
-typedef enum { H_HEAD, H_KEY, H_TEXT, H_GAP } HelpKind;
+typedef enum { H_HEAD, H_KEY, H_TEXT, H_GAP, H_KEYS, H_CMDS } HelpKind; // KEYS, CMDS: the tables
 
 typedef struct {
     HelpKind kind;
@@ -14,31 +18,12 @@ typedef struct {
 
 static const HelpItem items[] = {
     {H_HEAD, "Keys", NULL},
-    {H_KEY, "Space", "pause / resume training"},
-    {H_KEY, "n", "one training step (while paused)"},
-    {H_KEY, "+ -", "compression rate up / down (from the next compression on; existing slots stay)"},
-    {H_KEY, "f", "next compression function: conv \xe2\x86\x92 mean \xe2\x86\x92 max \xe2\x86\x92 dilated \xe2\x86\x92 "
-                 "most-used \xe2\x86\x92 conv (from the next compression on; existing slots stay)"},
-    {H_KEY, "b", "attention by slot age (the paper's Figure 2) in place of the heatmap; b again goes back"},
-    {H_KEY, "Tab \xe2\x86\x90 \xe2\x86\x92", "select the layer (Shift-Tab also goes back)"},
-    {H_KEY, "h", "heads: mean \xe2\x86\x92 head 0 \xe2\x86\x92 head 1 \xe2\x80\xa6 \xe2\x86\x92 mean"},
-    {H_KEY, "\xe2\x86\x91 \xe2\x86\x93", "heatmap cursor: previous / next query row"},
-    {H_KEY, ", .", "heatmap cursor: previous / next key slot (also < > and Shift-\xe2\x86\x90 \xe2\x86\x92)"},
-    {H_KEY, "[ ]", "heatmap cursor: jump to the previous / next group"},
-    {H_KEY, "Home End", "heatmap cursor: oldest / newest key slot"},
-    {H_KEY, "mouse", "click a heatmap cell to put the cursor on it; click a layer row to select it"},
-    {H_KEY, "/ Enter", "type in the prompt; Esc leaves it (Enter on an empty line too)"},
-    {H_KEY, "s", "save a checkpoint"},
-    {H_KEY, "v", "validate now"},
-    {H_KEY, "q", "quit (asks first when there is unsaved progress)"},
-    {H_KEY, "? F1", "this help (\xe2\x86\x91 \xe2\x86\x93 PgUp PgDn scroll, Esc or ? closes)"},
+    {H_KEYS, NULL, NULL},
     {H_GAP, NULL, NULL},
     {H_HEAD, "Prompt", NULL},
     {H_TEXT, "Text you type is fed to the model, which continues it on a copy of its memory, so training is "
-             "not disturbed. A line starting with ':' is a command: :rate N, :temp T, :len N, :topk K, "
-             ":save [PATH], :validate, :pause, :resume, :help, :quit (:quit! skips the save question), "
-             ":compress NAME (conv, mean, max, dilated, most-used), :compress_loss NAME (attention, autoencode, "
-             "none).", NULL},
+             "not disturbed. A line starting with ':' is a command:", NULL},
+    {H_CMDS, NULL, NULL},
     {H_GAP, NULL, NULL},
     {H_HEAD, "What you are looking at", NULL},
     {H_TEXT, "A Compressive Transformer reads text one segment of Q characters at a time. Every layer keeps "
@@ -77,7 +62,7 @@ static const HelpItem items[] = {
              "shows the generation's own attention: watch it read its memory as it writes.", NULL},
 };
 
-enum { KEY_COL = 12 };
+enum { KEY_COL = 12, CMD_COL = 22 };
 
 // Receives every wrapped display line (text, len bytes, drawn at column `indent`).
 typedef void (*EmitFn)(void *ctx, int line, const HelpItem *it, const char *text, int len, int indent);
@@ -102,16 +87,42 @@ static int wrap_text(const char *s, int width, int line, const HelpItem *it, int
     return line;
 }
 
+// One line per binding of the key table (ui/bindings.c); bindings without a label share the line above.
+static int layout_keys(int w, int line, EmitFn emit, void *ctx) {
+    for (int i = 0; i < ui_binding_count; i++) {
+        const UiBinding *b = &ui_bindings[i];
+        if (!b->label) continue;
+        HelpItem it = {H_KEY, b->label, b->help};
+        line = wrap_text(it.b, w - KEY_COL, line, &it, KEY_COL, emit, ctx);
+    }
+    return line;
+}
+
+// One line per ':' command of the parser's table (ui/cmdline.c).
+static int layout_commands(int w, int line, EmitFn emit, void *ctx) {
+    for (int i = 0; i < ui_line_command_count; i++) {
+        const UiLineCommand *c = &ui_line_commands[i];
+        char label[48], text[200];
+        snprintf(label, sizeof label, ":%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+        if (c->aliases[0]) snprintf(text, sizeof text, "%s (also :%s)", c->help, c->aliases);
+        else snprintf(text, sizeof text, "%s", c->help);
+        HelpItem it = {H_KEY, label, text};
+        line = wrap_text(text, w - CMD_COL, line, &it, CMD_COL, emit, ctx);
+    }
+    return line;
+}
+
 static int layout_items(int w, EmitFn emit, void *ctx) {
     int line = 0;
     for (size_t k = 0; k < sizeof items / sizeof items[0]; k++) {
         const HelpItem *it = &items[k];
         if (it->kind == H_GAP) line++;
+        else if (it->kind == H_KEYS) line = layout_keys(w, line, emit, ctx);
+        else if (it->kind == H_CMDS) line = layout_commands(w, line, emit, ctx);
         else if (it->kind == H_HEAD) {
             if (emit) emit(ctx, line, it, it->a, (int)strlen(it->a), 0);
             line++;
-        } else if (it->kind == H_KEY) line = wrap_text(it->b, w - KEY_COL, line, it, KEY_COL, emit, ctx);
-        else line = wrap_text(it->a, w, line, it, 0, emit, ctx);
+        } else line = wrap_text(it->a, w, line, it, 0, emit, ctx);
     }
     return line;
 }
@@ -130,7 +141,7 @@ static void emit_line(void *vctx, int line, const HelpItem *it, const char *text
     if (y < c->in.y || y >= c->in.y + c->in.h) return;
     UiStyle st = it->kind == H_HEAD ? UI_STYLE(UI_COL_WARN, UI_COL_HELP_BG, UI_A_BOLD) : UI_STYLE(-1, UI_COL_HELP_BG, 0);
     if (it->kind == H_KEY && text == it->b)  // the first line of a key entry shows the key
-        grid_put_str(c->g, c->in.x + 1, y, KEY_COL - 2, it->a, UI_STYLE(UI_COL_GEN, UI_COL_HELP_BG, UI_A_BOLD));
+        grid_put_str(c->g, c->in.x + 1, y, indent - 2, it->a, UI_STYLE(UI_COL_GEN, UI_COL_HELP_BG, UI_A_BOLD));
     grid_put_strn(c->g, c->in.x + indent, y, c->in.w - indent, text, len, st);
 }
 

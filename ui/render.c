@@ -15,6 +15,7 @@
 #include "ui/status.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static UiRect content(UiRect panel) { return ui_rect(panel.x, panel.y + 1, panel.w, panel.h - 1); }
 
@@ -98,13 +99,25 @@ static void recall_panel(Grid *g, const UiSnapshot *s, UiRect panel) {
     ui_recall_draw(g, content(panel), &s->recall);
 }
 
+// The panel always shows the attention-reconstruction loss, measured; the title says whether it trains.
+static const char *recon_title(const UiSnapshot *s) {
+    if (!s->compress_loss[0] || !strcmp(s->compress_loss, "attention")) return "Reconstruction loss";
+    if (!strcmp(s->compress_loss, "none")) return "Reconstruction error \xc2\xb7 measured, not trained (loss none)";
+    return "Reconstruction error \xc2\xb7 measured; the autoencode loss trains";
+}
+
 static void lower_panels(Grid *g, const UiState *ui, const UiSnapshot *s, const UiLayout *L) {
     if (L->recall.w > 0) recall_panel(g, s, L->recall);
-    panel_title(g, L->loss, "Loss");
+    UiPlotView view = {ui->plot_smooth, ui->plot_log, ui->plot_zoom};
+    char how[64], title[96];
+    ui_plot_view_label(how, sizeof how, &view);
+    snprintf(title, sizeof title, how[0] ? "Loss \xc2\xb7 %s" : "Loss", how);
+    panel_title(g, L->loss, title);
     // The legend is right-aligned after the title ("── Loss "), and left out rather than cover it.
-    ui_plot_legend(g, L->loss.x + 8, L->loss.y, L->loss.w - 9, s->train_ce, s->valid_ce);
-    ui_plot_draw(g, content(L->loss), &s->train_loss, &s->valid_loss);
-    panel_title(g, L->recon, "Reconstruction loss");
+    int after = 4 + grid_text_width(g, title);
+    ui_plot_legend(g, L->loss.x + after, L->loss.y, L->loss.w - after - 1, s->train_ce, s->valid_ce);
+    ui_plot_draw_view(g, content(L->loss), &s->train_loss, &s->valid_loss, &view);
+    panel_title(g, L->recon, recon_title(s));
     ui_recon_draw(g, content(L->recon), s, ui->layer);
     panel_title(g, L->output, s->state == UI_RUN_GENERATING ? "Output \xc2\xb7 generating" : "Output");
     ui_output_draw(g, content(L->output), s);
@@ -143,7 +156,7 @@ void ui_render(const UiState *ui, const UiSnapshot *s, Grid *g) {
     }
     const UiLayout *L = &R.layout;
     grid_set_clip(g, L->status);
-    ui_status_draw(g, L->status, s);
+    ui_status_draw_intent(g, L->status, s, ui->pausing && s->state == UI_RUN_RUNNING ? "PAUSING" : NULL);
     top_panels(g, ui, s, &R);
     lower_panels(g, ui, s, L);
     bottom_rows(g, ui, s, L);

@@ -132,6 +132,13 @@ typedef struct {
     char corpus[UI_NAME_BYTES];
     int n_layers, n_heads, seq_len;
     int unsaved;                // 1 when there is progress since the last save (q asks first)
+    int threads;                // training threads (0 = not reported)
+    // What the trainer is busy with beyond stepping ("validating", "saving"; "" = nothing): the status
+    // line says so with progress (done of total, when total > 0) or the seconds since it began.
+    char activity[UI_NAME_BYTES];
+    int activity_done, activity_total;
+    double activity_since;      // the trainer's clock when it began (seconds)
+    double activity_elapsed;    // filled by the UI thread from its own reading of the same clock
 
     // loss history
     UiSeries train_loss;        // training CE per step

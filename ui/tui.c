@@ -2,6 +2,7 @@
 #include "ui/tui.h"
 
 #include "ui/bars.h"
+#include "ui/bindings.h"
 #include "ui/heatmap.h"
 #include "ui/help.h"
 #include "ui/keys.h"
@@ -43,7 +44,12 @@ void ui_update(UiState *ui, const UiSnapshot *s, int cols, int rows) {
     ui->cols = cols;
     ui->rows = rows;
     ui->help_scroll = clampi(ui->help_scroll, 0, ui_help_max_scroll(cols, rows));
-    if (s->seq != ui->seen_seq) ui->run_state = s->state;
+    if (s->seq != ui->seen_seq) {
+        // A pause shows as PAUSING until a snapshot says PAUSED: the trainer finishes the step in flight
+        // and may publish it first (a few snapshots at most; then the snapshot's state is believed).
+        if (ui->pausing && (s->state != UI_RUN_RUNNING || ++ui->pausing > 3)) ui->pausing = 0;
+        ui->run_state = ui->pausing ? UI_RUN_PAUSED : s->state;
+    }
     ui->seen_seq = s->seq;
     ui->n_layers = clampi(s->n_layers, 0, UI_MAX_LAYERS);
     ui->layer = clampi(ui->layer, 0, ui->n_layers > 0 ? ui->n_layers - 1 : 0);
@@ -90,9 +96,11 @@ static void toggle_pause(UiState *ui, UiPostFn post, void *ctx) {
     if (ui->run_state == UI_RUN_PAUSED || ui->run_state == UI_RUN_STOPPED) {
         post_simple(post, ctx, UI_CMD_RESUME, 0);
         ui->run_state = UI_RUN_RUNNING;
+        ui->pausing = 0;
     } else {
         post_simple(post, ctx, UI_CMD_PAUSE, 0);
         ui->run_state = UI_RUN_PAUSED;
+        ui->pausing = 1;
     }
 }
 
@@ -106,17 +114,17 @@ static int group_jump(const UiState *ui, int dir) {
     return ui->cur_k;
 }
 
-static int cursor_key(UiState *ui, int key) {
+static int cursor_action(UiState *ui, UiAction act) {
     int last_k = ui->n_keys > 0 ? ui->n_keys - 1 : 0, last_q = ui->n_queries > 0 ? ui->n_queries - 1 : 0;
-    switch (key) {
-    case UI_KEY_UP: ui->cur_q = clampi(ui->cur_q - 1, 0, last_q); return 1;
-    case UI_KEY_DOWN: ui->cur_q = clampi(ui->cur_q + 1, 0, last_q); return 1;
-    case ',': case '<': case UI_KEY_SLEFT: ui->cur_k = clampi(ui->cur_k - 1, 0, last_k); return 1;
-    case '.': case '>': case UI_KEY_SRIGHT: ui->cur_k = clampi(ui->cur_k + 1, 0, last_k); return 1;
-    case '[': ui->cur_k = group_jump(ui, -1); return 1;
-    case ']': ui->cur_k = group_jump(ui, +1); return 1;
-    case UI_KEY_HOME: ui->cur_k = 0; return 1;
-    case UI_KEY_END: ui->cur_k = last_k; return 1;
+    switch (act) {
+    case UI_ACT_QUERY_UP: ui->cur_q = clampi(ui->cur_q - 1, 0, last_q); return 1;
+    case UI_ACT_QUERY_DOWN: ui->cur_q = clampi(ui->cur_q + 1, 0, last_q); return 1;
+    case UI_ACT_KEY_PREV: ui->cur_k = clampi(ui->cur_k - 1, 0, last_k); return 1;
+    case UI_ACT_KEY_NEXT: ui->cur_k = clampi(ui->cur_k + 1, 0, last_k); return 1;
+    case UI_ACT_GROUP_PREV: ui->cur_k = group_jump(ui, -1); return 1;
+    case UI_ACT_GROUP_NEXT: ui->cur_k = group_jump(ui, +1); return 1;
+    case UI_ACT_KEY_FIRST: ui->cur_k = 0; return 1;
+    case UI_ACT_KEY_LAST: ui->cur_k = last_k; return 1;
     default: return 0;
     }
 }
@@ -130,26 +138,52 @@ static void cycle_head(UiState *ui) {
     ui->head = ui->head + 1 >= ui->n_heads ? -1 : ui->head + 1;
 }
 
+// z: the whole run, then ever closer views of the newest steps.
+static void cycle_zoom(UiState *ui) {
+    static const int levels[] = {0, 2000, 500, 100};
+    int next = 0;
+    for (int i = 0; i < 4; i++)
+        if (levels[i] == ui->plot_zoom) next = (i + 1) % 4;
+    ui->plot_zoom = levels[next];
+    if (ui->plot_zoom) ui_set_message(ui, 0, "loss plot: the last %d steps (z for more, :zoom N)", ui->plot_zoom);
+    else ui_set_message(ui, 0, "loss plot: the whole run");
+}
+
+static void plot_action(UiState *ui, UiAction act) {
+    if (act == UI_ACT_SMOOTH) {
+        ui->plot_smooth = !ui->plot_smooth;
+        ui_set_message(ui, 0, ui->plot_smooth ? "loss plot: training curve smoothed (EMA 0.9), raw curve dim"
+                                              : "loss plot: raw training curve");
+    } else if (act == UI_ACT_LOG_SCALE) {
+        ui->plot_log = !ui->plot_log;
+        ui_set_message(ui, 0, ui->plot_log ? "loss plot: logarithmic loss axis" : "loss plot: linear loss axis");
+    } else cycle_zoom(ui);
+}
+
 static void main_key(UiState *ui, int key, UiPostFn post, void *ctx) {
-    if (cursor_key(ui, key)) return;
-    switch (key) {
-    case ' ': toggle_pause(ui, post, ctx); break;
-    case 'n':
-        if (ui->run_state == UI_RUN_PAUSED) post_simple(post, ctx, UI_CMD_STEP, 0);
+    UiAction act = ui_binding_action(key);
+    if (cursor_action(ui, act)) return;
+    switch (act) {
+    case UI_ACT_PAUSE: toggle_pause(ui, post, ctx); break;
+    case UI_ACT_STEP:
+        if (ui->run_state == UI_RUN_PAUSED || ui->run_state == UI_RUN_STOPPED) post_simple(post, ctx, UI_CMD_STEP, 0);
         else ui_set_message(ui, 0, "n steps once while paused: press Space to pause first");
         break;
-    case '+': case '=': post_simple(post, ctx, UI_CMD_RATE_UP, 0); break;
-    case '-': case '_': post_simple(post, ctx, UI_CMD_RATE_DOWN, 0); break;
-    case 'f': post_simple(post, ctx, UI_CMD_COMPRESS_NEXT, 0); break;
-    case 'b': ui->view_buckets = !ui->view_buckets; break;
-    case UI_KEY_TAB: case UI_KEY_RIGHT: select_layer(ui, ui->layer + 1, post, ctx); break;
-    case UI_KEY_BTAB: case UI_KEY_LEFT: select_layer(ui, ui->layer - 1, post, ctx); break;
-    case 'h': cycle_head(ui); break;
-    case '/': case UI_KEY_ENTER: case UI_KEY_LF: ui->focus = UI_FOCUS_PROMPT; break;
-    case 's': post_simple(post, ctx, UI_CMD_SAVE, 0); break;
-    case 'v': post_simple(post, ctx, UI_CMD_VALIDATE, 0); break;
-    case 'q': ask_quit(ui, post, ctx); break;
-    case '?': case UI_KEY_F1: ui->help = 1, ui->help_scroll = 0; break;
+    case UI_ACT_RATE_UP: post_simple(post, ctx, UI_CMD_RATE_UP, 0); break;
+    case UI_ACT_RATE_DOWN: post_simple(post, ctx, UI_CMD_RATE_DOWN, 0); break;
+    case UI_ACT_COMPRESS_NEXT: post_simple(post, ctx, UI_CMD_COMPRESS_NEXT, 0); break;
+    case UI_ACT_FIGURE2: ui->view_buckets = !ui->view_buckets; break;
+    case UI_ACT_LAYER_NEXT: select_layer(ui, ui->layer + 1, post, ctx); break;
+    case UI_ACT_LAYER_PREV: select_layer(ui, ui->layer - 1, post, ctx); break;
+    case UI_ACT_HEAD: cycle_head(ui); break;
+    case UI_ACT_PROMPT: ui->focus = UI_FOCUS_PROMPT; break;
+    case UI_ACT_SAVE: post_simple(post, ctx, UI_CMD_SAVE, 0); break;
+    case UI_ACT_VALIDATE: post_simple(post, ctx, UI_CMD_VALIDATE, 0); break;
+    case UI_ACT_DUMP: ui->dump = UI_DUMP_SCREEN, ui->dump_path[0] = 0; break;
+    case UI_ACT_SMOOTH: case UI_ACT_LOG_SCALE: case UI_ACT_ZOOM: plot_action(ui, act); break;
+    case UI_ACT_ESCAPE: ui->view_buckets = 0; break;
+    case UI_ACT_QUIT: ask_quit(ui, post, ctx); break;
+    case UI_ACT_HELP: ui->help = 1, ui->help_scroll = 0; break;
     default: break;
     }
 }
@@ -234,5 +268,14 @@ void ui_submit_line(UiState *ui, const char *line, UiPostFn post, void *ctx) {
         if (r.cmds[i].type == UI_CMD_QUIT) ui->quit = 1;
     }
     if (r.show_help) ui->help = 1, ui->help_scroll = 0;
+    if (r.dump) {
+        ui->dump = r.dump == 2 ? UI_DUMP_DATA : UI_DUMP_SCREEN;
+        snprintf(ui->dump_path, sizeof ui->dump_path, "%s", r.dump_path);
+    }
+    if (r.zoom >= 0) {
+        ui->plot_zoom = r.zoom;
+        if (r.zoom) ui_set_message(ui, 0, "loss plot: the last %d steps", r.zoom);
+        else ui_set_message(ui, 0, "loss plot: the whole run");
+    }
     if (r.quit) ask_quit(ui, post, ctx);
 }

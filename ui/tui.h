@@ -29,6 +29,7 @@
 #define UI_PROMPT_BYTES 1024
 
 typedef enum { UI_FOCUS_MAIN, UI_FOCUS_PROMPT } UiFocus;
+typedef enum { UI_DUMP_NONE, UI_DUMP_SCREEN, UI_DUMP_DATA } UiDump;
 
 typedef struct {
     int caps;               // UI_CAP_* of the terminal (for mouse hit-testing)
@@ -39,11 +40,17 @@ typedef struct {
     int cur_q, cur_k;       // heatmap cursor: query row, key column
     int help, help_scroll;  // the '?' overlay
     int view_buckets;       // 'b': the Figure-2 view replaces the heatmap and the layer bars
+    int plot_smooth;        // 'e': the loss plot draws an EMA of the training curve over the raw one
+    int plot_log;           // 'y': logarithmic loss axis
+    int plot_zoom;          // 'z', :zoom N: only the last N steps (0 = the whole run)
     int confirm_quit;       // the "save before quitting?" question is showing
     int quit;               // a quit was posted: the app leaves its loop
+    UiDump dump;            // d / :dump / :dump-data asked for a file (ui/dump.h writes it after the render)
+    char dump_path[UI_PROMPT_BYTES]; // "" = a default name
 
     // mirrored from the last snapshot (ui_update)
     UiRunState run_state;   // what Space toggles from (flipped at once when Space posts)
+    int pausing;            // Space asked for a pause the snapshots do not show yet (counts them)
     int n_layers, n_heads, n_queries, n_keys, n_cmem, n_mem, unsaved;
     uint64_t seen_seq, seen_msg_seq;
 
