@@ -90,17 +90,6 @@ static int finish_stdout(const char *cmd, int rc) {
 static int run_command(int argc, char **argv) {
     if (argc < 2) return cmd_tui(0, argv + 1);
     const char *cmd = argv[1];
-    struct {
-        const char *name;
-        int (*fn)(int, char **);
-    } table[] = {{"train", cmd_train}, {"eval", cmd_eval}, {"sample", cmd_sample},
-                 {"info", cmd_info},   {"tui", cmd_tui},   {"bench", cmd_bench}, {"lab", cmd_lab},
-                 {"watch", cmd_watch}, {"demo", cmd_demo},  {"export", cmd_export}, {"import", cmd_import}};
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(cmd, table[i].name)) return table[i].fn(argc - 2, argv + 2);
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) return fputs(usage, stdout), 0;
-    if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
-    fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab watch demo export import (memscope --help)\n", cmd);
     const Command *c = find_command(cmd);
     if (c) return c->fn(argc - 2, argv + 2);
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return print_version(stdout);
