@@ -89,13 +89,12 @@ static int setup(App *a) {
     }
     if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 1;
     // what the engine accepts beyond the panels' room is refused here, with the limit named
-    if (cfg.n_layers > UI_MAX_LAYERS || cfg.n_heads > UI_MAX_HEADS)
-        return fail("tui", "%s=%d is more than the %d %s the TUI shows; use %s <= %d here (memscope train has no such "
-                    "limit)", cfg.n_layers > UI_MAX_LAYERS ? "n_layers" : "n_heads",
-                    cfg.n_layers > UI_MAX_LAYERS ? cfg.n_layers : cfg.n_heads,
-                    cfg.n_layers > UI_MAX_LAYERS ? UI_MAX_LAYERS : UI_MAX_HEADS,
-                    cfg.n_layers > UI_MAX_LAYERS ? "layers" : "heads", cfg.n_layers > UI_MAX_LAYERS ? "n_layers" : "n_heads",
-                    cfg.n_layers > UI_MAX_LAYERS ? UI_MAX_LAYERS : UI_MAX_HEADS);
+    if (cfg.n_layers > UI_MAX_LAYERS)
+        return fail("tui", "n_layers=%d is more than the %d layers the TUI shows; use n_layers <= %d here (memscope "
+                    "train has no such limit)", cfg.n_layers, UI_MAX_LAYERS, UI_MAX_LAYERS);
+    if (cfg.n_heads > UI_MAX_HEADS)
+        return fail("tui", "n_heads=%d is more than the %d heads the TUI shows; use n_heads <= %d here (memscope "
+                    "train has no such limit)", cfg.n_heads, UI_MAX_HEADS, UI_MAX_HEADS);
     if (a->o.save) { // checked now, like train's, not when the first save fails (another run's checkpoint: s asks)
         Options o = a->o;
         o.force = 1;
