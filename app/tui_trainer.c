@@ -455,6 +455,13 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     const char *path = path_arg && path_arg[0] ? path_arg : tt->save_path;
     char err[1024];
     tt->save_count++;
+    if (output_same_file(path, tt->corpus->source)) { // the corpus this run trains on (a file, when it is one)
+        tt->last_save_failed = 1;
+        snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "save refused: %s is the corpus this run reads; give "
+                 "another name", path);
+        message(tt, 1, "%s", tt->last_save_msg);
+        return;
+    }
     if (foreign_checkpoint_asked(tt, path)) return;
     P->confirm_path[0] = 0;
     if (checkpoint_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err)) {

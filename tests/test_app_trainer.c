@@ -451,6 +451,23 @@ TEST(app_trainer_asks_before_replacing_another_runs_checkpoint) {
     unsigned char *now = fixture_read_file(r.save_path, &n_now);
     CHECK(n_now == n && !memcmp(now, theirs, n)); // untouched
     free(now);
+    // the corpus file is an input, never a save target (not even when asked twice)
+    const char *data = "ROMEO: text\n";
+    char data_path[480];
+    snprintf(data_path, sizeof data_path, "%s/corpus.txt", test_tmpdir());
+    f = fopen(data_path, "w");
+    CHECK(f && fputs(data, f) >= 0 && fclose(f) == 0);
+    snprintf(r.corpus.source, sizeof r.corpus.source, "%s", data_path);
+    for (int i = 0; i < 2; i++) {
+        post(&r, UI_CMD_SAVE, 0, data_path);
+        wait_for(&r, message_has, "is the corpus this run reads", "the refusal");
+        post(&r, UI_CMD_VALIDATE, 0, NULL); // another message in between
+        wait_for(&r, message_has, "validation", "the validation");
+    }
+    char back[64];
+    f = fopen(data_path, "r");
+    CHECK(f && fgets(back, sizeof back, f) && fclose(f) == 0);
+    CHECK(!strcmp(back, data));
     post(&r, UI_CMD_SAVE, 0, NULL); // the answer: save again
     wait_for(&r, message_has, "saved to", "the save after the question");
     post(&r, UI_CMD_STEP, 0, NULL);
