@@ -236,8 +236,9 @@ static int run(App *a) {
         for (;;) {
             frame_loop(a, &grid, snap);
             if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
-                post_simple(a, UI_CMD_SAVE, NULL);
-                a->last_posted = UI_CMD_PAUSE; // a plain QUIT: a signal leaves whatever the save did
+                UiCommand c = {.type = UI_CMD_QUIT, .ival = 2}; // save, then leave whatever the save did
+                a->last_posted = UI_CMD_QUIT;
+                post(a, &c);
                 a->save_on_quit = 1;
             }
             if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);

@@ -412,6 +412,28 @@ TEST(app_trainer_save_and_quit_survives_a_full_queue) {
     rig_stop(&r);
 }
 
+TEST(app_trainer_a_signal_quit_saves_and_leaves_whatever_the_save_did) {
+    for (int failing = 0; failing < 2; failing++) {
+        Rig r;
+        rig_start(&r, 5);
+        int stopped = UI_RUN_STOPPED;
+        wait_for(&r, state_is, &stopped, "--max-steps");
+        if (failing) snprintf(r.save_path, sizeof r.save_path, "%s/no/such/dir/x.safetensors", test_tmpdir());
+        pthread_mutex_lock(&r.box.mu); // a full queue, as above: the quit's save must not depend on a SAVE slot
+        UiCommand c = {.type = UI_CMD_SET_TEMP, .fval = 0.5f}, quit = {.type = UI_CMD_QUIT, .ival = 2};
+        for (int i = 0; i < 10 * TUI_QUEUE_CAP && tui_queue_push(&r.q, &c) == 0; i++) {}
+        tui_queue_push(&r.q, &quit);
+        pthread_mutex_unlock(&r.box.mu);
+        tui_trainer_join(&r.tt); // returns: a signal always leaves
+        r.tt.started = 0;
+        CHECK_INT_EQ(r.tt.save_count, 1);
+        CHECK_INT_EQ(r.tt.last_save_failed, failing);
+        CHECK(tui_box_done(&r.box, NULL, 0));
+        if (!failing) CHECK(access(r.save_path, F_OK) == 0);
+        rig_stop(&r);
+    }
+}
+
 static int quit_refused(const UiSnapshot *s, const void *arg) {
     (void)arg;
     return strstr(s->message, "not quitting") != NULL;
