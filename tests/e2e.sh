@@ -98,7 +98,7 @@ else bad "stdout_not_a_terminal_explains_the_headless_commands" "" "rc $rc, said
 # --- side sessions, started first so they run while the main one does ---------------------------------
 start small 70 20 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --exit-after-frames 60
 start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 90
-start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY
+start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --save "$TMP/ctrlc.safetensors"
 RECALL=$(echo "$TINY" | sed 's/--data builtin /--data builtin:recall /')
 start recall 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $RECALL --exit-after-frames 240
 
@@ -123,8 +123,8 @@ name=ctrl_c_restores_the_terminal
 if wait_for ctrlc '^ RUNNING' 15 && wait_step_above ctrlc 0 10; then
     $T send-keys -t ctrlc C-c
     if wait_for ctrlc '^EXITED 0' 10 && [ "$($T display -p -t ctrlc '#{alternate_on}')" = 0 ] &&
-        ! screen ctrlc | grep -q 'Where attention goes'; then ok $name
-    else bad $name ctrlc "Ctrl-C did not leave cleanly"; fi
+        ! screen ctrlc | grep -q 'Where attention goes' && "$BIN" info "$TMP/ctrlc.safetensors" >/dev/null; then ok $name
+    else bad $name ctrlc "Ctrl-C did not leave cleanly with the --save checkpoint written"; fi
 else bad $name ctrlc "did not start"; fi
 
 name=recall_corpus_shows_recall_by_distance
