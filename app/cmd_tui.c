@@ -116,13 +116,12 @@ static int setup(App *a) {
     }
     if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 2;
     // what the engine accepts beyond the panels' room is refused here, with the limit named
-    if (cfg.n_layers > UI_MAX_LAYERS || cfg.n_heads > UI_MAX_HEADS)
-        return fail("tui", "%s=%d is more than the %d %s the TUI shows; use %s <= %d here (memscope train has no such "
-                    "limit)", cfg.n_layers > UI_MAX_LAYERS ? "n_layers" : "n_heads",
-                    cfg.n_layers > UI_MAX_LAYERS ? cfg.n_layers : cfg.n_heads,
-                    cfg.n_layers > UI_MAX_LAYERS ? UI_MAX_LAYERS : UI_MAX_HEADS,
-                    cfg.n_layers > UI_MAX_LAYERS ? "layers" : "heads", cfg.n_layers > UI_MAX_LAYERS ? "n_layers" : "n_heads",
-                    cfg.n_layers > UI_MAX_LAYERS ? UI_MAX_LAYERS : UI_MAX_HEADS), 2;
+    if (cfg.n_layers > UI_MAX_LAYERS)
+        return fail("tui", "n_layers=%d is more than the %d layers the TUI shows; use n_layers <= %d here (memscope "
+                    "train has no such limit)", cfg.n_layers, UI_MAX_LAYERS, UI_MAX_LAYERS), 2;
+    if (cfg.n_heads > UI_MAX_HEADS)
+        return fail("tui", "n_heads=%d is more than the %d heads the TUI shows; use n_heads <= %d here (memscope "
+                    "train has no such limit)", cfg.n_heads, UI_MAX_HEADS, UI_MAX_HEADS), 2;
     if (a->o.save) { // checked now, like train's, not when the first save fails (another run's checkpoint: s asks)
         Options o = a->o;
         o.force = 1;
@@ -299,8 +298,9 @@ static int run(App *a) {
         for (;;) {
             frame_loop(a, &grid, snap);
             if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
-                post_simple(a, UI_CMD_SAVE, NULL);
-                a->last_posted = UI_CMD_PAUSE; // a plain QUIT: a signal leaves whatever the save did
+                UiCommand c = {.type = UI_CMD_QUIT, .ival = 2}; // save, then leave whatever the save did
+                a->last_posted = UI_CMD_QUIT;
+                post(a, &c);
                 a->save_on_quit = 1;
             }
             if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);

@@ -31,7 +31,7 @@ int tui_queue_push(TuiQueue *q, const UiCommand *c) {
     int rc = 0;
     pthread_mutex_lock(&q->mu);
     if (c->type == UI_CMD_QUIT) q->quit = 1;
-    if (c->type == UI_CMD_QUIT && c->ival == 1) q->quit_save = 1;
+    if (c->type == UI_CMD_QUIT && c->ival) q->quit_save = c->ival;
     UiCommand *tail = q->count ? &q->items[(q->head + q->count - 1) % TUI_QUEUE_CAP] : NULL;
     if (tail && tail->type == UI_CMD_VIEW_LAYER && c->type == UI_CMD_VIEW_LAYER) {
         *tail = *c;
@@ -158,7 +158,7 @@ int tui_box_done(TuiBox *b, char *msg, size_t n) {
     return done;
 }
 
-int tui_queue_quit_save_posted(TuiQueue *q) {
+int tui_queue_quit_save_posted(TuiQueue *q) { // 0, 1 (save, stay if it fails) or 2 (save, leave anyway)
     pthread_mutex_lock(&q->mu);
     int r = q->quit_save;
     pthread_mutex_unlock(&q->mu);

@@ -20,7 +20,7 @@ typedef struct {
     UiCommand items[TUI_QUEUE_CAP]; // a ring: items[(head + i) % CAP], i < count
     int head, count;
     int quit;                       // a QUIT was posted (sticky; never dropped, even when the ring is full)
-    int quit_save;                  // ... and it was "save and quit" (QUIT with ival 1): sticky as well
+    int quit_save;                  // ... with a save first (QUIT's ival: 1 stay if it fails, 2 leave anyway): sticky too
     uint64_t dropped;               // commands refused because the ring was full
 } TuiQueue;
 
@@ -36,7 +36,8 @@ int tui_queue_pop(TuiQueue *q, UiCommand *out);
 // timeout_ms < 0 waits without limit. Returns 1 with *out filled, 0 on timeout or quit with nothing queued.
 int tui_queue_wait(TuiQueue *q, UiCommand *out, int timeout_ms);
 int tui_queue_quit_posted(TuiQueue *q);
-// 1 when the posted QUIT asks to save first (and to stay when the save fails).
+// The posted QUIT's save: 0 none, 1 save and stay when it fails (the quit question), 2 save and leave anyway
+// (a signal with --save).
 int tui_queue_quit_save_posted(TuiQueue *q);
 // Forgets a posted QUIT: the trainer refused it (its save failed) and goes on.
 void tui_queue_clear_quit(TuiQueue *q);

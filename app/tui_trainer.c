@@ -34,7 +34,7 @@ typedef struct {
 struct TuiPriv {
     UiSnapshot *snap;      // private snapshot, published into the box
     int quit, paused, stopped, error_stop, generating, running;
-    int quit_save;         // the quit is "save and quit": leave only once the checkpoint is on disk
+    int quit_save;         // the quit saves first: 1 leaves only once the checkpoint is on disk, 2 leaves anyway
     char confirm_path[1024]; // a save that would replace another run's checkpoint, asked about once
     int view_layer;
     long start_step, saved_step;
@@ -578,6 +578,13 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     const char *path = path_arg && path_arg[0] ? path_arg : tt->save_path;
     char err[1024];
     tt->save_count++;
+    if (output_same_file(path, tt->corpus->source)) { // the corpus this run trains on (a file, when it is one)
+        tt->last_save_failed = 1;
+        snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "save refused: %s is the corpus this run reads; give "
+                 "another name", path);
+        message(tt, 1, "%s", tt->last_save_msg);
+        return;
+    }
     if (foreign_checkpoint_asked(tt, path)) return;
     P->confirm_path[0] = 0;
     set_activity(tt, "saving", 0, 0);
@@ -604,7 +611,7 @@ static int saved_before_quit(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
     int saved_now = tt->save_count && !tt->last_save_failed && P->saved_step == tt->trainer->step;
     if (!saved_now) save(tt, "");
-    if (!tt->last_save_failed) return 1;
+    if (!tt->last_save_failed || P->quit_save == 2) return 1; // 2: a signal leaves whatever the save did
     P->quit = P->quit_save = 0;
     P->paused = 1;
     tui_queue_clear_quit(tt->queue);
@@ -690,7 +697,7 @@ static const float *gen_forward(TuiTrainer *tt, const int32_t *ids, int T) {
 static void handle_during_generation(TuiTrainer *tt, const UiCommand *c) {
     TuiPriv *P = tt->priv;
     switch (c->type) {
-    case UI_CMD_QUIT: P->quit = 1, P->quit_save = c->ival == 1; break;
+    case UI_CMD_QUIT: P->quit = 1, P->quit_save = c->ival; break;
     case UI_CMD_PAUSE: P->paused = 1; break;
     case UI_CMD_RESUME: P->paused = 0; break;
     case UI_CMD_TOGGLE_PAUSE: P->paused = !P->paused; break;
@@ -859,7 +866,7 @@ static void handle(TuiTrainer *tt, const UiCommand *c) {
     case UI_CMD_SET_TEMP: P->snap->temperature = c->fval; break;
     case UI_CMD_SET_LEN: P->snap->gen_length = c->ival; break;
     case UI_CMD_SET_TOPK: P->snap->top_k = c->ival; break;
-    case UI_CMD_QUIT: P->quit = 1, P->quit_save = c->ival == 1; break;
+    case UI_CMD_QUIT: P->quit = 1, P->quit_save = c->ival; break;
     case UI_CMD_VIEW_LAYER:
         if (c->ival >= 0 && c->ival < n_layers_shown(tt)) P->view_layer = c->ival;
         fill_training_view(tt);
@@ -887,7 +894,7 @@ static void *trainer_main(void *arg) {
             if (P->quit) break;
             if (tui_queue_quit_posted(tt->queue)) { // QUIT did not fit in the queue: drain, then leave
                 while (tui_queue_pop(tt->queue, &c)) handle(tt, &c);
-                P->quit_save |= tui_queue_quit_save_posted(tt->queue);
+                if (!P->quit_save) P->quit_save = tui_queue_quit_save_posted(tt->queue);
                 P->quit = 1;
                 break;
             }

@@ -99,7 +99,7 @@ else bad "stdout_not_a_terminal_explains_the_headless_commands" "" "rc $rc, said
 # --- side sessions, started first so they run while the main one does ---------------------------------
 start small 70 20 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --exit-after-frames 60
 start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 90
-start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY
+start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --save "$TMP/ctrlc.safetensors"
 start nocolor 100 30 "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1" tui $TINY --exit-after-frames 90
 RECALL=$(echo "$TINY" | sed 's/--data builtin /--data builtin:recall /')
 start recall 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $RECALL --exit-after-frames 240
@@ -134,8 +134,8 @@ name=ctrl_c_restores_the_terminal
 if wait_for ctrlc '^ RUNNING' 15 && wait_step_above ctrlc 0 10; then
     $T send-keys -t ctrlc C-c
     if wait_for ctrlc '^EXITED 0' 10 && [ "$($T display -p -t ctrlc '#{alternate_on}')" = 0 ] &&
-        ! screen ctrlc | grep -q 'Where attention goes'; then ok $name
-    else bad $name ctrlc "Ctrl-C did not leave cleanly"; fi
+        ! screen ctrlc | grep -q 'Where attention goes' && "$BIN" info "$TMP/ctrlc.safetensors" >/dev/null; then ok $name
+    else bad $name ctrlc "Ctrl-C did not leave cleanly with the --save checkpoint written"; fi
 else bad $name ctrlc "did not start"; fi
 
 name=recall_corpus_shows_recall_by_distance
@@ -287,7 +287,7 @@ for shape in "n_layers=20:the 16 layers" "n_heads=16:the 8 heads"; do
     key=${shape%%:*}
     start limit 100 30 "TERM=xterm-256color LANG=C.UTF-8" $TINY --set d_model=32 --set "$key"
     name="tui_refuses_${key%%=*}_beyond_what_it_shows"
-    if wait_for limit '^EXITED 1' 10 && [ "$(wc -l <"$TMP/limit.err")" -eq 1 ] && grep -q "${shape#*:}" "$TMP/limit.err"; then ok $name
+    if wait_for limit '^EXITED 2' 10 && [ "$(wc -l <"$TMP/limit.err")" -eq 1 ] && grep -q "${shape#*:}" "$TMP/limit.err"; then ok $name
     else bad $name limit "not refused in one line naming ${shape#*:}: $(cat "$TMP/limit.err")"; fi
     $T kill-session -t limit 2>/dev/null
 done

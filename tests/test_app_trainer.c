@@ -413,6 +413,28 @@ TEST(app_trainer_save_and_quit_survives_a_full_queue) {
     rig_stop(&r);
 }
 
+TEST(app_trainer_a_signal_quit_saves_and_leaves_whatever_the_save_did) {
+    for (int failing = 0; failing < 2; failing++) {
+        Rig r;
+        rig_start(&r, 5);
+        int stopped = UI_RUN_STOPPED;
+        wait_for(&r, state_is, &stopped, "--max-steps");
+        if (failing) snprintf(r.save_path, sizeof r.save_path, "%s/no/such/dir/x.safetensors", test_tmpdir());
+        pthread_mutex_lock(&r.box.mu); // a full queue, as above: the quit's save must not depend on a SAVE slot
+        UiCommand c = {.type = UI_CMD_SET_TEMP, .fval = 0.5f}, quit = {.type = UI_CMD_QUIT, .ival = 2};
+        for (int i = 0; i < 10 * TUI_QUEUE_CAP && tui_queue_push(&r.q, &c) == 0; i++) {}
+        tui_queue_push(&r.q, &quit);
+        pthread_mutex_unlock(&r.box.mu);
+        tui_trainer_join(&r.tt); // returns: a signal always leaves
+        r.tt.started = 0;
+        CHECK_INT_EQ(r.tt.save_count, 1);
+        CHECK_INT_EQ(r.tt.last_save_failed, failing);
+        CHECK(tui_box_done(&r.box, NULL, 0));
+        if (!failing) CHECK(access(r.save_path, F_OK) == 0);
+        rig_stop(&r);
+    }
+}
+
 static int quit_refused(const UiSnapshot *s, const void *arg) {
     (void)arg;
     return strstr(s->message, "not quitting") != NULL;
@@ -452,6 +474,23 @@ TEST(app_trainer_asks_before_replacing_another_runs_checkpoint) {
     unsigned char *now = fixture_read_file(r.save_path, &n_now);
     CHECK(n_now == n && !memcmp(now, theirs, n)); // untouched
     free(now);
+    // the corpus file is an input, never a save target (not even when asked twice)
+    const char *data = "ROMEO: text\n";
+    char data_path[480];
+    snprintf(data_path, sizeof data_path, "%s/corpus.txt", test_tmpdir());
+    f = fopen(data_path, "w");
+    CHECK(f && fputs(data, f) >= 0 && fclose(f) == 0);
+    snprintf(r.corpus.source, sizeof r.corpus.source, "%s", data_path);
+    for (int i = 0; i < 2; i++) {
+        post(&r, UI_CMD_SAVE, 0, data_path);
+        wait_for(&r, message_has, "is the corpus this run reads", "the refusal");
+        post(&r, UI_CMD_VALIDATE, 0, NULL); // another message in between
+        wait_for(&r, message_has, "validation", "the validation");
+    }
+    char back[64];
+    f = fopen(data_path, "r");
+    CHECK(f && fgets(back, sizeof back, f) && fclose(f) == 0);
+    CHECK(!strcmp(back, data));
     post(&r, UI_CMD_SAVE, 0, NULL); // the answer: save again
     wait_for(&r, message_has, "saved to", "the save after the question");
     post(&r, UI_CMD_STEP, 0, NULL);
