@@ -11,6 +11,9 @@
 
 #define MAX_SETS 64
 
+// The last line of every command's --help: one rule for exit statuses everywhere.
+#define EXIT_STATUS_HELP "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n"
+
 typedef struct {
     const char *data, *preset, *load, *save, *log, *prompt, *attention_stats;
     const char *sets[MAX_SETS];

@@ -26,7 +26,8 @@ static const char *const bench_help =
     "from a working set that size.\n"
     "--load CKPT adds the fp16 generation's fidelity on that trained checkpoint: max |logit difference|, CE\n"
     "and argmax agreement over 4,000 held-out characters of --data fed one at a time, and the agreement of\n"
-    "1,000 greedily generated characters.\n";
+    "1,000 greedily generated characters.\n"
+    EXIT_STATUS_HELP;
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;

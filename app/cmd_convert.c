@@ -17,7 +17,7 @@ static const char *const export_help =
     "history) is kept, and --meta adds or replaces one. --to labml writes the model under labml.ai's names and\n"
     "shapes (relative tables of 2*4096 rows), loadable into labml's CompressiveTransformer with\n"
     "load_state_dict(strict=True). OUT may not be CKPT; an existing checkpoint OUT is replaced only with --force.\n"
-    "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n";
+    EXIT_STATUS_HELP;
 
 static const char *const import_help =
     "usage: memscope import --from labml IN.safetensors --data TEXT --set seq_len=Q --set mem_len=M\n"
@@ -26,7 +26,7 @@ static const char *const import_help =
     "memscope checkpoint. d_model, n_heads, n_layers, d_ff, compression_rate and the vocabulary size come from\n"
     "the shapes; the vocabulary is the sorted distinct characters of TEXT (labml's rule: give the text the\n"
     "model was trained on); seq_len, mem_len and c_mem_len are not in a state dict and must be given.\n"
-    "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n";
+    EXIT_STATUS_HELP;
 
 #define MAX_ARGS 64
 

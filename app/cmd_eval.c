@@ -20,7 +20,8 @@ static const char *const eval_help =
     "writes), also the recall accuracy (argmax on the answer characters) by distance back to the fact.\n"
     "--attention-stats writes the mean attention on 6 buckets each of compressed memory, memory and the current\n"
     "segment per layer, and the distribution of the reconstruction loss per layer (CSV, or JSON for .json);\n"
-    "--force lets it replace a checkpoint this run did not --load.\n";
+    "--force lets it replace a checkpoint this run did not --load.\n"
+    EXIT_STATUS_HELP;
 
 typedef struct {
     RecallAnswer *answers;

@@ -18,7 +18,8 @@ static void print_vocab(const Vocab *v) {
 
 int cmd_info(int argc, char **argv) {
     if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
-        return fputs("usage: memscope info CKPT\nPrints a checkpoint's config, vocabulary, parameter count and step.\n",
+        return fputs("usage: memscope info CKPT\nPrints a checkpoint's config, the memscope that wrote it, vocabulary, "
+                     "parameter count and step.\n" EXIT_STATUS_HELP,
                      stdout), 0;
     if (argc != 1) return fail("info", "expects exactly one checkpoint path; see memscope info --help"), 2;
     char err[1024];

@@ -43,7 +43,8 @@ static const char *const lab_help =
     "          segment (oldest to newest), per layer and over layers with standard deviations, and the\n"
     "          distribution of the attention-reconstruction loss per layer, over every character of FILE.\n"
     "--save PREFIX writes every trained model to PREFIX-NAME.safetensors (weights and config). --force lets an\n"
-    "output replace a checkpoint this run did not --load.\n";
+    "output replace a checkpoint this run did not --load.\n"
+    EXIT_STATUS_HELP;
 
 // The lab's model: small enough to train three times in a few minutes on 2 cores, with a compressed reach
 // (N_m + c·N_cm + Q = 112) well beyond the Transformer-XL's (N_m + N_cm + Q = 64) at the same K = 64, and a raw

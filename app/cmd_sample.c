@@ -16,7 +16,8 @@ static const char *const sample_help =
     "--temperature 0 is greedy; default 1.0. --top-k K samples among the K most likely (0 = all).\n"
     "--half generates from fp16 copies of the weights and cached keys/values: about 1.35x faster at the\n"
     "labml shape, not bit-identical (logits within 1e-2 of full precision on trained checkpoints, measured\n"
-    "by memscope bench --load CKPT); the prompt itself is still read in full precision.\n";
+    "by memscope bench --load CKPT); the prompt itself is still read in full precision.\n"
+    EXIT_STATUS_HELP;
 
 static int encode_prompt(const Vocab *v, const char *prompt, int32_t *ids) {
     char msg[256];

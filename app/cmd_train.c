@@ -40,7 +40,7 @@ static const char *const train_help =
     "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup\n"
     "      lr_decay_steps clip seed compress (conv mean max dilated most-used)\n"
     "      compress_loss (attention autoencode none)\n"
-    "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n";
+    EXIT_STATUS_HELP;
 
 // The first signal asks the loop to stop after the current step (and save); a second one, for a user
 // who does not want to wait, ends the process at once with the default action. Either way the

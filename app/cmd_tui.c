@@ -46,7 +46,8 @@ static const char *const tui_help =
     "  --minutes M        stop training after M minutes of training\n"
     "  --threads N        training threads (default: every core, %ld here)\n"
     "  --exit-after-frames N  leave after N frames (about 30 a second), for scripts\n"
-    "Needs a terminal of at least 80x24.\n";
+    "Needs a terminal of at least 80x24.\n"
+    EXIT_STATUS_HELP;
 
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig) { got_signal = sig; }

@@ -3,11 +3,13 @@
 // WatchView (app/watch_fill.h) and draws it (ui/watch_view.h). The model and the checkpoint are only read.
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "ui/export.h"
 #include "app/commands.h"
 #include "app/watch_fill.h"
 #include "app/watch_reader.h"
@@ -28,13 +30,15 @@ static const char *const watch_help =
     "h mean/each head, q quit. The text is coloured by the model's surprise and shows what memory holds and what\n"
     "was compressed into which slot. Read-only: no optimizer, no gradient; the checkpoint is not touched.\n"
     "--measure N (no terminal): reads N segments, then goes back 100 with p and jumps back 100 with g, and prints\n"
-    "the times (one thread unless --threads).\n";
+    "the times (one thread unless --threads).\n"
+    EXIT_STATUS_HELP;
 
 static const char *const demo_help =
     "usage: memscope demo [--data FILE] [--threads N] [--exit-after-frames N]\n"
     "`memscope watch` on the shipped model (" DEMO_MODEL ", made by `make demo-model`) reading the\n"
     "held-out 10% of Tiny Shakespeare (" DEMO_DATA ", or --data), with a guided tour (? shows it again).\n"
-    "t starts training from the shipped model in the ordinary TUI.\n";
+    "t starts training from the shipped model in the ordinary TUI.\n"
+    EXIT_STATUS_HELP;
 
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig) { got_signal = sig; }
@@ -46,6 +50,7 @@ typedef struct {
     const unsigned char *text;
     long exit_after_frames;
     int train; // t was pressed (demo): the caller starts the training TUI
+    int dump;  // d was pressed: export the next frame
 } Watch;
 
 static void act(Watch *w, WatchAction a) {
@@ -64,6 +69,7 @@ static void act(Watch *w, WatchAction a) {
         break;
     case WA_LAYER: w->v->layer = a.layer; break;
     case WA_TRAIN: w->train = 1; break;
+    case WA_DUMP: w->dump = 1; break;
     case WA_NONE: case WA_QUIT: break;
     }
 }
@@ -84,6 +90,17 @@ static int play(Watch *w, double *due, double dt) {
     }
     if (*due > 8) *due = 0; // slower than asked: do not pile up
     return stepped;
+}
+
+// d: the screen as an SVG in the current directory, named by the character read and the time, never over
+// an existing file (the training TUI's `d` and `:dump` write through the same exporter).
+static void dump_screen(Watch *w, const Grid *grid) {
+    char path[128], err[512];
+    w->dump = 0;
+    ui_export_default_name(path, sizeof path, w->r.pos, time(NULL), "svg");
+    if (ui_export_grid(grid, path, err, sizeof err))
+        snprintf(w->v->message, sizeof w->v->message, "dump failed: %.120s", err);
+    else snprintf(w->v->message, sizeof w->v->message, "wrote %s", path);
 }
 
 static void loop(Watch *w, Grid *grid) {
@@ -110,6 +127,10 @@ static void loop(Watch *w, Grid *grid) {
         if (dirty) {
             watch_fill(w->v, &w->r, w->text);
             ui_watch_render(&w->ui, w->v, grid);
+            if (w->dump) { // the screen exactly as drawn, then again with the message saying where it went
+                dump_screen(w, grid);
+                ui_watch_render(&w->ui, w->v, grid);
+            }
             ui_term_blit(grid);
         }
         dirty = 0;

@@ -28,7 +28,7 @@ else bad $name "groff: $warnings; mandoc: $lint"; fi
 # the sources read must be in the page.
 name=man_page_names_every_command_option_key_and_variable
 missing=""
-for cmd in train eval sample info tui bench lab; do
+for cmd in train eval sample info tui bench lab watch demo export import; do
     for opt in $("$BIN" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
         grep -q -- "\\\\-\\\\-${opt#--}" "$MAN" || missing="$missing $cmd:$opt"
     done

@@ -26,8 +26,9 @@ failed=0
 start() {
     name=$1 envs=$2
     shift 2
+    mkdir -p "$TMP/run"
     cat >"$TMP/$name.sh" <<EOS
-cd "$ROOT"
+cd "$TMP/run"
 env TERM=xterm-256color LANG=C.UTF-8 HOME="$TMP" XDG_STATE_HOME="$TMP" $envs "$BIN" $* 2>"$TMP/$name.err"
 echo "EXITED \$?"
 cat "$TMP/$name.err"
@@ -117,6 +118,16 @@ if wait_for w 'PLAYING' 5 && wait_for w 'read (2[4-9][0-9]|[3-9][0-9][0-9]|[0-9]
     $T send-keys -t w Space
     if wait_for w 'STILL' 5; then ok $name; else bad $name w "Space did not pause"; fi
 else bad $name w "Space did not play"; fi
+
+name=d_dumps_the_watch_screen_as_svg
+$T send-keys -t w d
+if wait_for w 'wrote memscope-step[0-9]+-[0-9]{8}-[0-9]{6}\.svg' 5; then
+    svg=$(ls "$TMP"/run/memscope-step*.svg 2>/dev/null | head -n 1)
+    well_formed=1
+    if command -v xmllint >/dev/null 2>&1; then xmllint --noout "$svg" 2>/dev/null || well_formed=0; fi
+    if [ -s "$svg" ] && [ $well_formed = 1 ] && grep -q 'read [0-9]* of' "$svg"; then ok $name
+    else bad $name w "'$svg' is missing, not well-formed, or lacks the status line"; fi
+else bad $name w "no 'wrote memscope-step....svg' after d"; fi
 
 name=q_quits_and_leaves_the_checkpoint_untouched
 $T send-keys -t w q

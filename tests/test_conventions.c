@@ -38,7 +38,9 @@ TEST(exit_status_usage_errors_are_2) {
                            "eval --load", "sample --temperature abc", "sample --load x", "info",
                            "bench --preset nope", "bench --threads 0", "lab nope", "lab recall --bogus",
                            "lab compare --set zz=1", "lab ablation --preset no", "lab attention",
-                           "help nope", "nope", "train --data builtin --set d_model=7 --set n_heads=2", "tui --bogus"};
+                           "help nope", "nope", "train --data builtin --set d_model=7 --set n_heads=2", "tui --bogus",
+                           "watch --bogus", "watch --text abc", "demo --bogus", "export onlyone.st", "export --to x a b",
+                           "import --from labml in.st", "import --bogus"};
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         RunResult r = run("%s", usage[i]);
         CHECK_MSG(r.status == 2, "'%s' exited %d (want 2): %s", usage[i], r.status, r.err);
@@ -47,7 +49,7 @@ TEST(exit_status_usage_errors_are_2) {
 }
 
 TEST(exit_status_runtime_errors_are_1) {
-    char cmds[6][700];
+    char cmds[9][700];
     const char *t = text_file();
     snprintf(cmds[0], sizeof cmds[0], "train --data /nonexistent/x.txt --steps 1");
     snprintf(cmds[1], sizeof cmds[1], "eval --load /nonexistent/x.st --data %s", t);
@@ -55,7 +57,11 @@ TEST(exit_status_runtime_errors_are_1) {
     snprintf(cmds[3], sizeof cmds[3], "info /nonexistent/x.st");
     snprintf(cmds[4], sizeof cmds[4], "bench --load /nonexistent/x.st");
     snprintf(cmds[5], sizeof cmds[5], "lab attention --load /nonexistent/x.st --data %s", t);
-    for (int i = 0; i < 6; i++) {
+    snprintf(cmds[6], sizeof cmds[6], "watch --load /nonexistent/x.st --text abcdef --measure 200");
+    snprintf(cmds[7], sizeof cmds[7], "export /nonexistent/x.st %s/exported.st", test_tmpdir());
+    snprintf(cmds[8], sizeof cmds[8], "import --from labml /nonexistent/x.st --data %s --set seq_len=4 --set mem_len=4 "
+             "--set c_mem_len=4 --save %s/imported.st", t, test_tmpdir());
+    for (int i = 0; i < 9; i++) {
         RunResult r = run("%s", cmds[i]);
         CHECK_MSG(r.status == 1, "'%s' exited %d (want 1): %s", cmds[i], r.status, r.err);
         CHECK_MSG(count_lines(r.err) == 1, "'%s' printed more than one stderr line: %s", cmds[i], r.err);

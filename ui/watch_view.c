@@ -118,6 +118,7 @@ WatchAction ui_watch_key(WatchUi *u, const WatchView *v, int key, float *speed) 
     case UI_KEY_BTAB: case 'L': a = (WatchAction){WA_LAYER, 0, v->n_layers ? (v->layer + v->n_layers - 1) % v->n_layers : 0}; break;
     case '?': u->tour = v->demo ? !u->tour : 0; if (!v->demo) snprintf(u->note, sizeof u->note, "keys: see the bottom line; memscope demo has the guided tour"); break;
     case 't': if (v->demo) a.type = WA_TRAIN; break;
+    case 'd': a.type = WA_DUMP; break;
     case 'q': case 'Q': a.type = WA_QUIT; break;
     default: break;
     }
@@ -292,7 +293,7 @@ static void draw_keys(Grid *g, UiRect r, const WatchUi *u, const WatchView *v) {
     if (u->goto_active) snprintf(line, sizeof line, " go to character: %s_   (Enter jumps, Esc cancels)", u->goto_buf);
     else if (u->note[0] || v->message[0]) snprintf(line, sizeof line, " %s", u->note[0] ? u->note : v->message);
     else snprintf(line, sizeof line, " n/\xe2\x86\x92 next \xc2\xb7 p/\xe2\x86\x90 back \xc2\xb7 Space play \xc2\xb7 +/- speed \xc2\xb7 g go to "
-                  "\xc2\xb7 \xe2\x86\x91\xe2\x86\x93 or click: character \xc2\xb7 Tab layer \xc2\xb7 h head%s \xc2\xb7 q quit",
+                  "\xc2\xb7 \xe2\x86\x91\xe2\x86\x93 or click: character \xc2\xb7 Tab layer \xc2\xb7 h head \xc2\xb7 d dump%s \xc2\xb7 q quit",
                   v->demo ? " \xc2\xb7 ? tour \xc2\xb7 t train" : "");
     grid_put_str(g, r.x, r.y, r.w, line, UI_STYLE(-1, -1, u->goto_active ? UI_A_BOLD : UI_A_DIM));
 }

@@ -44,7 +44,7 @@ typedef struct {
     int demo;                   // the guided tour exists and t starts training
 } WatchView;
 
-typedef enum { WA_NONE, WA_NEXT, WA_BACK, WA_PLAY, WA_GOTO, WA_LAYER, WA_QUIT, WA_TRAIN } WatchActionType;
+typedef enum { WA_NONE, WA_NEXT, WA_BACK, WA_PLAY, WA_GOTO, WA_LAYER, WA_QUIT, WA_TRAIN, WA_DUMP } WatchActionType;
 
 typedef struct {
     WatchActionType type;
