@@ -98,11 +98,11 @@ else bad "stdout_not_a_terminal_explains_the_headless_commands" "" "rc $rc, said
 
 # --- side sessions, started first so they run while the main one does ---------------------------------
 start small 70 20 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --exit-after-frames 60
-start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 600
+start ascii 100 30 "TERM=xterm LANG=C LC_ALL=C" tui $TINY --exit-after-frames 6000
 start ctrlc 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --save "$TMP/ctrlc.safetensors"
-start nocolor 100 30 "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1" tui $TINY --exit-after-frames 600
+start nocolor 100 30 "TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1" tui $TINY --exit-after-frames 6000
 RECALL=$(echo "$TINY" | sed 's/--data builtin /--data builtin:recall /')
-start recall 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $RECALL --exit-after-frames 900
+start recall 100 30 "TERM=xterm-256color LANG=C.UTF-8" tui $RECALL --exit-after-frames 6000
 
 # --- the main session, which the checks below drive step by step --------------------------------------
 start main 120 40 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --save "$TMP/ck.safetensors"
@@ -119,14 +119,17 @@ if wait_for nocolor '^ (RUNNING|STOPPED) +step' 15 && wait_for nocolor 'Attentio
     # capture-pane -e writes colours as SGR 38/48 sequences (or 3x/4x for the basic ones): none may appear
     esc=$(printf '\033')
     coloured=$($T capture-pane -p -e -t nocolor | grep -cE "${esc}\[[0-9;]*(3[0-7]|4[0-7]|38;|48;)[0-9;]*m")
-    if [ "$coloured" -eq 0 ] && wait_for nocolor '^EXITED 0' 40; then ok $name
+    $T send-keys -t nocolor / ':quit!' Enter
+    if [ "$coloured" -eq 0 ] && wait_for nocolor '^EXITED 0' 20; then ok $name
     else bad $name nocolor "$coloured lines with colour escapes, or no clean exit"; fi
 else bad $name nocolor "no status line with NO_COLOR=1"; fi
 
 name=ascii_8_colour_terminal_runs
 if wait_for ascii '^ (RUNNING|STOPPED) +step' 15; then
     nonascii=$(screen ascii | LC_ALL=C tr -d '\000-\177' | wc -c)
-    if [ "$nonascii" -eq 0 ] && screen ascii | grep -q 'Attention' && wait_for ascii '^EXITED 0' 40; then ok $name
+    attention=$(screen ascii | grep -c 'Attention')
+    $T send-keys -t ascii / ':quit!' Enter
+    if [ "$nonascii" -eq 0 ] && [ "$attention" -gt 0 ] && wait_for ascii '^EXITED 0' 20; then ok $name
     else bad $name ascii "non-ASCII bytes on screen ($nonascii) or no clean exit"; fi
 else bad $name ascii "no status line with TERM=xterm LANG=C"; fi
 
@@ -140,7 +143,7 @@ else bad $name ctrlc "did not start"; fi
 
 name=recall_corpus_shows_recall_by_distance
 if wait_for recall 'Recall · step [0-9]+' 10 && wait_for recall 'distance +char acc +n' 1 &&
-    wait_for recall '^EXITED 0' 60; then ok $name
+    $T send-keys -t recall / ':quit!' Enter && wait_for recall '^EXITED 0' 20; then ok $name
 else bad $name recall "no recall panel on --data builtin:recall, or no clean exit"; fi
 
 # --- the main session's checks ------------------------------------------------------------------------
