@@ -11,6 +11,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/parallel.h"
 #include "engine/trainer.h"
 
 static const char *const train_help =
@@ -48,6 +49,9 @@ static void on_signal(int sig) {
     ssize_t ignored = write(2, msg, sizeof msg - 1);
     (void)ignored;
 }
+
+// Under mpirun every rank stops at the step rank 0 stops at (mpirun signals all of them, not at once).
+static int stop_now(void) { return stop_requested = par_root_decides(stop_requested); }
 
 static void install_signal_handlers(void) {
     struct sigaction sa;
@@ -105,7 +109,7 @@ static void progress(const StepStats *s, long done, long total, double tps, doub
 
 static int save(TrainRun *r, const char *path) {
     char err[1024];
-    if (checkpoint_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
+    if (par_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
         r->last_save_failed = 1;
         return fail("train", "step %ld: %s", r->t.step, err);
     }
@@ -132,9 +136,11 @@ static int setup(TrainRun *r) {
     trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
-    if (r->o.log && !(r->log = fopen(r->o.log, "w")))
+    if (par_attach(&r->t, err, sizeof err)) return fail("train", "%s", err);
+    if (r->o.log && !par_rank() && !(r->log = fopen(r->o.log, "w")))
         return fail("train", "cannot write the log %s: %s", r->o.log, strerror(errno));
     if (r->log) setvbuf(r->log, NULL, _IOLBF, 0); // whole lines reach the file even if the process is killed
+    if (r->log && par_ranks() > 1) fprintf(r->log, "{\"ranks\":%d,\"streams_per_rank\":%d}\n", par_ranks(), r->t.n_streams);
     return 0;
 }
 
@@ -182,10 +188,10 @@ static int train_loop(TrainRun *r, long total) {
     long tokens_per_step = (long)c->batch_size * c->seq_len;
     int bad_in_a_row = 0;
     long first_step = r->t.step;
-    for (long i = 0; i < total && !stop_requested; i++) {
+    for (long i = 0; i < total && !stop_now(); i++) {
         double trained = now_seconds() - start - paused;
-        if (budget && trained >= budget) break;
-        if (next_valid && trained >= next_valid) {
+        if (budget && par_root_decides(trained >= budget)) break;
+        if (next_valid && par_root_decides(trained >= next_valid)) {
             double v0 = now_seconds();
             if (tty) fputc('\n', stderr);
             curve_point(r, trained);
@@ -214,6 +220,8 @@ static int train_loop(TrainRun *r, long total) {
                      budget);
             last_print = now;
         }
+        char drift[256];
+        if ((i + 1) % 100 == 0 && par_check_params(r->model, drift, sizeof drift)) return fail("train", "%s", drift);
         if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
             !r->continue_on_save_error) {
             fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "
@@ -247,7 +255,7 @@ static float validate(Trainer *t) {
     memory_reset(&t->valid_mem);
     t->valid_index = 0;
     double sum = 0.0;
-    for (long k = 0; k < t->valid.n_steps && !stop_requested; k++) sum += trainer_validate_some(t, 1);
+    for (long k = 0; k < t->valid.n_steps && !stop_now(); k++) sum += trainer_validate_some(t, 1);
     memory_reset(&t->valid_mem);
     t->valid_index = 0;
     return stop_requested ? NAN : (float)(sum / t->valid.n_steps);
@@ -287,10 +295,13 @@ int cmd_train(int argc, char **argv) {
         const Config *c = &r.model->cfg;
         fprintf(stderr, "memscope train: %s, %ld parameters, %d×%d tokens per step, %ld steps per epoch\n",
                 r.corpus.source, model_param_count(r.model), c->batch_size, c->seq_len, r.t.train.n_steps);
+        if (par_ranks() > 1)
+            fprintf(stderr, "memscope train: %d ranks × %d streams, %d thread(s) each\n", par_ranks(), r.t.n_streams,
+                    r.t.n_shards);
         rc = train_loop(&r, steps_to_run(&r));
         if (!rc && r.o.save) rc = save(&r, r.o.save);
         if (!rc && r.last_save_failed) rc = 1;
-        if (!rc && !stop_requested && r.t.valid.n_steps < 1) {
+        if (!rc && !stop_now() && r.t.valid.n_steps < 1) {
             fprintf(stderr, "memscope train: no validation: the validation split (the last 10%%, %zu characters) is "
                     "shorter than one batch\n", r.corpus.n - r.corpus.n_train);
         } else if (!rc && !stop_requested) {

@@ -102,3 +102,12 @@ void memory_copy_stream(Memory *dst, const Memory *src, int b) {
     }
     copy_positions(dst, src);
 }
+
+void memory_gather(Memory *mem, int n_parts, void (*gather)(void *ctx, float *data, long n), void *ctx) {
+    long per_part = mem->batch / n_parts, d = mem->d;
+    for (int l = 0; l < mem->n_layers; l++) {
+        gather(ctx, memory_rows(mem, l, 0), per_part * mem->mem_cap * d);
+        gather(ctx, mem->cmem + (long)l * mem->batch * mem->cmem_room * d, per_part * mem->cmem_room * d);
+        gather(ctx, memory_usage(mem, l, 0), per_part * mem->mem_cap);
+    }
+}

@@ -42,5 +42,8 @@ void memory_make_cmem_room(Memory *mem, int n);
 // Drops the oldest n compressed rows (their spans move up; the rows stay where they are).
 void memory_drop_oldest_cmem(Memory *mem, int n);
 float *memory_usage(const Memory *mem, int layer, int b);  // (mem_cap)
+// Data parallelism: the streams split into n_parts equal runs, part r held by rank r. gather(ctx, data, n)
+// must copy part r's n floats at data + r·n to every part (in place); each layer's rows go through it.
+void memory_gather(Memory *mem, int n_parts, void (*gather)(void *ctx, float *data, long n), void *ctx);
 
 #endif

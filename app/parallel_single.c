@@ -1,0 +1,36 @@
+// The one-process side of app/parallel.h: memscope itself, with no MPI.
+#include "app/parallel.h"
+
+void par_init(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+}
+
+int par_finish(int status) { return status; }
+int par_rank(void) { return 0; }
+int par_ranks(void) { return 1; }
+
+int par_attach(Trainer *t, char *err, size_t errlen) {
+    (void)t;
+    (void)err;
+    (void)errlen;
+    return 0;
+}
+
+int par_root_decides(int value) { return value; }
+
+int par_check_params(const Model *m, char *err, size_t errlen) {
+    (void)m;
+    (void)err;
+    (void)errlen;
+    return 0;
+}
+
+int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, char *err, size_t errlen) {
+    return checkpoint_save(path, m, vocab, t, err, errlen);
+}
+
+void par_reduce_totals(double *seconds, double *bytes) {
+    *seconds = 0.0;
+    *bytes = 0.0;
+}
