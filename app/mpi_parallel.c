@@ -102,6 +102,9 @@ int par_attach(Trainer *t, char *err, size_t errlen) {
     }
     broadcast_block(&m->main);
     for (int i = 0; i < m->n_convs; i++) broadcast_block(&m->convs[i].block);
+    // tests/mpi.sh: one rank's parameters nudged, as a bit flip or a rank-dependent reduction would
+    const char *nudge = getenv("MEMSCOPE_MPI_TEST_NUDGE_RANK");
+    if (nudge && atoi(nudge) == world.rank && m->main.layout.total) m->main.params[0] += 1e-3f;
     return 0;
 }
 
