@@ -221,7 +221,7 @@ static int train_loop(TrainRun *r, long total) {
             last_print = now;
         }
         char drift[256];
-        if ((i + 1) % 100 == 0 && par_check_params(r->model, drift, sizeof drift)) return fail("train", "%s", drift);
+        if (par_check_params(r->model, r->t.step, drift, sizeof drift)) return fail("train", "%s", drift);
         if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
             !r->continue_on_save_error) {
             fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "

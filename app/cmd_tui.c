@@ -10,6 +10,8 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/parallel.h"
+#include "app/tui_follow.h"
 #include "app/tui_queue.h"
 #include "app/tui_trainer.h"
 #include "ui/keys.h"
@@ -95,6 +97,7 @@ static int setup(App *a) {
     trainer_threads(&a->t, a->o.threads ? a->o.threads : 1);
     if (a->have_ck && a->ck.has_state && checkpoint_load_state(&a->ck, &a->t, err, sizeof err))
         return fail("tui", "%s", err);
+    if (par_attach(&a->t, err, sizeof err)) return fail("tui", "%s", err);
     const char *slash = strrchr(a->corpus.source, '/');
     snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1, slash ? slash + 1 : a->corpus.source);
     return 0;
@@ -241,8 +244,15 @@ int cmd_tui(int argc, char **argv) {
     if (!a) return fail("tui", "out of memory");
     const char *flags = "data preset set load save threads seed max-steps exit-after-frames";
     int rc = 0;
+    char terminal_err[300];
     if (parse_options(&a->o, "tui", flags, argc, argv)) rc = 2;
     else if (a->o.help) fputs(tui_help, stdout);
+    else if (par_rank() > 0) { // memscope-mpi: rank 0 runs the TUI, this rank trains along
+        rc = setup(a);
+        if (!rc) rc = tui_follow(a->model, &a->t, &a->corpus.vocab);
+        teardown(a);
+    } else if (par_ranks() > 1 && tui_take_terminal(terminal_err, sizeof terminal_err))
+        rc = fail("tui", "%s", terminal_err);
     else if (!isatty(1)) {
         fputs("memscope: stdout is not a terminal, so there is no TUI to show. Headless commands:\n"
               "  memscope train --help | eval --help | sample --help | info CKPT | bench\n", stderr);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/cli.h"
 #include "app/parallel.h"
@@ -19,6 +20,7 @@ static struct {
     MPI_Request pending[MAX_PENDING];
     int n_pending;
     double seconds, bytes;    // spent waiting in sums, and summed
+    long check_every;         // steps between parameter checksums
     Ranks ranks;
 } world;
 
@@ -29,6 +31,8 @@ void par_init(int *argc, char ***argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &world.n_ranks);
     const char *overlap = getenv("MEMSCOPE_MPI_OVERLAP");
     world.overlap = !overlap || strcmp(overlap, "0");
+    const char *every = getenv("MEMSCOPE_MPI_CHECK_EVERY");
+    world.check_every = every && atol(every) > 0 ? atol(every) : 100;
     if (world.rank) { // rank 0 alone speaks; the others would repeat it N - 1 times
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) return;
     }
@@ -122,7 +126,8 @@ static double params_checksum(const Model *m) {
     return s;
 }
 
-int par_check_params(const Model *m, char *err, size_t errlen) {
+int par_check_params(const Model *m, long step, char *err, size_t errlen) {
+    if (world.n_ranks < 2 || step % world.check_every) return 0;
     double c = params_checksum(m), range[2] = {c, -c};
     MPI_Allreduce(MPI_IN_PLACE, range, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (range[0] == -range[1]) return 0;
@@ -142,4 +147,30 @@ int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, c
 void par_reduce_totals(double *seconds, double *bytes) {
     *seconds = world.seconds;
     *bytes = world.bytes;
+}
+
+// Nonblocking on both sides (a blocking MPI_Bcast cannot match an MPI_Ibcast).
+static void broadcast_order(int order[3], int wait_sleeping) {
+    MPI_Request req;
+    MPI_Ibcast(order, 3, MPI_INT, 0, MPI_COMM_WORLD, &req);
+    int done = 0;
+    while (wait_sleeping && !done) {
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (!done) nanosleep(&(struct timespec){0, 2000000}, NULL);
+    }
+    if (!done) MPI_Wait(&req, MPI_STATUS_IGNORE);
+}
+
+void par_announce(ParOrder order, int a, int b) {
+    if (world.n_ranks < 2) return;
+    int o[3] = {(int)order, a, b};
+    broadcast_order(o, 0);
+}
+
+ParOrder par_next_order(int *a, int *b) {
+    int o[3] = {0, 0, 0};
+    broadcast_order(o, 1);
+    *a = o[1];
+    *b = o[2];
+    return (ParOrder)o[0];
 }

@@ -20,8 +20,15 @@ int par_ranks(void);
 int par_attach(Trainer *t, char *err, size_t errlen);
 // Rank 0's value, on every rank: decisions made from a clock or a signal must be the same everywhere.
 int par_root_decides(int value);
-// Compares a checksum of the parameters across ranks: -1 and a line in err when they have drifted apart.
-int par_check_params(const Model *m, char *err, size_t errlen);
+// Every 100th step (MEMSCOPE_MPI_CHECK_EVERY steps), on every rank after the same step: compares a checksum
+// of the parameters across ranks; -1 and a line in err when they have drifted apart.
+int par_check_params(const Model *m, long step, char *err, size_t errlen);
+// The TUI under mpirun: rank 0's trainer thread announces every action that involves all ranks (or
+// changes what they compute) just before it, and the other ranks, in tui_follow, wait for the next order
+// (sleeping, not spinning: a paused TUI leaves the cores idle) and do the same.
+typedef enum { PAR_STEP = 1, PAR_VALIDATE, PAR_RATE, PAR_COMPRESSION, PAR_SAVE, PAR_QUIT } ParOrder;
+void par_announce(ParOrder order, int a, int b); // rank 0; nothing with one rank
+ParOrder par_next_order(int *a, int *b);         // the other ranks
 // Gathers every rank's streams of the training memory and saves on rank 0; every rank gets its result.
 int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, char *err, size_t errlen);
 // Seconds this rank waited in the ranks' sums (allreduce) since the start, and the bytes it summed.

@@ -19,8 +19,9 @@ int par_attach(Trainer *t, char *err, size_t errlen) {
 
 int par_root_decides(int value) { return value; }
 
-int par_check_params(const Model *m, char *err, size_t errlen) {
+int par_check_params(const Model *m, long step, char *err, size_t errlen) {
     (void)m;
+    (void)step;
     (void)err;
     (void)errlen;
     return 0;
@@ -33,4 +34,15 @@ int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, c
 void par_reduce_totals(double *seconds, double *bytes) {
     *seconds = 0.0;
     *bytes = 0.0;
+}
+
+void par_announce(ParOrder order, int a, int b) {
+    (void)order;
+    (void)a;
+    (void)b;
+}
+
+ParOrder par_next_order(int *a, int *b) {
+    *a = *b = 0;
+    return PAR_QUIT;
 }

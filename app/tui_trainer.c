@@ -1,6 +1,8 @@
 // The TUI's trainer thread: training steps, commands, generation, saves and snapshot publishing.
 #include "app/tui_trainer.h"
 
+#include "app/parallel.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,6 +58,7 @@ struct TuiPriv {
     double win_start;      // tokens/s window
     long win_tokens;
     float tps;
+    float allreduce_share; // memscope-mpi: a running mean of the steps' wait in the gradient sums
     double run_start;
 
     // generation
@@ -187,6 +190,8 @@ static void fill_status(TuiTrainer *tt) {
     s->n_heads = c->n_heads;
     s->seq_len = c->seq_len;
     s->unsaved = t->step != P->saved_step;
+    s->n_ranks = par_ranks();
+    s->allreduce_share = P->allreduce_share;
 }
 
 static TuiText training_text(const TuiTrainer *tt) {
@@ -279,6 +284,7 @@ static void validate(TuiTrainer *tt, int announce) {
     }
     stash(tt);
     int n = tt->validate_segments > 0 ? tt->validate_segments : 20;
+    par_announce(PAR_VALIDATE, n, 0);
     float ce = trainer_validate_some(tt->trainer, n);
     if (!isfinite(ce)) {
         message(tt, 1, "validation CE is not finite");
@@ -321,7 +327,18 @@ static void train_one(TuiTrainer *tt, int counted) {
     int val_due = tt->validate_every > 0 && (t->step + 1) % tt->validate_every == 0;
 
     StepStats s;
+    double reduced0, reduced1, bytes, t0 = now_seconds();
+    par_reduce_totals(&reduced0, &bytes);
+    par_announce(PAR_STEP, 0, 0);
     trainer_step(t, &s);
+    par_reduce_totals(&reduced1, &bytes);
+    double took = now_seconds() - t0;
+    if (took > 0) P->allreduce_share += 0.1f * ((float)((reduced1 - reduced0) / took) - P->allreduce_share);
+    char drift[256];
+    if (par_check_params(tt->model, t->step, drift, sizeof drift)) {
+        P->error_stop = 1;
+        message(tt, 1, "%s", drift);
+    }
 
     swap_layouts(&P->pre, &P->view);
     P->view_valid = workspace_keys(t->ws) == P->view.n_cmem + P->view.n_mem + c->seq_len;
@@ -387,6 +404,7 @@ static void set_rate(TuiTrainer *tt, int rate) {
         message(tt, 1, "%s", err);
         return;
     }
+    par_announce(PAR_RATE, rate, 0);
     message(tt, 0, "compression rate %d -> %d from the next compression; existing slots stay%s", cur, rate,
             known ? " (this rate's trained convs are back)" : "; new rate starts as mean pooling");
 }
@@ -404,6 +422,7 @@ static void set_compression(TuiTrainer *tt, int fn, int loss) {
         message(tt, 1, "%s", err);
         return;
     }
+    par_announce(PAR_COMPRESSION, fn, loss);
     if (loss != old_loss) // the reconstruction figures of the old loss describe another training
         tui_recon_clear(&tt->priv->buckets);
     if (fn != old_fn)
@@ -430,7 +449,8 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     const char *path = path_arg && path_arg[0] ? path_arg : tt->save_path;
     char err[1024];
     tt->save_count++;
-    if (checkpoint_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err)) {
+    par_announce(PAR_SAVE, 0, 0);
+    if (par_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err)) {
         tt->last_save_failed = 1;
         snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "save failed: %s", err);
         message(tt, 1, "%s", tt->last_save_msg);
@@ -708,6 +728,7 @@ static void *trainer_main(void *arg) {
         if (P->running) train_one(tt, 1);
         else if (tui_queue_wait(tt->queue, &c, -1)) handle(tt, &c);
     }
+    par_announce(PAR_QUIT, 0, 0);
     update_clock(tt);
     publish(tt);
     tui_box_finish(tt->box, "");

@@ -130,6 +130,8 @@ typedef struct {
     char corpus[UI_NAME_BYTES];
     int n_layers, n_heads, seq_len;
     int unsaved;                // 1 when there is progress since the last save (q asks first)
+    int n_ranks;                // memscope-mpi: processes training together (0 or 1: this one alone)
+    float allreduce_share;      // their wait in the gradient sums over the step time, 0..1
 
     // loss history
     UiSeries train_loss;        // training CE per step
