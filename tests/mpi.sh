@@ -32,6 +32,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/memscope-mpi-XXXXXX")
 BG=""
 cleanup() {
     [ -n "$BG" ] && kill -9 "$BG" 2>/dev/null
+    command -v tmux >/dev/null 2>&1 && tmux -L "memscope-mpi-$$" kill-server 2>/dev/null
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -160,6 +161,58 @@ if [ -n "$rank1" ] && [ $gone -eq 1 ] && [ $st -ne 0 ] && [ -n "$step" ] && [ $(
    "$M" train --data "$DATA" --load "$W/kill.ck" --steps 1 --threads 1 >/dev/null 2>&1; then
     pass "a_killed_rank_takes_the_job_down_and_the_last_checkpoint_loads (step $step)"
 else fail "a_killed_rank_takes_the_job_down_and_the_last_checkpoint_loads" "rank 1 pid '$rank1', job gone $gone, exit $st, checkpoint step '$step'"; fi
+
+# ---------------------------------------------------------------------------------------------------------
+# memscope-mpi tui: rank 0 draws on MEMSCOPE_TTY; a rate change reaches rank 1 at the same step (checked by
+# the parameter checksum after every step); save and quit; a drifting rank is reported on the screen
+
+S="tui-mpi-$$"
+T="tmux -L memscope-mpi-$$"
+# start_tui EXTRA_ENV: runs the TUI on 2 ranks in a tmux session; its exit status goes to $W/tui.rc
+start_tui() {
+    rm -f "$W/tui.rc"
+    $T new-session -d -s $S -x 160 -y 50 "MEMSCOPE_TTY=\$(tty) MEMSCOPE_MPI_CHECK_EVERY=1 $1 $RUN --stdin none \
+        -x MEMSCOPE_TTY -x MEMSCOPE_MPI_CHECK_EVERY ${1:+-x ${1%%=*}} $MM tui --data $DATA $SMALL --threads 1 \
+        --save $W/tui.ck 2>$W/tui.err; echo \$? >$W/tui.rc; sleep 30"
+}
+screen() { $T capture-pane -p -t $S 2>/dev/null; }
+# wait_screen PATTERN [SECONDS]: until the screen shows PATTERN
+wait_screen() {
+    i=0
+    while ! screen | grep -q -- "$1" && [ $i -lt $((${2:-20} * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+    screen | grep -q -- "$1"
+}
+screen_step() { screen | head -1 | sed -n 's/.*step \([0-9]*\).*/\1/p'; }
+if ! command -v tmux >/dev/null 2>&1 || ! $T new-session -d -s probe "sleep 1" 2>/dev/null; then
+    echo "mpi: tmux cannot start here; the TUI tests did not run"
+else
+    start_tui ""
+    if wait_screen "ranks 2, allreduce" 30 && wait_screen "c=2 " && $T send-keys -t $S '+' && wait_screen "c=3 " 10; then
+        s0=$(screen_step)
+        i=0
+        while [ "$(screen_step)" -lt $((s0 + 10)) ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+        $T send-keys -t $S ' '
+        wait_screen "PAUSED" 10
+        drift=$(screen | grep -c "drifted")
+        $T send-keys -t $S q
+        wait_screen "Save before quitting" 10
+        $T send-keys -t $S y
+        i=0
+        while [ ! -f "$W/tui.rc" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+        rate=$("$M" info "$W/tui.ck" 2>/dev/null | awk '$1 == "compression_rate" { print $2 }')
+        if [ "$drift" -eq 0 ] && [ "$(cat "$W/tui.rc" 2>/dev/null)" = 0 ] && [ "$rate" = 3 ] &&
+           "$M" train --data "$DATA" --load "$W/tui.ck" --steps 1 --threads 1 >/dev/null 2>&1; then
+            pass "tui_on_two_ranks_changes_the_rate_on_both_in_lock_step_and_saves (from step $s0)"
+        else fail "tui_on_two_ranks_changes_the_rate_on_both_in_lock_step_and_saves" "drift lines $drift," \
+            "exit '$(cat "$W/tui.rc" 2>/dev/null)', rate in the checkpoint '$rate'" "$(cat "$W/tui.err")"; fi
+    else fail "tui_on_two_ranks_changes_the_rate_on_both_in_lock_step_and_saves" "$(screen | head -3)" "$(cat "$W/tui.err")"; fi
+    $T kill-session -t $S 2>/dev/null
+
+    start_tui "MEMSCOPE_MPI_TEST_NUDGE_RANK=1"
+    if wait_screen "drifted apart" 30 && wait_screen "PAUSED" 5; then pass "tui_reports_ranks_that_drift_apart_and_stops"
+    else fail "tui_reports_ranks_that_drift_apart_and_stops" "$(screen | head -3)"; fi
+    $T kill-server 2>/dev/null
+fi
 
 echo "mpi: $passed passed, $failed failed"
 [ $failed -eq 0 ]
