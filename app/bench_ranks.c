@@ -12,16 +12,17 @@
 
 static const char *const help =
     "usage: mpirun -np N memscope-mpi bench --mpi [--data FILE] [--json] [--preset NAME] [--threads N]\n"
-    "Measures training across the ranks (or in one process, without mpirun): tokens/s of the whole batch,\n"
-    "the step time split into compute and the wait in the allreduce (its share of the step), the gradient\n"
-    "bytes each step sums and the allreduce bandwidth achieved (those bytes over the wait), after warm-up, as\n"
-    "the median of 3 repetitions, at the labml and default presets (or the given one). --threads is per rank\n"
-    "(default 1). MEMSCOPE_MPI_OVERLAP=0 waits for the gradient sum at once instead of during the memory\n"
-    "update and the AR loss.\n";
+    "Measures training across the ranks (or in one process, without mpirun) at the labml and default presets\n"
+    "(or the given one), after warm-up, as the median of 3 repetitions: tokens/s of the whole batch, the step\n"
+    "time split into compute and the wait in the allreduce (its share of the step; the wait includes waiting\n"
+    "for a slower rank), the gradient bytes each step sums, and the transfer alone: the same sum with every\n"
+    "rank ready (best of 7) and the bandwidth it achieves. --threads is per rank (default 1).\n"
+    "MEMSCOPE_MPI_OVERLAP=0 waits for the gradient sum at once instead of during the memory update and AR loss.\n";
 
 typedef struct {
     const char *preset;
     double tokens_per_s, step_ms, allreduce_ms, grad_bytes;
+    double transfer_ms; // the same sum with every rank ready (par_time_sum)
 } RankRow;
 
 static int compare_rows(const void *a, const void *b) {
@@ -57,11 +58,12 @@ static int measure(RankRow *row, const char *preset, const Corpus *corpus, int t
         double seconds = now_seconds() - t0;
         par_reduce_totals(&s1, &b1);
         reps[r] = (RankRow){preset, (double)steps * cfg.batch_size * cfg.seq_len / seconds, 1e3 * seconds / steps,
-                            1e3 * (s1 - s0) / steps, 4.0 * grad_floats(m)};
+                            1e3 * (s1 - s0) / steps, 4.0 * grad_floats(m), 0.0};
     }
     if (!rc) {
         qsort(reps, REPS, sizeof reps[0], compare_rows);
         *row = reps[REPS / 2];
+        row->transfer_ms = 1e3 * par_time_sum(grad_floats(m));
     }
     trainer_free(&t);
     model_free(m);
@@ -76,21 +78,22 @@ static void print_rows(const RankRow *rows, int n, int threads, int json) {
                overlapped ? "true" : "false");
         for (int i = 0; i < n; i++)
             printf("%s{\"preset\":\"%s\",\"tokens_per_s\":%.1f,\"step_ms\":%.3f,\"compute_ms\":%.3f,\"allreduce_ms\":%.3f,"
-                   "\"grad_bytes\":%.0f}", i ? "," : "", rows[i].preset, rows[i].tokens_per_s, rows[i].step_ms,
-                   rows[i].step_ms - rows[i].allreduce_ms, rows[i].allreduce_ms, rows[i].grad_bytes);
+                   "\"grad_bytes\":%.0f,\"transfer_ms\":%.3f}", i ? "," : "", rows[i].preset, rows[i].tokens_per_s,
+                   rows[i].step_ms, rows[i].step_ms - rows[i].allreduce_ms, rows[i].allreduce_ms, rows[i].grad_bytes,
+                   rows[i].transfer_ms);
         printf("]}\n");
         return;
     }
     printf("%d rank(s) × %d thread(s)%s\n", par_ranks(), threads,
            par_ranks() > 1 ? (overlapped ? ", gradient sum overlapped with the memory update" : ", no overlap") : "");
-    printf("%-8s %10s %9s %11s %13s %6s %9s %15s\n", "preset", "tokens/s", "step ms", "compute ms", "allreduce ms",
-           "share", "grad MB", "allreduce GB/s");
+    printf("%-8s %10s %9s %11s %13s %6s %9s %12s %14s\n", "preset", "tokens/s", "step ms", "compute ms", "allreduce ms",
+           "share", "grad MB", "transfer ms", "transfer GB/s");
     for (int i = 0; i < n; i++) {
         const RankRow *r = &rows[i];
         printf("%-8s %10.0f %9.2f %11.2f %13.2f %5.1f%% %9.2f ", r->preset, r->tokens_per_s, r->step_ms,
                r->step_ms - r->allreduce_ms, r->allreduce_ms, 100.0 * r->allreduce_ms / r->step_ms, r->grad_bytes / 1e6);
-        if (r->allreduce_ms > 0) printf("%15.2f\n", r->grad_bytes / (r->allreduce_ms * 1e6));
-        else printf("%15s\n", "-");
+        if (r->transfer_ms > 0) printf("%12.2f %14.2f\n", r->transfer_ms, r->grad_bytes / (r->transfer_ms * 1e6));
+        else printf("%12s %14s\n", "-", "-");
     }
 }
 

@@ -31,6 +31,9 @@ void par_announce(ParOrder order, int a, int b); // rank 0; nothing with one ran
 ParOrder par_next_order(int *a, int *b);         // the other ranks
 // Gathers every rank's streams of the training memory and saves on rank 0; every rank gets its result.
 int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, char *err, size_t errlen);
+// Seconds one sum of n floats takes across the ranks when they all arrive at once (after a barrier): the
+// transfer alone, without the wait for a slower rank that a training step adds. 0 with one rank.
+double par_time_sum(long n);
 // Seconds this rank waited in the ranks' sums (allreduce) since the start, and the bytes it summed.
 void par_reduce_totals(double *seconds, double *bytes);
 
