@@ -27,7 +27,8 @@ if ! make --no-print-directory -s WERROR=1 "$MM" >/dev/null; then
     exit 1
 fi
 # The allreduce algorithm is pinned (ring) so that the sum order does not depend on Open MPI's choice.
-RUN="mpirun --allow-run-as-root --oversubscribe --mca coll_tuned_use_dynamic_rules 1 --mca coll_tuned_allreduce_algorithm 4 -np 2"
+# No single-copy (CMA) transfers: containers often forbid process_vm_readv.
+RUN="mpirun --allow-run-as-root --oversubscribe --mca coll_tuned_use_dynamic_rules 1 --mca coll_tuned_allreduce_algorithm 4 --mca btl_vader_single_copy_mechanism none -np 2"
 W=$(mktemp -d "${TMPDIR:-/tmp}/memscope-mpi-XXXXXX")
 BG=""
 cleanup() {
