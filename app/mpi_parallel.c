@@ -83,7 +83,8 @@ static void finish_sums(void *ctx) {
 
 static void gather(void *ctx, float *data, long n) {
     (void)ctx;
-    MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, count_of(n), MPI_FLOAT, MPI_COMM_WORLD);
+    if (world.rank == 0) MPI_Gather(MPI_IN_PLACE, count_of(n), MPI_FLOAT, data, count_of(n), MPI_FLOAT, 0, MPI_COMM_WORLD);
+    else MPI_Gather(data + world.rank * n, count_of(n), MPI_FLOAT, NULL, 0, MPI_FLOAT, 0, MPI_COMM_WORLD);
 }
 
 static void broadcast_block(ParamBlock *b) {

@@ -76,8 +76,8 @@ int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen) 
         return -1;
     }
     t->ranks = N > 1 ? ranks : NULL;
-    t->n_streams = B / N;
-    t->stream_lo = ranks->rank * t->n_streams;
+    t->n_streams = t->mem.n_streams = t->valid_mem.n_streams = B / N;
+    t->stream_lo = t->mem.stream_lo = t->valid_mem.stream_lo = ranks->rank * t->n_streams;
     trainer_set_threads(t, t->n_shards);
     return 0;
 }

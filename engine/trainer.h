@@ -26,7 +26,7 @@ typedef struct {
     // for every started one.
     void (*start_sum)(void *ctx, float *data, long n);
     void (*finish_sums)(void *ctx);
-    // In place: rank r's n floats at data + r·n reach every rank.
+    // In place: rank r's n floats at data + r·n reach rank 0 (the others' data stays as it was).
     void (*gather)(void *ctx, float *data, long n);
 } Ranks;
 
@@ -66,8 +66,9 @@ void trainer_step(Trainer *t, StepStats *out);
 // Makes the trainer one of ranks->n_ranks: it keeps the same number of threads over its share of the
 // streams. The batch must split evenly (else -1 and one line naming B and N in err). ranks must outlive t.
 int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen);
-// Copies every rank's streams of the training memory to every rank (collective), so that any rank holds
-// the memory one process would: call it before saving.
+// Copies every rank's streams of the training memory to rank 0 (collective), which then holds the memory one
+// process would: call it before rank 0 saves. The other ranks never touch streams not theirs, so the pages
+// of those stay unallocated there.
 void trainer_gather_memory(Trainer *t);
 // One optimizer step on a given segment (B, Q): forward, CE backward, memory update, AR, clip, Adam.
 void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,

@@ -82,6 +82,16 @@ v2=$(grep '^valid ce' "$W/two.out")
 if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then pass "validation_split_by_stream_equals_one_process ($v2)"
 else fail "validation_split_by_stream_equals_one_process" "one: '$v1'" "two: '$v2'"; fi
 
+# The other compression functions and losses: most-used reads each stream's attention usage, dilated with the
+# autoencode loss trains decoders through the AR gradients.
+for extra in "--set compress=most-used" "--set compress=dilated --set compress_loss=autoencode"; do
+    "$M" train --data "$DATA" $SMALL $extra --steps 30 --threads 2 --save "$W/x1.ck" >/dev/null 2>&1
+    $RUN "$MM" train --data "$DATA" $SMALL $extra --steps 30 --threads 1 --save "$W/x2.ck" >/dev/null 2>&1
+    name="two_ranks_save_what_one_process_saves_with_$(echo "$extra" | sed 's/--set //g; s/ /_/g')"
+    if [ -s "$W/x1.ck" ] && cmp -s "$W/x1.ck" "$W/x2.ck"; then pass "$name"; else fail "$name" "the checkpoints differ"; fi
+    rm -f "$W/x1.ck" "$W/x2.ck"
+done
+
 "$M" train --data "$DATA" $SMALL --steps 30 --threads 1 --log "$W/one1.log" >/dev/null 2>&1
 d=$(max_dce "$W/one1.log" "$W/two.log")
 if awk -v d="$d" 'BEGIN { exit !(d <= 1e-5) }' && [ "$(losses "$W/one1.log" | wc -l)" -eq 30 ]; then
