@@ -6,8 +6,11 @@
 #   - cross-resume: a 2-rank checkpoint continues in one process and a one-process checkpoint on 2 ranks,
 #     each giving the losses of the uninterrupted run;
 #   - a batch that does not split: one error naming B and N; rank 0 alone prints; the log records N;
+#   - most-used and dilated + autoencode compression: the same checkpoint bytes as one process;
 #   - SIGTERM to mpirun: one save after the current step; a killed rank takes the job down and the last
-#     checkpoint loads; ranks whose parameters drift apart stop with an error.
+#     checkpoint loads; ranks whose parameters drift apart stop with an error;
+#   - the TUI on 2 ranks (in tmux): a rate change takes effect on both at the same step, save and quit; a
+#     drifting rank is reported on the screen.
 # Ends with "mpi: N passed, N failed" for tests/run_all.sh. Without Open MPI it says so and passes nothing,
 # unless MEMSCOPE_REQUIRE_MPI=1 (CI), where that is a failure.
 #   usage: sh tests/mpi.sh      env: MEMSCOPE_BIN, MEMSCOPE_MPI_BIN
