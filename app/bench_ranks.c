@@ -17,7 +17,9 @@ static const char *const help =
     "time split into compute and the wait in the allreduce (its share of the step; the wait includes waiting\n"
     "for a slower rank), the gradient bytes each step sums, and the transfer alone: the same sum with every\n"
     "rank ready (best of 7) and the bandwidth it achieves. --threads is per rank (default 1).\n"
-    "MEMSCOPE_MPI_OVERLAP=0 waits for the gradient sum at once instead of during the memory update and AR loss.\n";
+    "How the gradient sum overlaps the step: MEMSCOPE_MPI_OVERLAP=layer (the default: each layer's sum starts\n"
+    "as the backward pass finishes it, with one thread per rank), step (the whole block's after the backward,\n"
+    "during the memory update and the AR loss) or 0 (none).\n";
 
 typedef struct {
     const char *preset;
@@ -71,11 +73,11 @@ static int measure(RankRow *row, const char *preset, const Corpus *corpus, int t
 }
 
 static void print_rows(const RankRow *rows, int n, int threads, int json) {
-    const char *overlap = getenv("MEMSCOPE_MPI_OVERLAP");
-    int overlapped = !overlap || strcmp(overlap, "0");
+    const char *env = getenv("MEMSCOPE_MPI_OVERLAP");
+    const char *overlap = !env || !strcmp(env, "layer") ? "layer" : strcmp(env, "0") ? "step" : "none";
     if (json) {
-        printf("{\"ranks\":%d,\"threads_per_rank\":%d,\"overlap\":%s,\"training\":[", par_ranks(), threads,
-               overlapped ? "true" : "false");
+        printf("{\"ranks\":%d,\"threads_per_rank\":%d,\"overlap\":\"%s\",\"training\":[", par_ranks(), threads,
+               overlap);
         for (int i = 0; i < n; i++)
             printf("%s{\"preset\":\"%s\",\"tokens_per_s\":%.1f,\"step_ms\":%.3f,\"compute_ms\":%.3f,\"allreduce_ms\":%.3f,"
                    "\"grad_bytes\":%.0f,\"transfer_ms\":%.3f}", i ? "," : "", rows[i].preset, rows[i].tokens_per_s,
@@ -84,8 +86,9 @@ static void print_rows(const RankRow *rows, int n, int threads, int json) {
         printf("]}\n");
         return;
     }
-    printf("%d rank(s) × %d thread(s)%s\n", par_ranks(), threads,
-           par_ranks() > 1 ? (overlapped ? ", gradient sum overlapped with the memory update" : ", no overlap") : "");
+    printf("%d rank(s) × %d thread(s)", par_ranks(), threads);
+    if (par_ranks() > 1) printf(", overlap: %s", overlap);
+    printf("\n");
     printf("%-8s %10s %9s %11s %13s %6s %9s %12s %14s\n", "preset", "tokens/s", "step ms", "compute ms", "allreduce ms",
            "share", "grad MB", "transfer ms", "transfer GB/s");
     for (int i = 0; i < n; i++) {

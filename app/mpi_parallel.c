@@ -12,11 +12,12 @@
 #include "app/cli.h"
 #include "app/parallel.h"
 
-#define MAX_PENDING 4
+#define MAX_PENDING 80 // a step's sums in flight: every layer's, the head's and the embedding's, the AR's
 
 static struct {
     int rank, n_ranks;
     int overlap;              // start_sum is an MPI_Iallreduce (else it waits at once)
+    int by_layer;             // and each layer's gradients start as the backward finishes them
     MPI_Request pending[MAX_PENDING];
     int n_pending;
     double seconds, bytes;    // spent waiting in sums, and summed
@@ -31,6 +32,7 @@ void par_init(int *argc, char ***argv) {
     MPI_Comm_size(MPI_COMM_WORLD, &world.n_ranks);
     const char *overlap = getenv("MEMSCOPE_MPI_OVERLAP");
     world.overlap = !overlap || strcmp(overlap, "0");
+    world.by_layer = !overlap || !strcmp(overlap, "layer");
     const char *every = getenv("MEMSCOPE_MPI_CHECK_EVERY");
     world.check_every = every && atol(every) > 0 ? atol(every) : 100;
     if (world.rank) { // rank 0 alone speaks; the others would repeat it N - 1 times
@@ -96,7 +98,7 @@ static void broadcast_block(ParamBlock *b) {
 }
 
 int par_attach(Trainer *t, char *err, size_t errlen) {
-    world.ranks = (Ranks){world.rank, world.n_ranks, NULL, sum, start_sum, finish_sums, gather};
+    world.ranks = (Ranks){world.rank, world.n_ranks, NULL, sum, start_sum, finish_sums, gather, world.by_layer};
     if (trainer_set_ranks(t, &world.ranks, err, errlen)) return -1;
     Model *m = t->model;
     int n_convs = par_root_decides(m->n_convs);

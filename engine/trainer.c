@@ -68,6 +68,25 @@ void trainer_set_threads(Trainer *t, int n) {
     t->ws = t->shard_ws[0];
 }
 
+// part_start[p + 1]: where the gradients of backward part p begin (model_backward_parts: -1 the embedding,
+// l layer l, n_layers the final norm and the head); part_start[n_layers + 2] is the block's end. 0 when the
+// layout is not the one expected (then the sums wait for the whole backward).
+static int find_parts(Trainer *t) {
+    const TensorLayout *lay = &t->model->main.layout;
+    int L = t->model->cfg.n_layers;
+    memset(t->part_start, 0, sizeof t->part_start);
+    for (int i = 0; i < lay->n; i++) {
+        int l;
+        if (sscanf(lay->tensors[i].name, "layers.%d.", &l) == 1 && l >= 0 && l < L && !t->part_start[l + 1])
+            t->part_start[l + 1] = lay->tensors[i].offset;
+        else if (!strcmp(lay->tensors[i].name, "norm.weight")) t->part_start[L + 1] = lay->tensors[i].offset;
+    }
+    t->part_start[L + 2] = lay->total;
+    for (int p = 0; p < L + 2; p++)
+        if (t->part_start[p + 1] <= t->part_start[p]) return 0;
+    return 1;
+}
+
 int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen) {
     int B = t->model->cfg.batch_size, N = ranks->n_ranks;
     if (B % N) {
@@ -76,6 +95,7 @@ int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen) 
         return -1;
     }
     t->ranks = N > 1 ? ranks : NULL;
+    t->parts_found = find_parts(t);
     t->n_streams = t->mem.n_streams = t->valid_mem.n_streams = B / N;
     t->stream_lo = t->mem.stream_lo = t->valid_mem.stream_lo = ranks->rank * t->n_streams;
     trainer_set_threads(t, t->n_shards);
@@ -182,6 +202,14 @@ static float *conv_grads_of(Trainer *t, int k) {
     return k ? t->shard_conv_grads[k] : model_conv(t->model)->block.grads;
 }
 
+// model_backward_parts' callback: part's gradients are final, so their sum across ranks can start.
+static void sum_part(void *ctx, int part) {
+    Trainer *t = ctx;
+    float *g = t->model->main.grads;
+    long lo = t->part_start[part + 1], hi = t->part_start[part + 2];
+    t->ranks->start_sum(t->ranks->ctx, g + lo, hi - lo);
+}
+
 static void *run_shard(void *arg) {
     ShardJob *j = arg;
     Trainer *t = j->t;
@@ -196,7 +224,10 @@ static void *run_shard(void *arg) {
     j->loss = model_forward(t->model, ws, j->mem, j->inputs + off, j->targets + off, Q);
     if (j->kind == JOB_FORWARD_BACKWARD && j->k) // zeroed here, on the shard's own thread
         memset(t->shard_grads[j->k], 0, sizeof(float) * t->model->main.layout.total);
-    if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss))
+    if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss) && t->by_layer) // one shard: it writes the model's
+        model_backward_parts(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->model->g,
+                             sum_part, t);
+    else if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss))
         model_backward_into(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->shard_g[j->k]);
     return NULL;
 }
@@ -277,18 +308,23 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
     Model *m = t->model;
     const Config *c = &m->cfg;
     StepStats s = {0};
+    const Ranks *r = t->ranks;
     model_zero_grad(m);
+    int by_layer = t->by_layer = r && r->sum_by_layer && t->n_shards == 1 && t->parts_found;
     s.ce = sharded_pass(t, mem, inputs, targets, 1);
-    if (t->ranks) t->ranks->sum(t->ranks->ctx, &s.ce, 1); // before the test below: every rank must agree
+    t->by_layer = 0;
+    if (by_layer && !isfinite(s.ce)) // no backward ran here, but the other ranks' sums need this rank's parts
+        for (int p = c->n_layers; p >= -1; p--) sum_part(t, p);
+    if (r) r->sum(r->ctx, &s.ce, 1); // before the test below: every rank must agree
     if (!isfinite(s.ce)) { // a non-finite forward must not reach the memory either
+        if (r) r->finish_sums(r->ctx);
         s.skipped = 1;
         s.bpc = s.lr = s.grad_norm = s.ce;
         *out = s;
         return;
     }
     double main_sq = on_all_ranges(t, RANGE_SUM_SHARDS, 0.0f, 1.0f); // sums the shards' gradients into the model's
-    const Ranks *r = t->ranks;
-    if (r) r->start_sum(r->ctx, m->main.grads, m->main.layout.total); // may run during the memory update and AR
+    if (r && !by_layer) r->start_sum(r->ctx, m->main.grads, m->main.layout.total); // may run during the memory update and AR
     s.compressed = model_update_memory_shards(m, t->shard_ws, t->n_shards, mem, segment_pos);
     s.ar_total = shards_ar_loss(t, s.ar, s.compressed);
     if (r) {

@@ -28,6 +28,9 @@ typedef struct {
     void (*finish_sums)(void *ctx);
     // In place: rank r's n floats at data + r·n reach rank 0 (the others' data stays as it was).
     void (*gather)(void *ctx, float *data, long n);
+    // With one thread per rank, start each layer's gradient sum as soon as the backward pass has finished
+    // it (else the whole block's after the backward).
+    int sum_by_layer;
 } Ranks;
 
 typedef struct {
@@ -54,6 +57,9 @@ typedef struct {
     int stream_lo, n_streams;
     float *ar_pack;      // (conv floats + 65) the AR gradients and losses summed across ranks in one go
     long ar_pack_floats;
+    int by_layer;        // this step's gradient sums start layer by layer during the backward pass
+    int parts_found;     // part_start is known
+    long part_start[67]; // where part p's gradients begin in the main block, at [p + 1] (see model_backward_parts)
 } Trainer;
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);

@@ -64,7 +64,8 @@ static void *run_rank(void *arg) {
 
 static int floats_equal(const float *a, const float *b, long n) { return !memcmp(a, b, sizeof(float) * n); }
 
-TEST(two_ranks_train_as_one_trainer_with_two_threads) {
+// by_layer: each layer's sum starts as the backward finishes it (Ranks.sum_by_layer), else the block's after.
+static void two_ranks_against_two_threads(int by_layer) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
     Config cfg = fixture_small_config(corpus.vocab.size);
@@ -83,12 +84,13 @@ TEST(two_ranks_train_as_one_trainer_with_two_threads) {
     for (int k = 0; k < 2; k++) {
         Rank *r = &ranks[k];
         *r = (Rank){.w = &w, .corpus = &corpus, .cfg = cfg};
-        r->ranks = (Ranks){k, 2, r, fake_sum, fake_sum, fake_finish, fake_gather};
+        r->ranks = (Ranks){k, 2, r, fake_sum, fake_sum, fake_finish, fake_gather, by_layer};
         r->m = model_new(&cfg, cfg.seed, err, sizeof err);
         CHECK(r->m && !trainer_init(&r->t, r->m, &corpus, err, sizeof err));
         CHECK_MSG(!trainer_set_ranks(&r->t, &r->ranks, err, sizeof err), "%s", err);
         CHECK_INT_EQ(r->t.stream_lo, 2 * k);
         CHECK_INT_EQ(r->t.n_streams, 2);
+        CHECK(r->t.parts_found);
     }
     for (int k = 0; k < 2; k++) CHECK(!pthread_create(&threads[k], NULL, run_rank, &ranks[k]));
     for (int k = 0; k < 2; k++) pthread_join(threads[k], NULL);
@@ -122,6 +124,10 @@ TEST(two_ranks_train_as_one_trainer_with_two_threads) {
     corpus_free(&corpus);
 }
 
+TEST(two_ranks_train_as_one_trainer_with_two_threads) { two_ranks_against_two_threads(0); }
+
+TEST(two_ranks_summing_layer_by_layer_train_as_one_trainer_with_two_threads) { two_ranks_against_two_threads(1); }
+
 TEST(a_batch_that_does_not_split_over_the_ranks_names_B_and_N) {
     Corpus corpus;
     fixture_word_corpus(&corpus);
@@ -131,7 +137,7 @@ TEST(a_batch_that_does_not_split_over_the_ranks_names_B_and_N) {
     Model *m = model_new(&cfg, cfg.seed, err, sizeof err);
     Trainer t;
     CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
-    Ranks ranks = {1, 2, NULL, fake_sum, fake_sum, fake_finish, fake_gather};
+    Ranks ranks = {1, 2, NULL, fake_sum, fake_sum, fake_finish, fake_gather, 0};
     CHECK(trainer_set_ranks(&t, &ranks, err, sizeof err) != 0);
     CHECK_MSG(strstr(err, "batch_size 5") && strstr(err, "2 ranks"), "%s", err);
     CHECK(t.ranks == NULL && t.n_streams == 5); // unchanged: still one trainer over every stream
