@@ -17,9 +17,9 @@ static const char *const help =
     "time split into compute and the wait in the allreduce (its share of the step; the wait includes waiting\n"
     "for a slower rank), the gradient bytes each step sums, and the transfer alone: the same sum with every\n"
     "rank ready (best of 7) and the bandwidth it achieves. --threads is per rank (default 1).\n"
-    "How the gradient sum overlaps the step: MEMSCOPE_MPI_OVERLAP=layer (the default: each layer's sum starts\n"
-    "as the backward pass finishes it, with one thread per rank), step (the whole block's after the backward,\n"
-    "during the memory update and the AR loss) or 0 (none).\n";
+    "How the gradient sum overlaps the step: MEMSCOPE_MPI_OVERLAP=step (the default: the whole block's sum\n"
+    "starts after the backward pass and runs during the memory update and the AR loss), layer (each layer's\n"
+    "sum starts as the backward pass finishes it; one thread per rank) or 0 (none).\n";
 
 typedef struct {
     const char *preset;
@@ -74,7 +74,7 @@ static int measure(RankRow *row, const char *preset, const Corpus *corpus, int t
 
 static void print_rows(const RankRow *rows, int n, int threads, int json) {
     const char *env = getenv("MEMSCOPE_MPI_OVERLAP");
-    const char *overlap = !env || !strcmp(env, "layer") ? "layer" : strcmp(env, "0") ? "step" : "none";
+    const char *overlap = env && !strcmp(env, "layer") ? "layer" : env && !strcmp(env, "0") ? "none" : "step";
     if (json) {
         printf("{\"ranks\":%d,\"threads_per_rank\":%d,\"overlap\":\"%s\",\"training\":[", par_ranks(), threads,
                overlap);

@@ -12,7 +12,7 @@ ARGS="${DATA:+--data $DATA} ${BENCH_MPI_ARGS:-}"
 RUN=${MPIRUN:-mpirun --allow-run-as-root --oversubscribe}
 echo "== one process"
 build/memscope bench --mpi --threads 2 $ARGS 2>/dev/null
-for overlap in layer step 0; do
+for overlap in step layer 0; do
     echo "== mpirun -np 2, MEMSCOPE_MPI_OVERLAP=$overlap"
     $RUN -np 2 -x MEMSCOPE_MPI_OVERLAP=$overlap build/memscope-mpi bench --mpi --threads 1 $ARGS
 done

@@ -6,7 +6,7 @@
 #   - cross-resume: a 2-rank checkpoint continues in one process and a one-process checkpoint on 2 ranks,
 #     each giving the losses of the uninterrupted run;
 #   - a batch that does not split: one error naming B and N; rank 0 alone prints; the log records N;
-#   - the gradient sums started layer by layer (the default), after the backward pass, or waited for at once;
+#   - the gradient sum started after the backward pass (the default), layer by layer, or waited for at once;
 #     most-used and dilated + autoencode compression: the same checkpoint bytes as one process;
 #   - SIGTERM to mpirun: one save after the current step; a killed rank takes the job down and the last
 #     checkpoint loads; ranks whose parameters drift apart stop with an error;
@@ -86,8 +86,9 @@ v2=$(grep '^valid ce' "$W/two.out")
 if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then pass "validation_split_by_stream_equals_one_process ($v2)"
 else fail "validation_split_by_stream_equals_one_process" "one: '$v1'" "two: '$v2'"; fi
 
-# The gradient sum started after the backward pass, or waited for at once, instead of layer by layer.
-for overlap in step 0; do
+# The gradient sums started layer by layer during the backward pass, or waited for at once, instead of the
+# whole block's after the backward pass.
+for overlap in layer 0; do
     $RUN -x MEMSCOPE_MPI_OVERLAP=$overlap "$MM" train --data "$DATA" $SMALL --steps 30 --threads 1 --save "$W/x2.ck" \
         >/dev/null 2>&1
     if cmp -s "$W/one.ck" "$W/x2.ck"; then pass "two_ranks_with_overlap_${overlap}_save_what_one_process_saves"
