@@ -40,7 +40,7 @@ BA := build/asan
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 
-.PHONY: mpi bench-mpi check-deps all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
+.PHONY: check-deps all run test test-unit test-asan test-e2e data bench bench-compare clean deps golden fuzz soak
 
 all: check-deps $(B)/memscope $(B)/run_tests
 
@@ -80,6 +80,7 @@ MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
 MPI_OBJS   = $(call objs,$(B),$(ENGINE_SRC) $(UI_SRC) $(filter-out app/parallel_single.c,$(APP_SRC)) app/main.c) \
              $(B)/mpi/app/mpi_parallel.o
 
+.PHONY: mpi bench-mpi
 mpi:
 	@MEMSCOPE_WITH_MPI=1 sh tests/install_deps.sh
 	@$(MAKE) --no-print-directory $(B)/memscope-mpi

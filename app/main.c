@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "app/commands.h"
-#include "app/parallel.h"
 
 static const char *const usage =
     "usage: memscope [COMMAND] [OPTIONS]\n"
@@ -16,7 +15,7 @@ static const char *const usage =
     "  bench         measure speed\n"
     "  lab           the memory lab: recall task, model comparison, ablation   memscope lab --help\n";
 
-static int run_command(int argc, char **argv) {
+int main(int argc, char **argv) {
     if (argc < 2) return cmd_tui(0, argv + 1);
     const char *cmd = argv[1];
     struct {
@@ -30,9 +29,4 @@ static int run_command(int argc, char **argv) {
     if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
     fprintf(stderr, "memscope: unknown command '%s'; commands: train eval sample info tui bench lab (memscope --help)\n", cmd);
     return 2;
-}
-
-int main(int argc, char **argv) {
-    par_init(&argc, &argv);
-    return par_finish(run_command(argc, argv));
 }

@@ -25,9 +25,19 @@ static struct {
     Ranks ranks;
 } world;
 
-void par_init(int *argc, char ***argv) {
+// A failed rank ends without MPI_Finalize, which would wait for ranks that may be stuck in a sum: mpirun
+// then takes the whole job down.
+static void end_mpi(int status, void *arg) {
+    (void)arg;
+    if (!status) MPI_Finalize();
+}
+
+// Before main, so that main stays the one of memscope; MPI_Finalize runs at exit, after every atexit handler
+// registered later (the terminal's restore among them).
+__attribute__((constructor)) static void start_mpi(void) {
     int provided;
-    MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided);
+    on_exit(end_mpi, NULL);
     MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world.n_ranks);
     const char *overlap = getenv("MEMSCOPE_MPI_OVERLAP");
@@ -40,13 +50,6 @@ void par_init(int *argc, char ***argv) {
     if (world.rank) { // rank 0 alone speaks; the others would repeat it N - 1 times
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) return;
     }
-}
-
-// A failed rank ends without MPI_Finalize, which would wait for ranks that may be stuck in a sum: mpirun
-// then takes the whole job down.
-int par_finish(int status) {
-    if (!status) MPI_Finalize();
-    return status;
 }
 
 int par_rank(void) { return world.rank; }

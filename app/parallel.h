@@ -9,10 +9,8 @@
 #include "engine/checkpoint.h"
 #include "engine/trainer.h"
 
-// Starts MPI (memscope-mpi); ranks other than 0 then write nothing to stdout or stderr.
-void par_init(int *argc, char ***argv);
-// Ends MPI; returns status.
-int par_finish(int status);
+// memscope-mpi starts MPI before main (ranks other than 0 then write nothing to stdout or stderr) and ends it
+// at exit.
 int par_rank(void);
 int par_ranks(void);
 // Splits the trainer's batch over the ranks (one line naming B and N in err when it does not split) and

@@ -1,12 +1,6 @@
 // The one-process side of app/parallel.h: memscope itself, with no MPI.
 #include "app/parallel.h"
 
-void par_init(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-}
-
-int par_finish(int status) { return status; }
 int par_rank(void) { return 0; }
 int par_ranks(void) { return 1; }
 
