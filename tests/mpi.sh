@@ -54,8 +54,8 @@ SMALL="--preset labml --set d_model=32 --set n_heads=2 --set n_layers=2 --set d_
 awk 'BEGIN { srand(7); split("a ,ab ,ba ,cab\n,bad ,dab\\, ", w, ","); for (i = 0; i < 30000; i++) printf "%s", w[int(rand() * 6) + 1] }' \
     >"$W/text.txt"
 DATA="$W/text.txt"
-# The losses of a --log file: its step lines without the timing.
-losses() { grep -h '"step"' "$@" | sed 's/,"tokens_per_s":[0-9.]*//'; }
+# The losses of a --log file: its step records (not a header or validation record) without the timing.
+losses() { grep -h '"ce":' "$@" | grep -v '"type":"valid"' | sed 's/,"time":[0-9.e+-]*//; s/,"tokens_per_s":[0-9.]*//'; }
 ck_step() { "$M" info "$1" 2>/dev/null | awk '$1 == "step" { print $2 }'; }
 lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 wait_lines() {
@@ -64,8 +64,8 @@ wait_lines() {
 }
 # max |ΔCE| over the step lines of two logs
 max_dce() {
-    grep -h '"step"' "$1" | sed 's/.*"ce":\([^,]*\),.*/\1/' >"$W/ce1"
-    grep -h '"step"' "$2" | sed 's/.*"ce":\([^,]*\),.*/\1/' >"$W/ce2"
+    losses "$1" | sed 's/.*"ce":\([^,]*\),.*/\1/' >"$W/ce1"
+    losses "$2" | sed 's/.*"ce":\([^,]*\),.*/\1/' >"$W/ce2"
     paste "$W/ce1" "$W/ce2" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d } END { printf "%g\n", m + 0 }'
 }
 
