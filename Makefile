@@ -27,7 +27,7 @@ ALL_LDLIBS = $(DEPS_LIBS) -lm -lpthread $(LDLIBS)
 
 ENGINE_SRC := $(wildcard engine/*.c)
 UI_SRC     := $(wildcard ui/*.c)
-APP_SRC    := $(filter-out app/main.c,$(wildcard app/*.c))
+APP_SRC    := $(filter-out app/main.c app/mpi_%.c,$(wildcard app/*.c))
 TEST_SRC   := $(wildcard tests/*.c)
 
 # $(call objs,DIR,SOURCES)
@@ -80,6 +80,29 @@ $(BA)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# memscope-mpi: the same program, training data-parallel across the ranks of mpirun (README, "Scaling
+# out"). Open MPI is installed first when missing; the ordinary build never needs it.
+MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   = $(shell pkg-config --libs ompi-c 2>/dev/null)
+MPI_OBJS   = $(call objs,$(B),$(ENGINE_SRC) $(UI_SRC) $(filter-out app/parallel_single.c,$(APP_SRC)) app/main.c) \
+             $(B)/mpi/app/mpi_parallel.o
+
+.PHONY: mpi bench-mpi
+mpi:
+	@MEMSCOPE_WITH_MPI=1 sh tests/install_deps.sh
+	@$(MAKE) --no-print-directory $(B)/memscope-mpi
+
+$(B)/memscope-mpi: $(MPI_OBJS)
+	$(CC) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(MPI_LIBS)
+
+$(B)/mpi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DMEMSCOPE_MPI -c -o $@ $<
+
+# One process with 2 threads against 2 ranks with 1 thread each, on this machine.
+bench-mpi: mpi $(B)/memscope
+	@sh tests/bench_mpi.sh
 
 # Installs the Debian packages memscope builds against (only what is missing).
 deps:

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/bench_ranks.h"
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/half_fidelity.h"
@@ -17,6 +18,7 @@
 
 static const char *const bench_help =
     "usage: memscope bench [--data FILE] [--json] [--preset NAME] [--threads N] [--load CKPT]\n"
+    "       memscope bench --mpi ...   (under mpirun: memscope bench --mpi --help)\n"
     "Measures, after warm-up and as the median of 3 repetitions: training tokens/s at the labml, default\n"
     "and large presets with 1 and 2 threads (or the given ones), the model FLOPs per training token and\n"
     "the GFLOP/s achieved, the cblas_sgemm GFLOP/s of each model's largest matmul shape with 1 and 2\n"
@@ -299,6 +301,8 @@ static void print_half_fidelity_json(const HalfFidelity *f) {
 }
 
 int cmd_bench(int argc, char **argv) {
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--mpi")) return bench_ranks(argc, argv);
     Options o;
     if (parse_options(&o, "bench", "data json preset threads load", argc, argv)) return 2;
     if (o.help) return fputs(bench_help, stdout), 0;

@@ -14,6 +14,7 @@
 #include "app/progress.h"
 #include "app/train_log.h"
 #include "engine/output_file.h"
+#include "app/parallel.h"
 #include "engine/trainer.h"
 
 static const char *const train_help =
@@ -57,6 +58,9 @@ static void on_signal(int sig) {
     ssize_t ignored = write(2, msg, sizeof msg - 1);
     (void)ignored;
 }
+
+// Under mpirun every rank stops at the step rank 0 stops at (mpirun signals all of them, not at once).
+static int stop_now(void) { return stop_requested = par_root_decides(stop_requested); }
 
 static void install_signal_handlers(void) {
     struct sigaction sa;
@@ -114,7 +118,7 @@ static int save(TrainRun *r, const char *path) {
     int tty = isatty(2);
     fprintf(stderr, "%smemscope train: saving %s...\n", tty ? "\n" : "", path);
     double t0 = now_seconds();
-    if (checkpoint_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
+    if (par_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
         r->last_save_failed = 1;
         return fail("train", "step %ld: %s", r->t.step, err);
     }
@@ -144,8 +148,9 @@ static int setup(TrainRun *r) {
     trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
     if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
         return fail("train", "%s", err);
+    if (par_attach(&r->t, err, sizeof err)) return fail("train", "%s", err);
     if (r->have_ck && checkpoint_load_history(&r->ck, &r->t, err, sizeof err)) return fail("train", "%s", err);
-    if (r->o.log && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
+    if (r->o.log && !par_rank() && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
     if (train_log_header(&r->log, &r->model->cfg, &r->corpus, (int)(r->o.threads ? r->o.threads : 2), r->t.step, err,
                          sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
@@ -192,10 +197,10 @@ static int train_loop(TrainRun *r, long total) {
     long tokens_per_step = (long)c->batch_size * c->seq_len;
     int bad_in_a_row = 0;
     long first_step = r->t.step;
-    for (long i = 0; i < total && !stop_requested; i++) {
+    for (long i = 0; i < total && !stop_now(); i++) {
         double trained = now_seconds() - start - paused;
-        if (budget && trained >= budget) break;
-        if (next_valid && trained >= next_valid) {
+        if (budget && par_root_decides(trained >= budget)) break;
+        if (next_valid && par_root_decides(trained >= next_valid)) {
             double v0 = now_seconds();
             if (tty) fputc('\n', stderr);
             curve_point(r, trained);
@@ -227,6 +232,8 @@ static int train_loop(TrainRun *r, long total) {
                 last_print = now;
             }
         }
+        char drift[256];
+        if (par_check_params(r->model, r->t.step, drift, sizeof drift)) return fail("train", "%s", drift);
         if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
             !r->continue_on_save_error) {
             fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "
@@ -254,7 +261,7 @@ static void teardown(TrainRun *r) {
 // Validation stops early when a signal asks the run to stop.
 static int validation_progress(void *ctx, long done, long total) {
     progress_update(ctx, done);
-    return stop_requested != 0;
+    return stop_now() != 0; // after every segment on every rank: no rank leaves a validation alone
 }
 
 // Mean validation CE over the whole validation split from a fresh validation memory (NAN when a signal cut
@@ -309,10 +316,13 @@ int cmd_train(int argc, char **argv) {
         const Config *c = &r.model->cfg;
         fprintf(stderr, "memscope train: %s, %ld parameters, %d×%d tokens per step, %ld steps per epoch\n",
                 r.corpus.source, model_param_count(r.model), c->batch_size, c->seq_len, r.t.train.n_steps);
+        if (par_ranks() > 1)
+            fprintf(stderr, "memscope train: %d ranks × %d streams, %d thread(s) each\n", par_ranks(), r.t.n_streams,
+                    r.t.n_shards);
         rc = train_loop(&r, steps_to_run(&r));
         if (!rc && r.o.save) rc = save(&r, r.o.save);
         if (!rc && r.last_save_failed) rc = 1;
-        if (!rc && !stop_requested && r.t.valid.n_steps < 1) {
+        if (!rc && !stop_now() && r.t.valid.n_steps < 1) {
             fprintf(stderr, "memscope train: no validation: the validation split (the last 10%%, %zu characters) is "
                     "shorter than one batch\n", r.corpus.n - r.corpus.n_train);
         } else if (!rc && !stop_requested) {

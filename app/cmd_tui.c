@@ -12,6 +12,8 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/train_log.h"
+#include "app/parallel.h"
+#include "app/tui_follow.h"
 #include "app/tui_queue.h"
 #include "app/tui_trainer.h"
 #include "ui/dump.h"
@@ -140,8 +142,9 @@ static int setup(App *a) {
     trainer_threads(&a->t, tui_threads(a));
     if (a->have_ck && a->ck.has_state && checkpoint_load_state(&a->ck, &a->t, err, sizeof err))
         return fail("tui", "%s", err);
+    if (par_attach(&a->t, err, sizeof err)) return fail("tui", "%s", err);
     if (a->have_ck && checkpoint_load_history(&a->ck, &a->t, err, sizeof err)) return fail("tui", "%s", err);
-    if (a->o.log && train_log_open(&a->log, a->o.log, err, sizeof err)) return fail("tui", "%s", err);
+    if (a->o.log && !par_rank() && train_log_open(&a->log, a->o.log, err, sizeof err)) return fail("tui", "%s", err);
     if (train_log_header(&a->log, &a->model->cfg, &a->corpus, (int)tui_threads(a), a->t.step, err, sizeof err))
         return fail("tui", "%s", err);
     const char *slash = strrchr(a->corpus.source, '/');
@@ -344,9 +347,16 @@ int cmd_tui(int argc, char **argv) {
     const char *flags = "data preset set load save threads seed max-steps exit-after-frames log save-every valid-every "
                         "steps epochs minutes";
     int rc = 0;
+    char terminal_err[300];
     if (parse_options(&a->o, "tui", flags, argc, argv)) rc = 2;
     else if (a->o.help) printf(tui_help, default_threads());
     else if (check_limits(&a->o)) rc = 2;
+    else if (par_rank() > 0) { // memscope-mpi: rank 0 runs the TUI, this rank trains along
+        rc = setup(a);
+        if (!rc) rc = tui_follow(a->model, &a->t, &a->corpus.vocab);
+        teardown(a);
+    } else if (par_ranks() > 1 && tui_take_terminal(terminal_err, sizeof terminal_err))
+        rc = fail("tui", "%s", terminal_err);
     else if (!isatty(1)) {
         fputs("memscope: stdout is not a terminal, so there is no TUI to show. Headless commands:\n"
               "  memscope train --help | eval --help | sample --help | info CKPT | bench\n", stderr);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/parallel.h"
 #include "app/sha256.h"
 #include "engine/output_file.h"
 #include "engine/version.h"
@@ -84,9 +85,9 @@ int train_log_header(TrainLog *log, const Config *cfg, const Corpus *corpus, int
     }
     fputs("},\"data\":", f);
     json_string(f, corpus->source);
-    fprintf(f, ",\"data_bytes\":%zu,\"data_sha256\":\"%s\",\"vocab_size\":%d,\"threads\":%d,\"seed\":%llu,"
+    fprintf(f, ",\"data_bytes\":%zu,\"data_sha256\":\"%s\",\"vocab_size\":%d,\"threads\":%d,\"ranks\":%d,\"seed\":%llu,"
                "\"start_step\":%ld,\"start_time\":\"%s\",\"host\":",
-            corpus->n, sha, corpus->vocab.size, threads, (unsigned long long)cfg->seed, start_step, when);
+            corpus->n, sha, corpus->vocab.size, threads, par_ranks(), (unsigned long long)cfg->seed, start_step, when);
     json_string(f, host);
     fputs("}\n", f);
     return check(log, start_step, err, errlen);

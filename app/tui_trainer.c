@@ -1,6 +1,8 @@
 // The TUI's trainer thread: training steps, commands, generation, saves and snapshot publishing.
 #include "app/tui_trainer.h"
 
+#include "app/parallel.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -66,6 +68,7 @@ struct TuiPriv {
     double win_start;      // tokens/s window
     long win_tokens;
     float tps;
+    float allreduce_share; // memscope-mpi: a running mean of the steps' wait in the gradient sums
     double run_start;
 
     // generation
@@ -200,6 +203,8 @@ static void fill_status(TuiTrainer *tt) {
     s->seq_len = c->seq_len;
     s->unsaved = t->step != P->saved_step;
     s->threads = tt->threads;
+    s->n_ranks = par_ranks();
+    s->allreduce_share = P->allreduce_share;
 }
 
 static TuiText training_text(const TuiTrainer *tt) {
@@ -324,7 +329,8 @@ static float validate_segments(TuiTrainer *tt, long n, int whole) {
     }
     double sum = 0;
     long k = 0;
-    for (; k < n && !tt->priv->quit && !tui_queue_quit_posted(tt->queue); k++) {
+    int may_stop_early = par_ranks() <= 1; // the other ranks read all n segments: so must this one
+    for (; k < n && (!may_stop_early || (!tt->priv->quit && !tui_queue_quit_posted(tt->queue))); k++) {
         UiCommand c;
         while (!tt->priv->quit && tui_queue_pop(tt->queue, &c)) handle_during_validation(tt, &c);
         if (now_seconds() - tt->priv->last_pub >= tt->publish_interval) {
@@ -356,6 +362,7 @@ static void validate(TuiTrainer *tt, int announce, int whole) {
     }
     stash(tt);
     long n = whole ? tt->trainer->valid.n_steps : tt->validate_segments > 0 ? tt->validate_segments : 20;
+    par_announce(PAR_VALIDATE, (int)n, whole); // the other ranks read the same segments in lock-step
     float ce = validate_segments(tt, n, whole);
     if (isnan(ce) && tui_queue_quit_posted(tt->queue)) return;
     if (!isfinite(ce)) {
@@ -446,7 +453,18 @@ static void train_one(TuiTrainer *tt, int counted) {
     int val_due = tt->validate_every > 0 && (t->step + 1) % tt->validate_every == 0;
 
     StepStats s;
+    double reduced0, reduced1, bytes, t0 = now_seconds();
+    par_reduce_totals(&reduced0, &bytes);
+    par_announce(PAR_STEP, 0, 0);
     trainer_step(t, &s);
+    par_reduce_totals(&reduced1, &bytes);
+    double took = now_seconds() - t0;
+    if (took > 0) P->allreduce_share += 0.1f * ((float)((reduced1 - reduced0) / took) - P->allreduce_share);
+    char drift[256];
+    if (par_check_params(tt->model, t->step, drift, sizeof drift)) {
+        P->error_stop = 1;
+        message(tt, 1, "%s", drift);
+    }
 
     swap_layouts(&P->pre, &P->view);
     P->view_valid = workspace_keys(t->ws) == P->view.n_cmem + P->view.n_mem + c->seq_len;
@@ -518,6 +536,7 @@ static void set_rate(TuiTrainer *tt, int rate) {
         message(tt, 1, "%s", err);
         return;
     }
+    par_announce(PAR_RATE, rate, 0);
     message(tt, 0, "compression rate %d -> %d from the next compression; existing slots stay%s", cur, rate,
             known ? " (this rate's trained convs are back)" : "; new rate starts as mean pooling");
 }
@@ -536,6 +555,7 @@ static void set_compression(TuiTrainer *tt, int fn, int loss) {
         message(tt, 1, "%s", err);
         return;
     }
+    par_announce(PAR_COMPRESSION, fn, loss);
     if (loss != old_loss) // the reconstruction figures of the old loss describe another training
         tui_recon_clear(&tt->priv->buckets);
     if (fn != old_fn)
@@ -589,7 +609,8 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     P->confirm_path[0] = 0;
     set_activity(tt, "saving", 0, 0);
     publish(tt);
-    int rc = checkpoint_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err);
+    par_announce(PAR_SAVE, 0, 0);
+    int rc = par_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err);
     set_activity(tt, "", 0, 0);
     if (rc) {
         tt->last_save_failed = 1;
@@ -902,6 +923,7 @@ static void *trainer_main(void *arg) {
             else if (tui_queue_wait(tt->queue, &c, -1)) handle(tt, &c);
         }
     } while (P->quit_save && !saved_before_quit(tt));
+    par_announce(PAR_QUIT, 0, 0);
     update_clock(tt);
     publish(tt);
     tui_box_finish(tt->box, "");

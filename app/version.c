@@ -1,5 +1,7 @@
 #include "app/version.h"
 
+#include "app/parallel.h"
+
 #include <cblas.h>
 
 #include "build/version.h"
@@ -18,11 +20,7 @@ int print_version(FILE *out) {
 #else
     const int avx512 = 0;
 #endif
-#ifdef MEMSCOPE_MPI
-    const int mpi = 1;
-#else
-    const int mpi = 0;
-#endif
+    const int mpi = par_built_with_mpi();
     fprintf(out, "memscope %s\n", memscope_version());
     fprintf(out, "build     %s, gcc %d.%d\n", MEMSCOPE_ARCH, __GNUC__, __GNUC_MINOR__);
     fprintf(out, "fp16 kernels (F16C)         %s\n", yes_no(fp16));

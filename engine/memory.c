@@ -13,6 +13,7 @@ int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_
     mem->mem_cap = mem_len + seq_len;
     mem->cmem_cap = c_mem_len + seq_len;
     mem->cmem_room = mem->cmem_cap + (batch == 1 ? c_mem_len : 0); // see cstart in memory.h
+    mem->n_streams = batch;
     size_t per = (size_t)n_layers * batch * d;
     mem->mem = calloc(per * mem->mem_cap + 1, sizeof(float));
     mem->cmem = calloc(per * mem->cmem_room + 1, sizeof(float));
@@ -57,7 +58,7 @@ float *cmemory_rows(const Memory *mem, int layer, int b) {
 void memory_make_cmem_room(Memory *mem, int n) {
     if (mem->cstart + mem->cm + n <= mem->cmem_room || mem->cstart == 0) return;
     for (int l = 0; l < mem->n_layers; l++)
-        for (int b = 0; b < mem->batch; b++) {
+        for (int b = mem->stream_lo; b < mem->stream_lo + mem->n_streams; b++) {
             float *live = cmemory_rows(mem, l, b);
             memmove(live - (long)mem->cstart * mem->d, live, sizeof(float) * mem->cm * mem->d);
         }
@@ -101,4 +102,13 @@ void memory_copy_stream(Memory *dst, const Memory *src, int b) {
         memcpy(memory_usage(dst, l, 0), memory_usage(src, l, b), sizeof(float) * src->m);
     }
     copy_positions(dst, src);
+}
+
+void memory_gather(Memory *mem, int n_parts, void (*gather)(void *ctx, float *data, long n), void *ctx) {
+    long per_part = mem->batch / n_parts, d = mem->d;
+    for (int l = 0; l < mem->n_layers; l++) {
+        gather(ctx, memory_rows(mem, l, 0), per_part * mem->mem_cap * d);
+        gather(ctx, mem->cmem + (long)l * mem->batch * mem->cmem_room * d, per_part * mem->cmem_room * d);
+        gather(ctx, memory_usage(mem, l, 0), per_part * mem->mem_cap);
+    }
 }

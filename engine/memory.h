@@ -25,6 +25,9 @@ typedef struct {
     // those forwards (the same for every layer and stream).
     float *usage;            // (L, B, mem_cap)
     float *usage_reads;      // (mem_cap)
+    // The streams this process computes (one rank of several: its share; else all): the rows of the others
+    // are only held, for a save, and never moved.
+    int stream_lo, n_streams;
 } Memory;
 
 int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len);
@@ -42,5 +45,8 @@ void memory_make_cmem_room(Memory *mem, int n);
 // Drops the oldest n compressed rows (their spans move up; the rows stay where they are).
 void memory_drop_oldest_cmem(Memory *mem, int n);
 float *memory_usage(const Memory *mem, int layer, int b);  // (mem_cap)
+// Data parallelism: the streams split into n_parts equal runs, part r held by rank r. gather(ctx, data, n)
+// must copy part r's n floats at data + r·n to part 0's (in place); each layer's rows go through it.
+void memory_gather(Memory *mem, int n_parts, void (*gather)(void *ctx, float *data, long n), void *ctx);
 
 #endif

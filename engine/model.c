@@ -268,8 +268,8 @@ static void layer_backward(const Model *m, Workspace *ws, ModelParams *grads, in
                        lp->attn_norm_w, BT, d);
 }
 
-void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
-                         ModelParams *g) {
+void model_backward_parts(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
+                          ModelParams *g, void (*done)(void *ctx, int part), void *ctx) {
     const Config *c = &m->cfg;
     int BT = ws->batch * ws->T, d = c->d_model, V = c->vocab_size;
     float *dlogits = ws->dff_pre; // (B, T, V): free until the last layer's backward starts
@@ -279,8 +279,18 @@ void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, c
     linear_backward(ws->dln, g->head_w, g->head_b, dlogits, ws->lnf, m->p.head_w, BT, d, V);
     zero(ws->dx, (long)BT * d);
     layernorm_backward(ws->dx, g->norm_w, g->norm_b, ws->dln, ws->x_out, ws->lnf_mean, ws->lnf_rstd, m->p.norm_w, BT, d);
-    for (int l = c->n_layers - 1; l >= 0; l--) layer_backward(m, ws, g, l);
+    if (done) done(ctx, c->n_layers);
+    for (int l = c->n_layers - 1; l >= 0; l--) {
+        layer_backward(m, ws, g, l);
+        if (done) done(ctx, l);
+    }
     embedding_backward(g->embed, ws->dx, inputs, BT, d);
+    if (done) done(ctx, -1);
+}
+
+void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
+                         ModelParams *g) {
+    model_backward_parts(m, ws, inputs, targets, dloss, g, NULL, NULL);
 }
 
 void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets) {

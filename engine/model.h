@@ -139,6 +139,11 @@ void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *i
 // The same, with the loss scaled by dloss and the gradients added into g (a gradient shard or &m->g).
 void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
                          ModelParams *g);
+// The same, calling done(ctx, part) as soon as a part's gradients are final: part n_layers (the final norm
+// and the head) first, then each layer from the last, then -1 (the embedding). Data parallelism starts
+// summing a part across ranks while the backward goes on.
+void model_backward_parts(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
+                          ModelParams *g, void (*done)(void *ctx, int part), void *ctx);
 // Points g at a block laid out like the model's main parameters.
 void model_point_params(ModelParams *g, float *base, const Config *cfg);
 

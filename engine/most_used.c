@@ -50,14 +50,15 @@ void memory_usage_count_reads(Memory *mem, int T, int heads) {
 
 void memory_usage_append(Memory *mem, int T) {
     for (int l = 0; l < mem->n_layers; l++)
-        for (int b = 0; b < mem->batch; b++) memset(memory_usage(mem, l, b) + mem->m, 0, sizeof(float) * T);
+        for (int b = mem->stream_lo; b < mem->stream_lo + mem->n_streams; b++)
+            memset(memory_usage(mem, l, b) + mem->m, 0, sizeof(float) * T);
     memset(mem->usage_reads + mem->m, 0, sizeof(float) * T);
 }
 
 void memory_usage_evict(Memory *mem, int n_old) {
     int keep = mem->m - n_old;
     for (int l = 0; l < mem->n_layers; l++)
-        for (int b = 0; b < mem->batch; b++) {
+        for (int b = mem->stream_lo; b < mem->stream_lo + mem->n_streams; b++) {
             float *u = memory_usage(mem, l, b);
             memmove(u, u + n_old, sizeof(float) * keep);
         }

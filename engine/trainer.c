@@ -20,6 +20,7 @@ int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size
                  c->seq_len);
         return -1;
     }
+    t->n_streams = c->batch_size;
     trainer_set_threads(t, 1);
     if (memory_init(&t->mem, c->n_layers, c->batch_size, c->d_model, c->mem_len, c->c_mem_len, c->seq_len) ||
         memory_init(&t->valid_mem, c->n_layers, c->batch_size, c->d_model, c->mem_len, c->c_mem_len, c->seq_len)) {
@@ -49,10 +50,10 @@ static void free_shards(Trainer *t) {
 
 void trainer_set_threads(Trainer *t, int n) {
     const Config *c = &t->model->cfg;
-    int B = c->batch_size;
+    int B = t->n_streams;
     n = n < 1 ? 1 : n > MAX_SHARDS ? MAX_SHARDS : n > B ? B : n;
     free_shards(t);
-    int stream0 = 0;
+    int stream0 = t->stream_lo;
     for (int k = 0; k < n; k++) {
         int batch = B / n + (k < B % n);
         t->shard_ws[k] = workspace_new_shard(t->model, batch, stream0);
@@ -67,8 +68,47 @@ void trainer_set_threads(Trainer *t, int n) {
     t->ws = t->shard_ws[0];
 }
 
+// part_start[p + 1]: where the gradients of backward part p begin (model_backward_parts: -1 the embedding,
+// l layer l, n_layers the final norm and the head); part_start[n_layers + 2] is the block's end. 0 when the
+// layout is not the one expected (then the sums wait for the whole backward).
+static int find_parts(Trainer *t) {
+    const TensorLayout *lay = &t->model->main.layout;
+    int L = t->model->cfg.n_layers;
+    memset(t->part_start, 0, sizeof t->part_start);
+    for (int i = 0; i < lay->n; i++) {
+        int l;
+        if (sscanf(lay->tensors[i].name, "layers.%d.", &l) == 1 && l >= 0 && l < L && !t->part_start[l + 1])
+            t->part_start[l + 1] = lay->tensors[i].offset;
+        else if (!strcmp(lay->tensors[i].name, "norm.weight")) t->part_start[L + 1] = lay->tensors[i].offset;
+    }
+    t->part_start[L + 2] = lay->total;
+    for (int p = 0; p < L + 2; p++)
+        if (t->part_start[p + 1] <= t->part_start[p]) return 0;
+    return 1;
+}
+
+int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen) {
+    int B = t->model->cfg.batch_size, N = ranks->n_ranks;
+    if (B % N) {
+        snprintf(err, errlen, "batch_size %d does not split over %d ranks: each rank trains batch_size/N streams; "
+                 "use a batch_size divisible by %d or another number of ranks", B, N, N);
+        return -1;
+    }
+    t->ranks = N > 1 ? ranks : NULL;
+    t->parts_found = find_parts(t);
+    t->n_streams = t->mem.n_streams = t->valid_mem.n_streams = B / N;
+    t->stream_lo = t->mem.stream_lo = t->valid_mem.stream_lo = ranks->rank * t->n_streams;
+    trainer_set_threads(t, t->n_shards);
+    return 0;
+}
+
+void trainer_gather_memory(Trainer *t) {
+    if (t->ranks) memory_gather(&t->mem, t->ranks->n_ranks, t->ranks->gather, t->ranks->ctx);
+}
+
 void trainer_free(Trainer *t) {
     free_shards(t);
+    free(t->ar_pack);
     memory_free(&t->mem);
     memory_free(&t->valid_mem);
     free(t->inputs);
@@ -78,9 +118,12 @@ void trainer_free(Trainer *t) {
 
 // The flat loops over the main block (summing the shards' gradients with the sum of squares, then Adam)
 // run on the shards' threads, each over its own range: serial, they held back the second thread.
+typedef enum { RANGE_SUM_SHARDS, RANGE_SQUARES, RANGE_ADAM } RangeKind;
+
 typedef struct {
     Trainer *t;
-    int part, adam; // the Adam pass, else the gradient sum (lr may be 0: it cannot tell them apart)
+    int part;
+    RangeKind kind; // told apart by a flag, not by lr (lr may be 0)
     float lr, coef;
     double sq;
 } RangeJob;
@@ -90,22 +133,23 @@ static void *run_range(void *arg) {
     Trainer *t = j->t;
     ParamBlock *b = &t->model->main;
     long n = b->layout.total, lo = n * j->part / t->n_shards, hi = n * (j->part + 1) / t->n_shards;
-    if (j->adam) {
+    if (j->kind == RANGE_ADAM) {
         adam_update(b->params + lo, b->grads + lo, b->adam_m + lo, b->adam_v + lo, hi - lo, j->lr, b->adam_t, j->coef);
         return NULL;
     }
-    for (int k = 1; k < t->n_shards; k++)
-        for (long i = lo; i < hi; i++) b->grads[i] += t->shard_grads[k][i];
-    j->sq = sum_of_squares(b->grads + lo, hi - lo);
+    if (j->kind == RANGE_SUM_SHARDS)
+        for (int k = 1; k < t->n_shards; k++)
+            for (long i = lo; i < hi; i++) b->grads[i] += t->shard_grads[k][i];
+    if (j->kind == RANGE_SQUARES || !t->ranks) j->sq = sum_of_squares(b->grads + lo, hi - lo);
     return NULL;
 }
 
 // Runs run_range on every part (part 0 here); returns the sum of the parts' sums of squares.
-static double on_all_ranges(Trainer *t, int adam, float lr, float coef) {
+static double on_all_ranges(Trainer *t, RangeKind kind, float lr, float coef) {
     RangeJob jobs[MAX_SHARDS];
     pthread_t threads[MAX_SHARDS];
     int started[MAX_SHARDS] = {0};
-    for (int k = 0; k < t->n_shards; k++) jobs[k] = (RangeJob){t, k, adam, lr, coef, 0.0};
+    for (int k = 0; k < t->n_shards; k++) jobs[k] = (RangeJob){t, k, kind, lr, coef, 0.0};
     for (int k = 1; k < t->n_shards; k++) started[k] = pthread_create(&threads[k], NULL, run_range, &jobs[k]) == 0;
     for (int k = 0; k < t->n_shards; k++)
         if (!k || !started[k]) run_range(&jobs[k]);
@@ -128,7 +172,7 @@ static void apply_update(Trainer *t, float clip_coef) {
     Model *m = t->model;
     const Config *c = &m->cfg;
     m->main.adam_t++;
-    on_all_ranges(t, 1, adam_lr(c, m->main.adam_t), clip_coef);
+    on_all_ranges(t, RANGE_ADAM, adam_lr(c, m->main.adam_t), clip_coef);
     for (int i = 0; i < m->n_convs; i++) {
         ParamBlock *b = &m->convs[i].block;
         if (!m->convs[i].used) continue;
@@ -158,6 +202,14 @@ static float *conv_grads_of(Trainer *t, int k) {
     return k ? t->shard_conv_grads[k] : model_conv(t->model)->block.grads;
 }
 
+// model_backward_parts' callback: part's gradients are final, so their sum across ranks can start.
+static void sum_part(void *ctx, int part) {
+    Trainer *t = ctx;
+    float *g = t->model->main.grads;
+    long lo = t->part_start[part + 1], hi = t->part_start[part + 2];
+    t->ranks->start_sum(t->ranks->ctx, g + lo, hi - lo);
+}
+
 static void *run_shard(void *arg) {
     ShardJob *j = arg;
     Trainer *t = j->t;
@@ -172,7 +224,10 @@ static void *run_shard(void *arg) {
     j->loss = model_forward(t->model, ws, j->mem, j->inputs + off, j->targets + off, Q);
     if (j->kind == JOB_FORWARD_BACKWARD && j->k) // zeroed here, on the shard's own thread
         memset(t->shard_grads[j->k], 0, sizeof(float) * t->model->main.layout.total);
-    if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss))
+    if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss) && t->by_layer) // one shard: it writes the model's
+        model_backward_parts(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->model->g,
+                             sum_part, t);
+    else if (j->kind == JOB_FORWARD_BACKWARD && isfinite(j->loss))
         model_backward_into(t->model, ws, j->inputs + off, j->targets + off, shard_weight(t, j->k), &t->shard_g[j->k]);
     return NULL;
 }
@@ -226,6 +281,26 @@ static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
     return total;
 }
 
+// The ranks' AR gradients of the active convs and their per-layer AR losses, summed in one call.
+static void sum_ar_across_ranks(Trainer *t, StepStats *s) {
+    int L = t->model->cfg.n_layers;
+    ParamBlock *b = &model_conv(t->model)->block;
+    long n = b->layout.total, total = n + L + 1;
+    if (t->ar_pack_floats < total) {
+        free(t->ar_pack);
+        t->ar_pack = malloc(sizeof(float) * total);
+        if (!t->ar_pack) abort();
+        t->ar_pack_floats = total;
+    }
+    memcpy(t->ar_pack, b->grads, sizeof(float) * n);
+    memcpy(t->ar_pack + n, s->ar, sizeof(float) * L);
+    t->ar_pack[n + L] = s->ar_total;
+    t->ranks->sum(t->ranks->ctx, t->ar_pack, total);
+    memcpy(b->grads, t->ar_pack, sizeof(float) * n);
+    memcpy(s->ar, t->ar_pack + n, sizeof(float) * L);
+    s->ar_total = t->ar_pack[n + L];
+}
+
 // The training step of model.md over the batch in t->inputs/targets: forward over the old memories,
 // CE backward, memory update and compression, AR loss and backward, clip, Adam.
 static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const int32_t *targets, long segment_pos,
@@ -233,17 +308,30 @@ static void step_on_batch(Trainer *t, Memory *mem, const int32_t *inputs, const 
     Model *m = t->model;
     const Config *c = &m->cfg;
     StepStats s = {0};
+    const Ranks *r = t->ranks;
     model_zero_grad(m);
+    int by_layer = t->by_layer = r && r->sum_by_layer && t->n_shards == 1 && t->parts_found;
     s.ce = sharded_pass(t, mem, inputs, targets, 1);
+    t->by_layer = 0;
+    if (by_layer && !isfinite(s.ce)) // no backward ran here, but the other ranks' sums need this rank's parts
+        for (int p = c->n_layers; p >= -1; p--) sum_part(t, p);
+    if (r) r->sum(r->ctx, &s.ce, 1); // before the test below: every rank must agree
     if (!isfinite(s.ce)) { // a non-finite forward must not reach the memory either
+        if (r) r->finish_sums(r->ctx);
         s.skipped = 1;
         s.bpc = s.lr = s.grad_norm = s.ce;
         *out = s;
         return;
     }
-    double main_sq = on_all_ranges(t, 0, 0.0f, 1.0f); // sums the shards' gradients into the model's
+    double main_sq = on_all_ranges(t, RANGE_SUM_SHARDS, 0.0f, 1.0f); // sums the shards' gradients into the model's
+    if (r && !by_layer) r->start_sum(r->ctx, m->main.grads, m->main.layout.total); // may run during the memory update and AR
     s.compressed = model_update_memory_shards(m, t->shard_ws, t->n_shards, mem, segment_pos);
     s.ar_total = shards_ar_loss(t, s.ar, s.compressed);
+    if (r) {
+        if (s.compressed) sum_ar_across_ranks(t, &s); // the same on every rank: all hold the same row counts
+        r->finish_sums(r->ctx);
+        main_sq = on_all_ranges(t, RANGE_SQUARES, 0.0f, 1.0f);
+    }
     double norm = sqrt(global_grad_sq(m, main_sq));
     s.grad_norm = (float)norm;
     s.skipped = !isfinite(s.ar_total) || !isfinite(norm);
@@ -286,6 +374,7 @@ static float validate_segment(Trainer *t, long k) {
     const Config *c = &t->model->cfg;
     batcher_get(&t->valid, k, t->inputs, t->targets);
     float ce = sharded_pass(t, &t->valid_mem, t->inputs, t->targets, 0);
+    if (t->ranks) t->ranks->sum(t->ranks->ctx, &ce, 1);
     model_update_memory_shards(t->model, t->shard_ws, t->n_shards, &t->valid_mem, k * c->seq_len);
     return ce;
 }

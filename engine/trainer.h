@@ -16,6 +16,24 @@ typedef struct {
 
 #define MAX_SHARDS 8
 
+// Data parallelism across processes (memscope-mpi): each rank computes its own streams and the ranks sum
+// their partial losses and gradients through these callbacks, which the app implements on MPI; the engine
+// knows no MPI. Every sum is in place and leaves the same total on every rank.
+typedef struct {
+    int rank, n_ranks;
+    void *ctx;
+    void (*sum)(void *ctx, float *data, long n);
+    // The same sum, started without waiting (it may run while the caller computes); finish_sums waits
+    // for every started one.
+    void (*start_sum)(void *ctx, float *data, long n);
+    void (*finish_sums)(void *ctx);
+    // In place: rank r's n floats at data + r·n reach rank 0 (the others' data stays as it was).
+    void (*gather)(void *ctx, float *data, long n);
+    // With one thread per rank, start each layer's gradient sum as soon as the backward pass has finished
+    // it (else the whole block's after the backward).
+    int sum_by_layer;
+} Ranks;
+
 typedef struct {
     Model *model;
     Workspace *ws;       // the first shard's workspace (it holds stream 0), shared by training and validation
@@ -36,6 +54,15 @@ typedef struct {
     int32_t *inputs, *targets; // (B, Q)
     History train_history; // training CE of every applied step (trainer_step pushes it)
     History valid_history; // validation CE at the steps it was measured (whoever validates pushes it)
+    // One of several ranks: the memories keep all B streams (a save needs them), but this rank reads and
+    // writes only [stream_lo, stream_lo + n_streams); NULL ranks: one process, all streams.
+    const Ranks *ranks;
+    int stream_lo, n_streams;
+    float *ar_pack;      // (conv floats + 65) the AR gradients and losses summed across ranks in one go
+    long ar_pack_floats;
+    int by_layer;        // this step's gradient sums start layer by layer during the backward pass
+    int parts_found;     // part_start is known
+    long part_start[67]; // where part p's gradients begin in the main block, at [p + 1] (see model_backward_parts)
 } Trainer;
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);
@@ -45,6 +72,13 @@ void trainer_free(Trainer *t);
 // one thread per caller.
 void trainer_set_threads(Trainer *t, int n);
 void trainer_step(Trainer *t, StepStats *out);
+// Makes the trainer one of ranks->n_ranks: it keeps the same number of threads over its share of the
+// streams. The batch must split evenly (else -1 and one line naming B and N in err). ranks must outlive t.
+int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen);
+// Copies every rank's streams of the training memory to rank 0 (collective), which then holds the memory one
+// process would: call it before rank 0 saves. The other ranks never touch streams not theirs, so the pages
+// of those stay unallocated there.
+void trainer_gather_memory(Trainer *t);
 // One optimizer step on a given segment (B, Q): forward, CE backward, memory update, AR, clip, Adam.
 void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,
                       long segment_pos, StepStats *out);

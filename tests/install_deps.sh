@@ -17,6 +17,11 @@ command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
 command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils" # the e2e test checks the exported SVG
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
+# make mpi: Open MPI for memscope-mpi
+if [ -n "${MEMSCOPE_WITH_MPI:-}" ]; then
+    command -v mpirun >/dev/null 2>&1 || need="$need openmpi-bin"
+    pkg-config --exists ompi-c 2>/dev/null || need="$need libopenmpi-dev"
+fi
 [ -z "$need" ] && exit 0
 echo "memscope: installing Debian packages:$need" >&2
 SUDO=""

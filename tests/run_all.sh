@@ -15,10 +15,11 @@ run conventions sh tests/conventions.sh || status=1
 run e2ewatch sh tests/e2e_watch.sh || status=1
 run faults sh tests/faults.sh || status=1
 run fuzz sh tests/fuzz/run.sh "${MEMSCOPE_FUZZ_SECONDS:-30}" || status=1
+run mpi sh tests/mpi.sh || status=1
 passed=$(grep -E '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$out" | awk '{p+=$2} END {print p+0}')
 failed=$(grep -E '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$out" | awk '{f+=$4} END {print f+0}')
 suites=$(grep -cE '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$out")
-expected=6; [ -f tests/e2e.sh ] && expected=7
+expected=7; [ -f tests/e2e.sh ] && expected=8
 if [ "$suites" -ne "$expected" ]; then
     echo "a suite ended without its summary line (crashed?)"
     failed=$((failed + 1))

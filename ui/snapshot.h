@@ -139,6 +139,8 @@ typedef struct {
     int activity_done, activity_total;
     double activity_since;      // the trainer's clock when it began (seconds)
     double activity_elapsed;    // filled by the UI thread from its own reading of the same clock
+    int n_ranks;                // memscope-mpi: processes training together (0 or 1: this one alone)
+    float allreduce_share;      // their wait in the gradient sums over the step time, 0..1
 
     // loss history
     UiSeries train_loss;        // training CE per step

@@ -71,6 +71,7 @@ static int build_fields(const UiSnapshot *s, Field *f) {
     if (s->state == UI_RUN_RUNNING) ui_fmt_count(a, sizeof a, s->tokens_per_sec);
     else snprintf(a, sizeof a, "-"); // not training now: the last rate would read as live
     add(f, &n, "tok/s ", "%s", a);
+    if (s->n_ranks > 1) add(f, &n, "ranks ", "%d, allreduce %.0f%%", s->n_ranks, 100.0f * s->allreduce_share);
     add(f, &n, "lr ", "%.2e", s->lr);
     if (s->compress_loss[0]) // the loss that trains the function
         add(f, &n, "c=", "%d %.*s, %.*s loss", s->compression_rate, UI_NAME_BYTES - 1, s->compress_fn,
