@@ -2,6 +2,7 @@
 #include "ui/dump.h"
 
 #include "ui/export.h"
+#include "ui/text_buf.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,45 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} Text;
-
-static void add(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(Text *t, const char *fmt, ...) {
-    if (t->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        if (t->p && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? t->cap * 2 : 65536;
-        while (cap < t->len + (size_t)n + 1) cap *= 2;
-        char *p = realloc(t->p, cap);
-        if (!p) {
-            t->oom = 1;
-            return;
-        }
-        t->p = p;
-        t->cap = cap;
-    }
-}
-
-static char *finish(Text *t) {
-    add(t, "%s", "");
-    if (t->oom) {
-        free(t->p);
-        return NULL;
-    }
-    return t->p;
-}
 
 // A number as CSV/JSON text: finite values with 7 significant digits, else empty / null.
 static const char *num(char *buf, size_t n, double v, int json) {
@@ -60,17 +22,17 @@ static const char *num(char *buf, size_t n, double v, int json) {
 
 // Slot text escaped for a JSON string or a quoted CSV field (quotes doubled). Other control bytes are
 // written as \u00XX in JSON and as '?' in CSV.
-static void quoted(Text *t, const char *s, int json) {
-    add(t, "\"");
+static void quoted(TextBuf *t, const char *s, int json) {
+    text_buf_printf(t, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"') add(t, json ? "\\\"" : "\"\"");
-        else if (json && *p == '\\') add(t, "\\\\");
+        if (*p == '"') text_buf_printf(t, json ? "\\\"" : "\"\"");
+        else if (json && *p == '\\') text_buf_printf(t, "\\\\");
         else if (*p < 0x20 || *p == 0x7f) {
-            if (json) add(t, "\\u%04x", *p);
-            else add(t, "?");
-        } else add(t, "%c", *p);
+            if (json) text_buf_printf(t, "\\u%04x", *p);
+            else text_buf_printf(t, "?");
+        } else text_buf_printf(t, "%c", *p);
     }
-    add(t, "\"");
+    text_buf_printf(t, "\"");
 }
 
 static float attn_value(const UiState *ui, const UiAttention *a, int q, int k) {
@@ -83,27 +45,27 @@ static int n_layers(const UiSnapshot *s) { return s->n_layers < 0 ? 0 : s->n_lay
 // ------------------------------------------------------------------------------------------- CSV
 
 char *ui_data_csv(const UiState *ui, const UiSnapshot *s) {
-    Text t = {0};
+    TextBuf t = {0};
     char b[40];
     const UiAttention *a = &s->attn;
-    add(&t, "series,layer,head,query,key,group,age,step,value,text\n");
+    text_buf_printf(&t, "series,layer,head,query,key,group,age,step,value,text\n");
     if (ui_attn_valid(a))
         for (int k = 0; k < ui_attn_keys(a); k++)
             for (int q = 0; q < a->n_queries; q++) {
                 char head[16];
                 if (ui->head >= 0) snprintf(head, sizeof head, "%d", ui->head);
                 else snprintf(head, sizeof head, "mean");
-                add(&t, "attention,%d,%s,%d,%d,%s,%lld,,%s,", a->layer, head, q, k, ui_group_name(ui_attn_group(a, k)),
+                text_buf_printf(&t, "attention,%d,%s,%d,%d,%s,%lld,,%s,", a->layer, head, q, k, ui_group_name(ui_attn_group(a, k)),
                     (long long)ui_slot_age(a, k, 0), num(b, sizeof b, attn_value(ui, a, q, k), 0));
                 quoted(&t, a->slot[k].text, 0);
-                add(&t, "\n");
+                text_buf_printf(&t, "\n");
             }
     for (int l = 0; l < n_layers(s); l++)
         for (int g = 0; g < UI_GROUP_COUNT; g++)
-            add(&t, "share,%d,,,,%s,,,%s,\n", l, ui_group_name(g), num(b, sizeof b, s->layer[l].share[g], 0));
+            text_buf_printf(&t, "share,%d,,,,%s,,,%s,\n", l, ui_group_name(g), num(b, sizeof b, s->layer[l].share[g], 0));
     for (int l = 0; l < n_layers(s); l++)
         for (int i = 0; i < ui_ring_len(&s->layer[l].ar_hist); i++)
-            add(&t, "reconstruction,%d,,,%d,,,,%s,\n", l, i, num(b, sizeof b, ui_ring_at(&s->layer[l].ar_hist, i), 0));
+            text_buf_printf(&t, "reconstruction,%d,,,%d,,,,%s,\n", l, i, num(b, sizeof b, ui_ring_at(&s->layer[l].ar_hist, i), 0));
     for (int l = -1; l < s->buckets.n_layers && l < UI_MAX_LAYERS; l++) {
         const UiBucketRow *row = l < 0 ? &s->buckets.pooled : &s->buckets.layer[l];
         char layer[16];
@@ -111,7 +73,7 @@ char *ui_data_csv(const UiState *ui, const UiSnapshot *s) {
         else snprintf(layer, sizeof layer, "%d", l);
         for (int g = 0; g < UI_GROUP_COUNT; g++)
             for (int k = 0; k < UI_BUCKETS; k++)
-                add(&t, "bucket_mean,%s,,,%d,%s,,,%s,\n", layer, k, ui_group_name(g), num(b, sizeof b, row->mean[g][k], 0));
+                text_buf_printf(&t, "bucket_mean,%s,,,%d,%s,,,%s,\n", layer, k, ui_group_name(g), num(b, sizeof b, row->mean[g][k], 0));
     }
     const UiSeries *series[2] = {&s->train_loss, &s->valid_loss};
     const char *names[2] = {"train_ce", "valid_ce"};
@@ -120,88 +82,88 @@ char *ui_data_csv(const UiState *ui, const UiSnapshot *s) {
             int64_t step;
             float v;
             ui_series_at(series[k], i, &step, &v);
-            add(&t, "%s,,,,,,,%lld,%s,\n", names[k], (long long)step, num(b, sizeof b, v, 0));
+            text_buf_printf(&t, "%s,,,,,,,%lld,%s,\n", names[k], (long long)step, num(b, sizeof b, v, 0));
         }
-    return finish(&t);
+    return text_buf_finish(&t);
 }
 
 // ------------------------------------------------------------------------------------------- JSON
 
-static void json_series(Text *t, const UiSeries *s) {
+static void json_series(TextBuf *t, const UiSeries *s) {
     char b[40];
-    add(t, "[");
+    text_buf_printf(t, "[");
     for (int i = 0; i < ui_series_len(s); i++) {
         int64_t step;
         float v;
         ui_series_at(s, i, &step, &v);
-        add(t, "%s[%lld,%s]", i ? "," : "", (long long)step, num(b, sizeof b, v, 1));
+        text_buf_printf(t, "%s[%lld,%s]", i ? "," : "", (long long)step, num(b, sizeof b, v, 1));
     }
-    add(t, "]");
+    text_buf_printf(t, "]");
 }
 
-static void json_bucket_row(Text *t, const UiBucketRow *row) {
+static void json_bucket_row(TextBuf *t, const UiBucketRow *row) {
     char b[40];
-    add(t, "{");
+    text_buf_printf(t, "{");
     for (int g = 0; g < UI_GROUP_COUNT; g++) {
-        add(t, "%s\"%s\":[", g ? "," : "", ui_group_name(g));
-        for (int k = 0; k < UI_BUCKETS; k++) add(t, "%s%s", k ? "," : "", num(b, sizeof b, row->mean[g][k], 1));
-        add(t, "]");
+        text_buf_printf(t, "%s\"%s\":[", g ? "," : "", ui_group_name(g));
+        for (int k = 0; k < UI_BUCKETS; k++) text_buf_printf(t, "%s%s", k ? "," : "", num(b, sizeof b, row->mean[g][k], 1));
+        text_buf_printf(t, "]");
     }
-    add(t, "}");
+    text_buf_printf(t, "}");
 }
 
-static void json_attention(Text *t, const UiState *ui, const UiAttention *a) {
+static void json_attention(TextBuf *t, const UiState *ui, const UiAttention *a) {
     char b[40];
     if (!ui_attn_valid(a)) {
-        add(t, "null");
+        text_buf_printf(t, "null");
         return;
     }
-    add(t, "{\"layer\":%d,\"head\":", a->layer);
-    if (ui->head >= 0) add(t, "%d", ui->head);
-    else add(t, "\"mean\"");
-    add(t, ",\"generating\":%s,\"slots\":[", a->generating ? "true" : "false");
+    text_buf_printf(t, "{\"layer\":%d,\"head\":", a->layer);
+    if (ui->head >= 0) text_buf_printf(t, "%d", ui->head);
+    else text_buf_printf(t, "\"mean\"");
+    text_buf_printf(t, ",\"generating\":%s,\"slots\":[", a->generating ? "true" : "false");
     for (int k = 0; k < ui_attn_keys(a); k++) {
-        add(t, "%s{\"group\":\"%s\",\"age\":%lld,\"text\":", k ? "," : "", ui_group_name(ui_attn_group(a, k)),
+        text_buf_printf(t, "%s{\"group\":\"%s\",\"age\":%lld,\"text\":", k ? "," : "", ui_group_name(ui_attn_group(a, k)),
             (long long)ui_slot_age(a, k, 0));
         quoted(t, a->slot[k].text, 1);
-        add(t, "}");
+        text_buf_printf(t, "}");
     }
-    add(t, "],\"weights\":[");
+    text_buf_printf(t, "],\"weights\":[");
     for (int q = 0; q < a->n_queries; q++) {
-        add(t, "%s[", q ? "," : "");
-        for (int k = 0; k < ui_attn_keys(a); k++) add(t, "%s%s", k ? "," : "", num(b, sizeof b, attn_value(ui, a, q, k), 1));
-        add(t, "]");
+        text_buf_printf(t, "%s[", q ? "," : "");
+        for (int k = 0; k < ui_attn_keys(a); k++) text_buf_printf(t, "%s%s", k ? "," : "", num(b, sizeof b, attn_value(ui, a, q, k), 1));
+        text_buf_printf(t, "]");
     }
-    add(t, "]}");
+    text_buf_printf(t, "]}");
 }
 
 char *ui_data_json(const UiState *ui, const UiSnapshot *s) {
-    Text t = {0};
+    TextBuf t = {0};
     char b[40];
-    add(&t, "{\"step\":%lld,\"attention\":", (long long)s->step);
+    text_buf_printf(&t, "{\"step\":%lld,\"attention\":", (long long)s->step);
     json_attention(&t, ui, &s->attn);
-    add(&t, ",\"layers\":[");
+    text_buf_printf(&t, ",\"layers\":[");
     for (int l = 0; l < n_layers(s); l++) {
         const UiLayerStats *ls = &s->layer[l];
-        add(&t, "%s{\"layer\":%d,\"share\":{", l ? "," : "", l);
+        text_buf_printf(&t, "%s{\"layer\":%d,\"share\":{", l ? "," : "", l);
         for (int g = 0; g < UI_GROUP_COUNT; g++)
-            add(&t, "%s\"%s\":%s", g ? "," : "", ui_group_name(g), num(b, sizeof b, ls->share[g], 1));
-        add(&t, "},\"reconstruction\":[");
+            text_buf_printf(&t, "%s\"%s\":%s", g ? "," : "", ui_group_name(g), num(b, sizeof b, ls->share[g], 1));
+        text_buf_printf(&t, "},\"reconstruction\":[");
         for (int i = 0; i < ui_ring_len(&ls->ar_hist); i++)
-            add(&t, "%s%s", i ? "," : "", num(b, sizeof b, ui_ring_at(&ls->ar_hist, i), 1));
-        add(&t, "],\"buckets\":");
+            text_buf_printf(&t, "%s%s", i ? "," : "", num(b, sizeof b, ui_ring_at(&ls->ar_hist, i), 1));
+        text_buf_printf(&t, "],\"buckets\":");
         if (l < s->buckets.n_layers) json_bucket_row(&t, &s->buckets.layer[l]);
-        else add(&t, "null");
-        add(&t, "}");
+        else text_buf_printf(&t, "null");
+        text_buf_printf(&t, "}");
     }
-    add(&t, "],\"buckets_all_layers\":");
+    text_buf_printf(&t, "],\"buckets_all_layers\":");
     json_bucket_row(&t, &s->buckets.pooled);
-    add(&t, ",\"train_ce\":");
+    text_buf_printf(&t, ",\"train_ce\":");
     json_series(&t, &s->train_loss);
-    add(&t, ",\"valid_ce\":");
+    text_buf_printf(&t, ",\"valid_ce\":");
     json_series(&t, &s->valid_loss);
-    add(&t, "}\n");
-    return finish(&t);
+    text_buf_printf(&t, "}\n");
+    return text_buf_finish(&t);
 }
 
 // ------------------------------------------------------------------------------------------- files

@@ -1,6 +1,7 @@
 // Exporting the cell grid: SVG, plain text and ANSI text (see export.h).
 #include "ui/export.h"
 
+#include "ui/text_buf.h"
 #include "ui/utf8.h"
 
 #include <errno.h>
@@ -19,48 +20,6 @@
 #define DEFAULT_FG "#d0d0d0"
 #define DEFAULT_BG "#121212"
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} Out;
-
-static void out_add(Out *o, const char *s, size_t n) {
-    if (o->oom) return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (o->len + n + 1 > cap) cap *= 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->oom = 1;
-            return;
-        }
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = 0;
-}
-
-static void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_printf(Out *o, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0) out_add(o, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-static char *out_finish(Out *o) {
-    out_add(o, "", 0);
-    if (o->oom) {
-        free(o->p);
-        return NULL;
-    }
-    return o->p;
-}
 
 // ------------------------------------------------------------------------------------------ colours
 
@@ -138,14 +97,14 @@ static GlyphKind glyph_kind(uint32_t cp) {
     return GLYPH_TEXT;
 }
 
-static void svg_rect(Out *o, double x, double y, double w, double h, const char *fill, double opacity) {
-    out_printf(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"", x, y, w, h, fill);
-    if (opacity < 1) out_printf(o, " fill-opacity=\"%.2f\"", opacity);
-    out_add(o, "/>", 2);
+static void svg_rect(TextBuf *o, double x, double y, double w, double h, const char *fill, double opacity) {
+    text_buf_printf(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"", x, y, w, h, fill);
+    if (opacity < 1) text_buf_printf(o, " fill-opacity=\"%.2f\"", opacity);
+    text_buf_append(o, "/>", 2);
 }
 
 // Background runs of a row (the page background is one rect under everything).
-static void svg_backgrounds(Out *o, const Grid *g, int y) {
+static void svg_backgrounds(TextBuf *o, const Grid *g, int y) {
     const Cell *row = &g->cells[y * g->w];
     for (int x = 0; x < g->w;) {
         char a[8], b[8];
@@ -160,7 +119,7 @@ static void svg_backgrounds(Out *o, const Grid *g, int y) {
     }
 }
 
-static void svg_block(Out *o, uint32_t cp, double x, double y, const char *fg) {
+static void svg_block(TextBuf *o, uint32_t cp, double x, double y, const char *fg) {
     double w = CELL_W, h = CELL_H;
     if (cp == 0x2580) svg_rect(o, x, y, w, h / 2, fg, 1);                          // upper half
     else if (cp >= 0x2581 && cp <= 0x2588) {                                      // lower eighths
@@ -173,28 +132,28 @@ static void svg_block(Out *o, uint32_t cp, double x, double y, const char *fg) {
     else svg_rect(o, x, y, w, h, fg, 0.25 * (double)(cp - 0x2590));               // shades
 }
 
-static void svg_braille(Out *o, uint32_t cp, double x, double y, const char *fg) {
+static void svg_braille(TextBuf *o, uint32_t cp, double x, double y, const char *fg) {
     static const int dot_col[8] = {0, 0, 0, 1, 1, 1, 0, 1}, dot_row[8] = {0, 1, 2, 0, 1, 2, 3, 3};
     unsigned bits = cp - 0x2800;
     for (int i = 0; i < 8; i++)
         if (bits & (1u << i))
-            out_printf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"1.3\" fill=\"%s\"/>",
+            text_buf_printf(o, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"1.3\" fill=\"%s\"/>",
                        x + CELL_W * (0.3 + 0.4 * dot_col[i]), y + CELL_H * (0.14 + 0.24 * dot_row[i]), fg);
 }
 
-static void svg_box(Out *o, uint32_t cp, double x, double y, const char *fg) {
+static void svg_box(TextBuf *o, uint32_t cp, double x, double y, const char *fg) {
     int l = 0, r = 0, u = 0, d = 0, heavy = 0;
     box_arms(cp, &l, &r, &u, &d, &heavy);
     double cx = x + CELL_W / 2, cy = y + CELL_H / 2, sw = heavy ? 2.4 : 1.1;
-    out_printf(o, "<path stroke=\"%s\" stroke-width=\"%.1f\" d=\"", fg, sw);
-    if (l) out_printf(o, "M%.2f %.2fH%.2f", x, cy, cx);
-    if (r) out_printf(o, "M%.2f %.2fH%.2f", cx, cy, x + CELL_W);
-    if (u) out_printf(o, "M%.2f %.2fV%.2f", cx, y, cy);
-    if (d) out_printf(o, "M%.2f %.2fV%.2f", cx, cy, y + CELL_H);
-    out_add(o, "\"/>", 3);
+    text_buf_printf(o, "<path stroke=\"%s\" stroke-width=\"%.1f\" d=\"", fg, sw);
+    if (l) text_buf_printf(o, "M%.2f %.2fH%.2f", x, cy, cx);
+    if (r) text_buf_printf(o, "M%.2f %.2fH%.2f", cx, cy, x + CELL_W);
+    if (u) text_buf_printf(o, "M%.2f %.2fV%.2f", cx, y, cy);
+    if (d) text_buf_printf(o, "M%.2f %.2fV%.2f", cx, cy, y + CELL_H);
+    text_buf_append(o, "\"/>", 3);
 }
 
-static void svg_shapes(Out *o, const Grid *g, int y) {
+static void svg_shapes(TextBuf *o, const Grid *g, int y) {
     for (int x = 0; x < g->w; x++) {
         const Cell *c = grid_cell(g, x, y);
         if (glyph_kind(c->ch) != GLYPH_SHAPE) continue;
@@ -207,18 +166,18 @@ static void svg_shapes(Out *o, const Grid *g, int y) {
     }
 }
 
-static void svg_escape(Out *o, uint32_t cp) {
+static void svg_escape(TextBuf *o, uint32_t cp) {
     switch (cp) {
-    case '&': out_add(o, "&amp;", 5); return;
-    case '<': out_add(o, "&lt;", 4); return;
-    case '>': out_add(o, "&gt;", 4); return;
-    case '"': out_add(o, "&quot;", 6); return;
+    case '&': text_buf_append(o, "&amp;", 5); return;
+    case '<': text_buf_append(o, "&lt;", 4); return;
+    case '>': text_buf_append(o, "&gt;", 4); return;
+    case '"': text_buf_append(o, "&quot;", 6); return;
     default: break;
     }
     // XML 1.0 forbids most control characters; the grid shows them as dots anyway.
     if (cp < 0x20 || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF) cp = 0xB7;
     char enc[4];
-    out_add(o, enc, (size_t)ui_utf8_encode(cp, enc));
+    text_buf_append(o, enc, (size_t)ui_utf8_encode(cp, enc));
 }
 
 static int same_text_style(const Cell *a, const Cell *b) {
@@ -229,7 +188,7 @@ static int same_text_style(const Cell *a, const Cell *b) {
 }
 
 // One <text> per run of cells with the same style; spaces inside a run are kept, shapes end it.
-static void svg_text_runs(Out *o, const Grid *g, int y) {
+static void svg_text_runs(TextBuf *o, const Grid *g, int y) {
     const Cell *row = &g->cells[y * g->w];
     for (int x = 0; x < g->w;) {
         if (glyph_kind(row[x].ch) != GLYPH_TEXT) {
@@ -249,60 +208,60 @@ static void svg_text_runs(Out *o, const Grid *g, int y) {
         char fg[8];
         fg_hex(&row[x], fg);
         int a = row[x].attr;
-        out_printf(o, "<text x=\"%.2f\" y=\"%.2f\" textLength=\"%.2f\" lengthAdjust=\"spacingAndGlyphs\" xml:space=\"preserve\" fill=\"%s\"", x * CELL_W,
+        text_buf_printf(o, "<text x=\"%.2f\" y=\"%.2f\" textLength=\"%.2f\" lengthAdjust=\"spacingAndGlyphs\" xml:space=\"preserve\" fill=\"%s\"", x * CELL_W,
                    y * CELL_H + CELL_H * 0.76, (last - x) * CELL_W, fg);
-        if (a & UI_A_BOLD) out_add(o, " font-weight=\"bold\"", 19);
-        if (a & UI_A_DIM) out_add(o, " fill-opacity=\"0.6\"", 19);
-        if (a & UI_A_UNDERLINE) out_add(o, " text-decoration=\"underline\"", 29);
-        out_add(o, ">", 1);
+        if (a & UI_A_BOLD) text_buf_append(o, " font-weight=\"bold\"", 19);
+        if (a & UI_A_DIM) text_buf_append(o, " fill-opacity=\"0.6\"", 19);
+        if (a & UI_A_UNDERLINE) text_buf_append(o, " text-decoration=\"underline\"", 29);
+        text_buf_append(o, ">", 1);
         for (int i = x; i < last; i++)
             if (row[i].ch != GRID_CONT) svg_escape(o, glyph_kind(row[i].ch) == GLYPH_BLANK ? ' ' : row[i].ch);
-        out_add(o, "</text>", 7);
+        text_buf_append(o, "</text>", 7);
         x = end;
     }
 }
 
 char *ui_export_svg(const Grid *g) {
-    Out o = {0};
+    TextBuf o = {0};
     double w = g->w * CELL_W, h = g->h * CELL_H;
-    out_printf(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    text_buf_printf(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.2f %.2f\">\n",
                w, h, w, h);
-    out_printf(&o, "<title>memscope screen, %d\xc3\x97%d cells</title>\n", g->w, g->h);
+    text_buf_printf(&o, "<title>memscope screen, %d\xc3\x97%d cells</title>\n", g->w, g->h);
     svg_rect(&o, 0, 0, w, h, DEFAULT_BG, 1);
-    out_add(&o, "\n<g shape-rendering=\"crispEdges\">\n", 34);
+    text_buf_append(&o, "\n<g shape-rendering=\"crispEdges\">\n", 34);
     for (int y = 0; y < g->h; y++) {
         svg_backgrounds(&o, g, y);
         svg_shapes(&o, g, y);
-        out_add(&o, "\n", 1);
+        text_buf_append(&o, "\n", 1);
     }
-    out_printf(&o, "</g>\n<g font-family=\"DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace\" "
+    text_buf_printf(&o, "</g>\n<g font-family=\"DejaVu Sans Mono, Menlo, Consolas, Liberation Mono, monospace\" "
                    "font-size=\"%d\" xml:space=\"preserve\" style=\"white-space:pre\">\n", FONT_PX);
     for (int y = 0; y < g->h; y++) {
         svg_text_runs(&o, g, y);
-        out_add(&o, "\n", 1);
+        text_buf_append(&o, "\n", 1);
     }
-    out_add(&o, "</g>\n</svg>\n", 11);
-    return out_finish(&o);
+    text_buf_append(&o, "</g>\n</svg>\n", 11);
+    return text_buf_finish(&o);
 }
 
 // ------------------------------------------------------------------------------------------ text
 
 char *ui_export_txt(const Grid *g) { return grid_dump_text(g); }
 
-static void sgr(Out *o, const Cell *c) {
-    out_add(o, "\x1b[0", 3);
-    if (c->attr & UI_A_BOLD) out_add(o, ";1", 2);
-    if (c->attr & UI_A_DIM) out_add(o, ";2", 2);
-    if (c->attr & UI_A_UNDERLINE) out_add(o, ";4", 2);
-    if (c->attr & UI_A_REVERSE) out_add(o, ";7", 2);
-    if (c->fg >= 0) out_printf(o, ";38;5;%d", c->fg);
-    if (c->bg >= 0) out_printf(o, ";48;5;%d", c->bg);
-    out_add(o, "m", 1);
+static void sgr(TextBuf *o, const Cell *c) {
+    text_buf_append(o, "\x1b[0", 3);
+    if (c->attr & UI_A_BOLD) text_buf_append(o, ";1", 2);
+    if (c->attr & UI_A_DIM) text_buf_append(o, ";2", 2);
+    if (c->attr & UI_A_UNDERLINE) text_buf_append(o, ";4", 2);
+    if (c->attr & UI_A_REVERSE) text_buf_append(o, ";7", 2);
+    if (c->fg >= 0) text_buf_printf(o, ";38;5;%d", c->fg);
+    if (c->bg >= 0) text_buf_printf(o, ";48;5;%d", c->bg);
+    text_buf_append(o, "m", 1);
 }
 
 char *ui_export_ans(const Grid *g) {
-    Out o = {0};
+    TextBuf o = {0};
     for (int y = 0; y < g->h; y++) {
         const Cell *prev = NULL;
         for (int x = 0; x < g->w; x++) {
@@ -311,11 +270,11 @@ char *ui_export_ans(const Grid *g) {
             if (!prev || c->fg != prev->fg || c->bg != prev->bg || c->attr != prev->attr) sgr(&o, c);
             prev = c;
             char enc[4];
-            out_add(&o, enc, (size_t)ui_utf8_encode(c->ch < 0x20 ? 0xB7 : c->ch, enc));
+            text_buf_append(&o, enc, (size_t)ui_utf8_encode(c->ch < 0x20 ? 0xB7 : c->ch, enc));
         }
-        out_add(&o, "\x1b[0m\n", 5);
+        text_buf_append(&o, "\x1b[0m\n", 5);
     }
-    return out_finish(&o);
+    return text_buf_finish(&o);
 }
 
 // ------------------------------------------------------------------------------------------ files
