@@ -95,7 +95,7 @@ static WatchAction goto_key(WatchUi *u, int key) {
     return a;
 }
 
-static const char *const command_list = ":dump [FILE] (.svg .txt .ans) or :dump-data FILE (.csv .json)";
+static const char *const command_list = ":dump [FILE] or :dump-data FILE.csv|.json";
 
 static int ends_with(const char *s, const char *ext) {
     size_t n = strlen(s), e = strlen(ext);
@@ -113,7 +113,7 @@ WatchAction ui_watch_command(WatchUi *u, const char *line) {
     int dump = name_len == 4 && !strncmp(line, "dump", 4), data = name_len == 9 && !strncmp(line, "dump-data", 9);
     if (!name_len) return a;
     if (!dump && !data) {
-        snprintf(u->note, sizeof u->note, "unknown command :%.*s: use %s", (int)(name_len < 40 ? name_len : 40), line, command_list);
+        snprintf(u->note, sizeof u->note, "unknown command :%.*s; use %s", (int)(name_len < 40 ? name_len : 40), line, command_list);
         return a;
     }
     if (arg_len >= sizeof a.path) {
