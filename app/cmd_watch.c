@@ -3,9 +3,10 @@
 // WatchView (app/watch_fill.h) and draws it (ui/watch_view.h). The model and the checkpoint are only read.
 #include <signal.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/cli.h"
@@ -15,6 +16,7 @@
 #include "app/watch_reader.h"
 #include "ui/keys.h"
 #include "ui/term.h"
+#include "ui/watch_data.h"
 #include "ui/watch_view.h"
 
 #define FRAME_MS 33
@@ -27,7 +29,8 @@ static const char *const watch_help =
     "A trained model reads the text as one stream, segment by segment, with memory and compressed memory carried\n"
     "as `memscope eval` does; nothing moves until a key. n/Right next segment, p/Left back one, Space play/pause,\n"
     "+/- speed, g go to a character, Up/Down (or a click) pick the character whose attention is shown, Tab layer,\n"
-    "h mean/each head, q quit. The text is coloured by the model's surprise and shows what memory holds and what\n"
+    "h mean/each head, d the screen as SVG, : a command (:dump [FILE] .svg/.txt/.ans, :dump-data FILE .csv/.json),\n"
+    "q quit. The text is coloured by the model's surprise and shows what memory holds and what\n"
     "was compressed into which slot. Read-only: no optimizer, no gradient; the checkpoint is not touched.\n"
     "--measure N (no terminal): reads N segments, then goes back 100 with p and jumps back 100 with g, and prints\n"
     "the times (one thread unless --threads).\n"
@@ -50,8 +53,21 @@ typedef struct {
     const unsigned char *text;
     long exit_after_frames;
     int train; // t was pressed (demo): the caller starts the training TUI
-    int dump;  // d was pressed: export the next frame
+    int dump;  // d or :dump: export the next frame
+    char dump_path[WV_PATH]; // "" = a default name
 } Watch;
+
+// :dump-data FILE: the numbers behind the view now on screen, as a new .csv or .json file.
+static void dump_data(Watch *w, const char *path) {
+    size_t n = strlen(path);
+    int json = n > 5 && !strcasecmp(path + n - 5, ".json");
+    char *text = json ? ui_watch_data_json(&w->ui, w->v) : ui_watch_data_csv(&w->ui, w->v), err[WV_PATH + 100];
+    if (!text) snprintf(w->v->message, sizeof w->v->message, "dump failed: out of memory");
+    else if (ui_export_write_new(path, text, err, sizeof err))
+        snprintf(w->v->message, sizeof w->v->message, "dump failed: %.120s", err);
+    else snprintf(w->v->message, sizeof w->v->message, "wrote %.120s: the numbers behind the view", path);
+    free(text);
+}
 
 static void act(Watch *w, WatchAction a) {
     w->v->message[0] = 0;
@@ -69,7 +85,8 @@ static void act(Watch *w, WatchAction a) {
         break;
     case WA_LAYER: w->v->layer = a.layer; break;
     case WA_TRAIN: w->train = 1; break;
-    case WA_DUMP: w->dump = 1; break;
+    case WA_DUMP: w->dump = 1, memcpy(w->dump_path, a.path, sizeof w->dump_path); break;
+    case WA_DUMP_DATA: dump_data(w, a.path); break;
     case WA_NONE: case WA_QUIT: break;
     }
 }
@@ -92,15 +109,17 @@ static int play(Watch *w, double *due, double dt) {
     return stepped;
 }
 
-// d: the screen as an SVG in the current directory, named by the character read and the time, never over
-// an existing file (the training TUI's `d` and `:dump` write through the same exporter).
+// d (or :dump alone): the screen as an SVG in the current directory, named by the character read and the
+// time; :dump FILE: .svg, .txt or .ans by its extension. Never over an existing file (the training TUI's `d`
+// and `:dump` write through the same exporter).
 static void dump_screen(Watch *w, const Grid *grid) {
-    char path[128], err[512];
+    char path[WV_PATH], err[WV_PATH + 100];
     w->dump = 0;
-    ui_export_default_name(path, sizeof path, w->r.pos, time(NULL), "svg");
+    if (w->dump_path[0]) snprintf(path, sizeof path, "%s", w->dump_path);
+    else ui_export_default_name(path, sizeof path, w->r.pos, time(NULL), "svg");
     if (ui_export_grid(grid, path, err, sizeof err))
         snprintf(w->v->message, sizeof w->v->message, "dump failed: %.120s", err);
-    else snprintf(w->v->message, sizeof w->v->message, "wrote %s", path);
+    else snprintf(w->v->message, sizeof w->v->message, "wrote %.120s", path);
 }
 
 static void loop(Watch *w, Grid *grid) {

@@ -129,6 +129,50 @@ if wait_for w 'wrote memscope-step[0-9]+-[0-9]{8}-[0-9]{6}\.svg' 5; then
     else bad $name w "'$svg' is missing, not well-formed, or lacks the status line"; fi
 else bad $name w "no 'wrote memscope-step....svg' after d"; fi
 
+# cmd COMMAND [SESSION]: ':' then the command typed literally, then Enter
+cmd() { $T send-keys -t "${2:-w}" -l ":$1" && $T send-keys -t "${2:-w}" Enter; }
+
+name=colon_dump_writes_the_screen_as_text
+cmd 'dump x.txt'
+if wait_for w 'wrote x\.txt' 5 && grep -Eq 'read [0-9]+ of [0-9]+ characters' "$TMP/run/x.txt" &&
+    ! grep -q "$(printf '\033')" "$TMP/run/x.txt"; then ok $name
+else bad $name w "no x.txt with the status line, or escapes in it"; fi
+
+name=colon_dump_data_writes_the_numbers_behind_the_view
+read_now=$(screen w | sed -n 's/.*read \([0-9]*\) of.*/\1/p' | head -n 1)
+cmd 'dump-data x.csv'
+if wait_for w 'wrote x\.csv: the numbers behind the view' 5 &&
+    head -n 1 "$TMP/run/x.csv" | grep -q '^series,layer,head,query,key,group,first,last,age,value,text$' &&
+    [ "$(grep -c '^attention,0,mean,' "$TMP/run/x.csv")" -gt 16 ] && grep -q '^query,0,mean,' "$TMP/run/x.csv" &&
+    [ "$(grep -c '^reconstruction,' "$TMP/run/x.csv")" -eq 2 ] &&
+    grep -q "^read,,,,,,,,,$read_now,\$" "$TMP/run/x.csv" && grep -Eq '^ce,,,,,,,,,[0-9.]+,$' "$TMP/run/x.csv"; then ok $name
+else bad $name w "x.csv lacks the attention, reconstruction or summary rows (read $read_now): $(head -c 600 "$TMP/run/x.csv" 2>/dev/null)"; fi
+
+name=colon_dump_data_json_is_valid_json
+cmd 'dump-data x.json'
+if wait_for w 'wrote x\.json' 5 && { ! command -v python3 >/dev/null 2>&1 ||
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["attention"]["slots"]) > 16 and d["read"] > 0' "$TMP/run/x.json"; }
+then ok $name
+else bad $name w "x.json missing or not the expected JSON"; fi
+
+name=colon_dump_never_overwrites
+before=$(md5sum <"$TMP/run/x.txt")$(md5sum <"$TMP/run/x.csv")
+cmd 'dump x.txt'
+if wait_for w 'x\.txt exists; not overwritten' 5; then
+    cmd 'dump-data x.csv'
+    if wait_for w 'x\.csv exists; not overwritten' 5 && [ "$(md5sum <"$TMP/run/x.txt")$(md5sum <"$TMP/run/x.csv")" = "$before" ]; then ok $name
+    else bad $name w "x.csv was not refused, or a file changed"; fi
+else bad $name w "x.txt was not refused"; fi
+
+name=colon_unknown_command_names_the_valid_ones
+cmd 'save'
+if wait_for w 'unknown command :save; use :dump \[FILE\] or :dump-data FILE' 5; then
+    $T send-keys -t w -l ':dump'
+    $T send-keys -t w Escape
+    if wait_gone w 'Enter runs, Esc cancels' 5 && ! ls "$TMP"/run/memscope-step*.svg 2>/dev/null | sed -n 2p | grep -q .; then ok $name
+    else bad $name w "Esc did not cancel the command line"; fi
+else bad $name w "no message naming the valid commands"; fi
+
 name=q_quits_and_leaves_the_checkpoint_untouched
 $T send-keys -t w q
 if wait_for w '^EXITED 0' 10 && grep -q 'memscope watch: read [0-9]+ of' "$TMP/w.err" 2>/dev/null ||
@@ -148,6 +192,13 @@ if wait_gone d 'A guided tour' 5; then
     $T send-keys -t d '?'
     if wait_for d 'A guided tour' 5; then ok $name; else bad $name d "? did not bring the tour back"; fi
 else bad $name d "Esc did not close the tour"; fi
+
+name=demo_colon_dump_data_writes_the_view
+$T send-keys -t d Escape
+$T send-keys -t d n
+if wait_for d 'read 16 of' 5 && cmd 'dump-data demo.csv' d && wait_for d 'wrote demo\.csv' 5 &&
+    grep -q '^attention,0,mean,' "$TMP/run/demo.csv" && grep -q '^read,,,,,,,,,16,$' "$TMP/run/demo.csv"; then ok $name
+else bad $name d "no demo.csv with the view's numbers"; fi
 
 name=demo_t_starts_training_from_the_shipped_model
 $T send-keys -t d Escape

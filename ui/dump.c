@@ -13,28 +13,6 @@
 #include <time.h>
 
 
-// A number as CSV/JSON text: finite values with 7 significant digits, else empty / null.
-static const char *num(char *buf, size_t n, double v, int json) {
-    if (isfinite(v)) snprintf(buf, n, "%.7g", v);
-    else snprintf(buf, n, "%s", json ? "null" : "");
-    return buf;
-}
-
-// Slot text escaped for a JSON string or a quoted CSV field (quotes doubled). Other control bytes are
-// written as \u00XX in JSON and as '?' in CSV.
-static void quoted(TextBuf *t, const char *s, int json) {
-    text_buf_printf(t, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"') text_buf_printf(t, json ? "\\\"" : "\"\"");
-        else if (json && *p == '\\') text_buf_printf(t, "\\\\");
-        else if (*p < 0x20 || *p == 0x7f) {
-            if (json) text_buf_printf(t, "\\u%04x", *p);
-            else text_buf_printf(t, "?");
-        } else text_buf_printf(t, "%c", *p);
-    }
-    text_buf_printf(t, "\"");
-}
-
 static float attn_value(const UiState *ui, const UiAttention *a, int q, int k) {
     int head = ui->head >= 0 && ui->head < a->n_heads ? ui->head : -1;
     return head >= 0 ? a->head[head][q][k] : a->mean[q][k];
@@ -56,16 +34,16 @@ char *ui_data_csv(const UiState *ui, const UiSnapshot *s) {
                 if (ui->head >= 0) snprintf(head, sizeof head, "%d", ui->head);
                 else snprintf(head, sizeof head, "mean");
                 text_buf_printf(&t, "attention,%d,%s,%d,%d,%s,%lld,,%s,", a->layer, head, q, k, ui_group_name(ui_attn_group(a, k)),
-                    (long long)ui_slot_age(a, k, 0), num(b, sizeof b, attn_value(ui, a, q, k), 0));
-                quoted(&t, a->slot[k].text, 0);
+                    (long long)ui_slot_age(a, k, 0), text_buf_num(b, sizeof b, attn_value(ui, a, q, k), 0));
+                text_buf_quoted(&t, a->slot[k].text, 0);
                 text_buf_printf(&t, "\n");
             }
     for (int l = 0; l < n_layers(s); l++)
         for (int g = 0; g < UI_GROUP_COUNT; g++)
-            text_buf_printf(&t, "share,%d,,,,%s,,,%s,\n", l, ui_group_name(g), num(b, sizeof b, s->layer[l].share[g], 0));
+            text_buf_printf(&t, "share,%d,,,,%s,,,%s,\n", l, ui_group_name(g), text_buf_num(b, sizeof b, s->layer[l].share[g], 0));
     for (int l = 0; l < n_layers(s); l++)
         for (int i = 0; i < ui_ring_len(&s->layer[l].ar_hist); i++)
-            text_buf_printf(&t, "reconstruction,%d,,,%d,,,,%s,\n", l, i, num(b, sizeof b, ui_ring_at(&s->layer[l].ar_hist, i), 0));
+            text_buf_printf(&t, "reconstruction,%d,,,%d,,,,%s,\n", l, i, text_buf_num(b, sizeof b, ui_ring_at(&s->layer[l].ar_hist, i), 0));
     for (int l = -1; l < s->buckets.n_layers && l < UI_MAX_LAYERS; l++) {
         const UiBucketRow *row = l < 0 ? &s->buckets.pooled : &s->buckets.layer[l];
         char layer[16];
@@ -73,7 +51,7 @@ char *ui_data_csv(const UiState *ui, const UiSnapshot *s) {
         else snprintf(layer, sizeof layer, "%d", l);
         for (int g = 0; g < UI_GROUP_COUNT; g++)
             for (int k = 0; k < UI_BUCKETS; k++)
-                text_buf_printf(&t, "bucket_mean,%s,,,%d,%s,,,%s,\n", layer, k, ui_group_name(g), num(b, sizeof b, row->mean[g][k], 0));
+                text_buf_printf(&t, "bucket_mean,%s,,,%d,%s,,,%s,\n", layer, k, ui_group_name(g), text_buf_num(b, sizeof b, row->mean[g][k], 0));
     }
     const UiSeries *series[2] = {&s->train_loss, &s->valid_loss};
     const char *names[2] = {"train_ce", "valid_ce"};
@@ -82,7 +60,7 @@ char *ui_data_csv(const UiState *ui, const UiSnapshot *s) {
             int64_t step;
             float v;
             ui_series_at(series[k], i, &step, &v);
-            text_buf_printf(&t, "%s,,,,,,,%lld,%s,\n", names[k], (long long)step, num(b, sizeof b, v, 0));
+            text_buf_printf(&t, "%s,,,,,,,%lld,%s,\n", names[k], (long long)step, text_buf_num(b, sizeof b, v, 0));
         }
     return text_buf_finish(&t);
 }
@@ -96,7 +74,7 @@ static void json_series(TextBuf *t, const UiSeries *s) {
         int64_t step;
         float v;
         ui_series_at(s, i, &step, &v);
-        text_buf_printf(t, "%s[%lld,%s]", i ? "," : "", (long long)step, num(b, sizeof b, v, 1));
+        text_buf_printf(t, "%s[%lld,%s]", i ? "," : "", (long long)step, text_buf_num(b, sizeof b, v, 1));
     }
     text_buf_printf(t, "]");
 }
@@ -106,7 +84,7 @@ static void json_bucket_row(TextBuf *t, const UiBucketRow *row) {
     text_buf_printf(t, "{");
     for (int g = 0; g < UI_GROUP_COUNT; g++) {
         text_buf_printf(t, "%s\"%s\":[", g ? "," : "", ui_group_name(g));
-        for (int k = 0; k < UI_BUCKETS; k++) text_buf_printf(t, "%s%s", k ? "," : "", num(b, sizeof b, row->mean[g][k], 1));
+        for (int k = 0; k < UI_BUCKETS; k++) text_buf_printf(t, "%s%s", k ? "," : "", text_buf_num(b, sizeof b, row->mean[g][k], 1));
         text_buf_printf(t, "]");
     }
     text_buf_printf(t, "}");
@@ -125,13 +103,13 @@ static void json_attention(TextBuf *t, const UiState *ui, const UiAttention *a) 
     for (int k = 0; k < ui_attn_keys(a); k++) {
         text_buf_printf(t, "%s{\"group\":\"%s\",\"age\":%lld,\"text\":", k ? "," : "", ui_group_name(ui_attn_group(a, k)),
             (long long)ui_slot_age(a, k, 0));
-        quoted(t, a->slot[k].text, 1);
+        text_buf_quoted(t, a->slot[k].text, 1);
         text_buf_printf(t, "}");
     }
     text_buf_printf(t, "],\"weights\":[");
     for (int q = 0; q < a->n_queries; q++) {
         text_buf_printf(t, "%s[", q ? "," : "");
-        for (int k = 0; k < ui_attn_keys(a); k++) text_buf_printf(t, "%s%s", k ? "," : "", num(b, sizeof b, attn_value(ui, a, q, k), 1));
+        for (int k = 0; k < ui_attn_keys(a); k++) text_buf_printf(t, "%s%s", k ? "," : "", text_buf_num(b, sizeof b, attn_value(ui, a, q, k), 1));
         text_buf_printf(t, "]");
     }
     text_buf_printf(t, "]}");
@@ -147,10 +125,10 @@ char *ui_data_json(const UiState *ui, const UiSnapshot *s) {
         const UiLayerStats *ls = &s->layer[l];
         text_buf_printf(&t, "%s{\"layer\":%d,\"share\":{", l ? "," : "", l);
         for (int g = 0; g < UI_GROUP_COUNT; g++)
-            text_buf_printf(&t, "%s\"%s\":%s", g ? "," : "", ui_group_name(g), num(b, sizeof b, ls->share[g], 1));
+            text_buf_printf(&t, "%s\"%s\":%s", g ? "," : "", ui_group_name(g), text_buf_num(b, sizeof b, ls->share[g], 1));
         text_buf_printf(&t, "},\"reconstruction\":[");
         for (int i = 0; i < ui_ring_len(&ls->ar_hist); i++)
-            text_buf_printf(&t, "%s%s", i ? "," : "", num(b, sizeof b, ui_ring_at(&ls->ar_hist, i), 1));
+            text_buf_printf(&t, "%s%s", i ? "," : "", text_buf_num(b, sizeof b, ui_ring_at(&ls->ar_hist, i), 1));
         text_buf_printf(&t, "],\"buckets\":");
         if (l < s->buckets.n_layers) json_bucket_row(&t, &s->buckets.layer[l]);
         else text_buf_printf(&t, "null");

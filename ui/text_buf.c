@@ -1,5 +1,6 @@
 #include "ui/text_buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,4 +46,23 @@ char *text_buf_finish(TextBuf *t) {
     free(t->p);
     t->p = NULL;
     return NULL;
+}
+
+const char *text_buf_num(char *buf, size_t n, double v, int json) {
+    if (isfinite(v)) snprintf(buf, n, "%.7g", v);
+    else snprintf(buf, n, "%s", json ? "null" : "");
+    return buf;
+}
+
+void text_buf_quoted(TextBuf *t, const char *s, int json) {
+    text_buf_printf(t, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"') text_buf_printf(t, json ? "\\\"" : "\"\"");
+        else if (json && *p == '\\') text_buf_printf(t, "\\\\");
+        else if (*p < 0x20 || *p == 0x7f) {
+            if (json) text_buf_printf(t, "\\u%04x", *p);
+            else text_buf_printf(t, "?");
+        } else text_buf_printf(t, "%c", *p);
+    }
+    text_buf_printf(t, "\"");
 }

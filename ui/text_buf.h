@@ -17,4 +17,10 @@ void text_buf_printf(TextBuf *t, const char *fmt, ...) __attribute__((format(pri
 // The NUL-terminated text for the caller to free, or NULL (and nothing to free) when memory ran out.
 char *text_buf_finish(TextBuf *t);
 
+// For the data dumps: a number as CSV/JSON text (finite values with 7 significant digits, else "" in CSV
+// and null in JSON), written into buf and returned; and a string appended as a JSON string or a quoted
+// CSV field (quotes doubled; other control bytes as \u00XX in JSON, '?' in CSV).
+const char *text_buf_num(char *buf, size_t n, double v, int json);
+void text_buf_quoted(TextBuf *t, const char *s, int json);
+
 #endif

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ui/color.h"
+#include "ui/export.h"
 #include "ui/heatmap.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
@@ -81,21 +83,73 @@ static void clamp_query(WatchUi *u, const WatchView *v, int q) {
 }
 
 static WatchAction goto_key(WatchUi *u, int key) {
-    WatchAction a = {WA_NONE, 0, 0};
+    WatchAction a = {WA_NONE, 0, 0, ""};
     size_t n = strlen(u->goto_buf);
     if (key >= '0' && key <= '9' && n + 1 < sizeof u->goto_buf) u->goto_buf[n] = (char)key, u->goto_buf[n + 1] = 0;
     else if ((key == UI_KEY_BACKSPACE || key == 127 || key == 8) && n) u->goto_buf[n - 1] = 0;
     else if (key == UI_KEY_ESC || key == 27) u->goto_active = 0;
     else if (key == UI_KEY_ENTER || key == UI_KEY_LF) {
         u->goto_active = 0;
-        if (n) a = (WatchAction){WA_GOTO, atol(u->goto_buf), 0};
+        if (n) a = (WatchAction){WA_GOTO, atol(u->goto_buf), 0, ""};
+    }
+    return a;
+}
+
+static const char *const command_list = ":dump [FILE] or :dump-data FILE.csv|.json";
+
+static int ends_with(const char *s, const char *ext) {
+    size_t n = strlen(s), e = strlen(ext);
+    return n > e && !strcasecmp(s + n - e, ext);
+}
+
+WatchAction ui_watch_command(WatchUi *u, const char *line) {
+    WatchAction a = {WA_NONE, 0, 0, ""};
+    while (*line == ' ') line++;
+    size_t name_len = strcspn(line, " ");
+    const char *arg = line + name_len;
+    while (*arg == ' ') arg++;
+    size_t arg_len = strlen(arg);
+    while (arg_len && arg[arg_len - 1] == ' ') arg_len--;
+    int dump = name_len == 4 && !strncmp(line, "dump", 4), data = name_len == 9 && !strncmp(line, "dump-data", 9);
+    if (!name_len) return a;
+    if (!dump && !data) {
+        snprintf(u->note, sizeof u->note, "unknown command :%.*s; use %s", (int)(name_len < 40 ? name_len : 40), line, command_list);
+        return a;
+    }
+    if (arg_len >= sizeof a.path) {
+        snprintf(u->note, sizeof u->note, "the file name is too long (at most %d bytes)", (int)sizeof a.path - 1);
+        return a;
+    }
+    memcpy(a.path, arg, arg_len);
+    a.path[arg_len] = 0;
+    if (data && !ends_with(a.path, ".csv") && !ends_with(a.path, ".json"))
+        snprintf(u->note, sizeof u->note, ":dump-data needs a file name ending in .csv or .json");
+    else if (dump && arg_len && ui_export_format(a.path) == UI_EXPORT_NONE)
+        snprintf(u->note, sizeof u->note, ":dump writes .svg, .txt or .ans: name the file so, or give no name for an SVG");
+    else a.type = data ? WA_DUMP_DATA : WA_DUMP;
+    return a;
+}
+
+// Typing after ':'; a UTF-8 character is removed whole by Backspace.
+static WatchAction command_key(WatchUi *u, int key) {
+    WatchAction a = {WA_NONE, 0, 0, ""};
+    size_t n = strlen(u->cmd_buf);
+    if (key >= 0x20 && key < 0x100 && key != 0x7f && n + 1 < sizeof u->cmd_buf) u->cmd_buf[n] = (char)key, u->cmd_buf[n + 1] = 0;
+    else if (key == UI_KEY_BACKSPACE || key == 127 || key == 8) {
+        while (n && ((unsigned char)u->cmd_buf[n - 1] & 0xc0) == 0x80) n--;
+        if (n) u->cmd_buf[n - 1] = 0;
+    } else if (key == UI_KEY_ESC || key == 27) u->cmd_active = 0;
+    else if (key == UI_KEY_ENTER || key == UI_KEY_LF) {
+        u->cmd_active = 0;
+        a = ui_watch_command(u, u->cmd_buf);
     }
     return a;
 }
 
 WatchAction ui_watch_key(WatchUi *u, const WatchView *v, int key, float *speed) {
-    WatchAction a = {WA_NONE, 0, 0};
+    WatchAction a = {WA_NONE, 0, 0, ""};
     if (u->goto_active) return goto_key(u, key);
+    if (u->cmd_active) return command_key(u, key);
     u->note[0] = 0;
     if (u->tour && (key == UI_KEY_ESC || key == 27 || key == UI_KEY_ENTER || key == UI_KEY_LF)) {
         u->tour = 0;
@@ -114,11 +168,12 @@ WatchAction ui_watch_key(WatchUi *u, const WatchView *v, int key, float *speed) 
     case UI_KEY_HOME: clamp_query(u, v, 0); break;
     case UI_KEY_END: u->query = -1; break;
     case 'h': u->head = u->head + 1 >= v->n_heads || u->head + 1 >= UI_MAX_HEADS ? -1 : u->head + 1; break;
-    case UI_KEY_TAB: case 'l': a = (WatchAction){WA_LAYER, 0, v->n_layers ? (v->layer + 1) % v->n_layers : 0}; break;
-    case UI_KEY_BTAB: case 'L': a = (WatchAction){WA_LAYER, 0, v->n_layers ? (v->layer + v->n_layers - 1) % v->n_layers : 0}; break;
+    case UI_KEY_TAB: case 'l': a = (WatchAction){WA_LAYER, 0, v->n_layers ? (v->layer + 1) % v->n_layers : 0, ""}; break;
+    case UI_KEY_BTAB: case 'L': a = (WatchAction){WA_LAYER, 0, v->n_layers ? (v->layer + v->n_layers - 1) % v->n_layers : 0, ""}; break;
     case '?': u->tour = v->demo ? !u->tour : 0; if (!v->demo) snprintf(u->note, sizeof u->note, "keys: see the bottom line; memscope demo has the guided tour"); break;
     case 't': if (v->demo) a.type = WA_TRAIN; break;
     case 'd': a.type = WA_DUMP; break;
+    case ':': u->cmd_active = 1, u->cmd_buf[0] = 0; break;
     case 'q': case 'Q': a.type = WA_QUIT; break;
     default: break;
     }
@@ -289,13 +344,14 @@ static void draw_event(Grid *g, UiRect r, const WatchView *v) {
 }
 
 static void draw_keys(Grid *g, UiRect r, const WatchUi *u, const WatchView *v) {
-    char line[300];
+    char line[WV_PATH + 200];
     if (u->goto_active) snprintf(line, sizeof line, " go to character: %s_   (Enter jumps, Esc cancels)", u->goto_buf);
+    else if (u->cmd_active) snprintf(line, sizeof line, " :%s_   (Enter runs, Esc cancels; dump [FILE] \xc2\xb7 dump-data FILE.csv|.json)", u->cmd_buf);
     else if (u->note[0] || v->message[0]) snprintf(line, sizeof line, " %s", u->note[0] ? u->note : v->message);
     else snprintf(line, sizeof line, " n/\xe2\x86\x92 next \xc2\xb7 p/\xe2\x86\x90 back \xc2\xb7 Space play \xc2\xb7 +/- speed \xc2\xb7 g go to "
-                  "\xc2\xb7 \xe2\x86\x91\xe2\x86\x93 or click: character \xc2\xb7 Tab layer \xc2\xb7 h head \xc2\xb7 d dump%s \xc2\xb7 q quit",
+                  "\xc2\xb7 \xe2\x86\x91\xe2\x86\x93/click: character \xc2\xb7 Tab layer \xc2\xb7 h head \xc2\xb7 d/: dump%s \xc2\xb7 q quit",
                   v->demo ? " \xc2\xb7 ? tour \xc2\xb7 t train" : "");
-    grid_put_str(g, r.x, r.y, r.w, line, UI_STYLE(-1, -1, u->goto_active ? UI_A_BOLD : UI_A_DIM));
+    grid_put_str(g, r.x, r.y, r.w, line, UI_STYLE(-1, -1, u->goto_active || u->cmd_active ? UI_A_BOLD : UI_A_DIM));
 }
 
 // Word-wraps text into rows of at most w columns from (x, y); returns the rows used (at most max_rows).

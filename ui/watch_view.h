@@ -44,12 +44,15 @@ typedef struct {
     int demo;                   // the guided tour exists and t starts training
 } WatchView;
 
-typedef enum { WA_NONE, WA_NEXT, WA_BACK, WA_PLAY, WA_GOTO, WA_LAYER, WA_QUIT, WA_TRAIN, WA_DUMP } WatchActionType;
+#define WV_PATH 256 // bytes of a file name typed after :dump or :dump-data
+
+typedef enum { WA_NONE, WA_NEXT, WA_BACK, WA_PLAY, WA_GOTO, WA_LAYER, WA_QUIT, WA_TRAIN, WA_DUMP, WA_DUMP_DATA } WatchActionType;
 
 typedef struct {
     WatchActionType type;
     long pos;  // WA_GOTO: character position
     int layer; // WA_LAYER: the layer to show
+    char path[WV_PATH]; // WA_DUMP: the file ("" = a default name); WA_DUMP_DATA: the .csv or .json file
 } WatchAction;
 
 typedef struct {
@@ -59,12 +62,17 @@ typedef struct {
     int tour;          // the guided tour is on screen
     int goto_active;   // typing a position after g
     char goto_buf[16];
+    int cmd_active;    // typing a command after :
+    char cmd_buf[WV_PATH + 16];
     char note[UI_MESSAGE_BYTES]; // the UI's own message (a bad position, ...)
 } WatchUi;
 
 void ui_watch_init(WatchUi *u, int caps, int tour);
 // One key (UI_KEY_* or a byte); speed changes are the app's (+ and - come back as WA_NONE with *speed moved).
 WatchAction ui_watch_key(WatchUi *u, const WatchView *v, int key, float *speed);
+// The line typed after ':' (without it): `dump [FILE]` or `dump-data FILE`; anything else, or a file of the
+// wrong kind, gives WA_NONE and a note naming what is valid.
+WatchAction ui_watch_command(WatchUi *u, const char *line);
 // A click: a character of the current segment or a heatmap row picks that query.
 void ui_watch_click(WatchUi *u, const WatchView *v, int cols, int rows, int x, int y);
 void ui_watch_render(const WatchUi *u, const WatchView *v, Grid *g);
