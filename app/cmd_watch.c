@@ -115,9 +115,12 @@ static int play(Watch *w, double *due, double dt) {
 static void dump_screen(Watch *w, const Grid *grid) {
     char path[WV_PATH], err[WV_PATH + 100];
     w->dump = 0;
-    if (w->dump_path[0]) snprintf(path, sizeof path, "%s", w->dump_path);
-    else ui_export_default_name(path, sizeof path, w->r.pos, time(NULL), "svg");
-    if (ui_export_grid(grid, path, err, sizeof err))
+    int rc;
+    if (w->dump_path[0]) {
+        snprintf(path, sizeof path, "%s", w->dump_path);
+        rc = ui_export_grid(grid, path, err, sizeof err);
+    } else rc = ui_export_grid_default(grid, w->r.pos, path, sizeof path, err, sizeof err);
+    if (rc)
         snprintf(w->v->message, sizeof w->v->message, "dump failed: %.120s", err);
     else snprintf(w->v->message, sizeof w->v->message, "wrote %.120s", path);
 }

@@ -169,18 +169,6 @@ static int dump_data(const UiState *ui, const UiSnapshot *s, const char *path, c
 }
 
 // A default name that does not exist yet ("...-2.svg" when two dumps fall in the same second).
-static int dump_default(const Grid *g, const UiSnapshot *s, char *path, size_t n, char *err, size_t errlen) {
-    char base[200];
-    ui_export_default_name(base, sizeof base, (long long)s->step, time(NULL), "svg");
-    for (int i = 1; i < 100; i++) {
-        if (i == 1) snprintf(path, n, "%s", base);
-        else snprintf(path, n, "%.*s-%d.svg", (int)strlen(base) - 4, base, i);
-        if (!ui_export_grid(g, path, err, errlen)) return 0;
-        if (!strstr(err, "exists")) return -1;
-    }
-    return -1;
-}
-
 void ui_dump_pending(UiState *ui, const UiSnapshot *s, const Grid *g) {
     if (!ui->dump) return;
     char err[UI_PROMPT_BYTES + 100], path[UI_PROMPT_BYTES + 16];
@@ -188,7 +176,7 @@ void ui_dump_pending(UiState *ui, const UiSnapshot *s, const Grid *g) {
     snprintf(path, sizeof path, "%s", ui->dump_path);
     if (ui->dump == UI_DUMP_DATA) rc = dump_data(ui, s, path, err, sizeof err);
     else if (path[0]) rc = ui_export_grid(g, path, err, sizeof err);
-    else rc = dump_default(g, s, path, sizeof path, err, sizeof err);
+    else rc = ui_export_grid_default(g, (long long)s->step, path, sizeof path, err, sizeof err);
     ui->dump = UI_DUMP_NONE;
     if (rc) ui_set_message(ui, 1, "%s", err);
     else ui_set_message(ui, 0, "wrote %s: %s", path, what == UI_DUMP_DATA ? "the numbers behind the view" : "the screen");

@@ -337,3 +337,15 @@ int ui_export_grid(const Grid *g, const char *path, char *err, size_t errlen) {
     free(text);
     return rc;
 }
+
+int ui_export_grid_default(const Grid *g, long long step, char *path, size_t n, char *err, size_t errlen) {
+    char base[200];
+    ui_export_default_name(base, sizeof base, step, time(NULL), "svg");
+    for (int i = 1; i < 100; i++) {
+        if (i == 1) snprintf(path, n, "%s", base);
+        else snprintf(path, n, "%.*s-%d.svg", (int)strlen(base) - 4, base, i);
+        if (!ui_export_grid(g, path, err, errlen)) return 0;
+        if (!strstr(err, "exists")) return -1;
+    }
+    return -1;
+}

@@ -26,5 +26,8 @@ void ui_export_default_name(char *out, size_t n, long long step, time_t when, co
 int ui_export_write_new(const char *path, const char *text, char *err, size_t errlen);
 // Exports g to path in the format its extension names. Returns 0, or -1 with err.
 int ui_export_grid(const Grid *g, const char *path, char *err, size_t errlen);
+// Exports g as SVG under the default name for `step` (then -2, -3, ... when that file exists already: two
+// presses in one second keep both pictures); the name written is left in path. Returns 0, or -1 with err.
+int ui_export_grid_default(const Grid *g, long long step, char *path, size_t n, char *err, size_t errlen);
 
 #endif
