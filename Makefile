@@ -71,11 +71,18 @@ build/version.h: FORCE
 $(B)/engine/version.o $(BA)/engine/version.o $(B)/app/version.o $(BA)/app/version.o: build/version.h
 FORCE:
 
-$(B)/%.o: %.c
+# The flags every object was compiled with: when they change (PORTABLE=1, another CFLAGS), every object is
+# rebuilt, so a "portable" binary never keeps native objects from an earlier build.
+build/flags.txt: FORCE
+	@mkdir -p build
+	@printf '%s\n' '$(CC) $(ARCH_FLAGS) $(CFLAGS) $(CPPFLAGS)' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+
+$(B)/%.o: %.c build/flags.txt
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BA)/%.o: %.c
+$(BA)/%.o: %.c build/flags.txt
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
@@ -135,14 +142,22 @@ data:
 BINDIR  = $(PREFIX)/bin
 MANDIR  = $(PREFIX)/share/man/man1
 COMPDIR = $(PREFIX)/share/bash-completion/completions
-install: $(B)/memscope
-	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(COMPDIR)"
+# install copies what `make` built and builds nothing itself: `make PORTABLE=1 && make install` installs the
+# portable binary, not one rebuilt with other flags. memscope finds the shipped model beside its binary
+# (bin/../share/memscope), whatever PREFIX is.
+DATADIR = $(PREFIX)/share/memscope
+install:
+	@[ -x $(B)/memscope ] || { echo "make install: build/memscope is missing: run make (with your flags) first" >&2; exit 1; }
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(COMPDIR)" "$(DESTDIR)$(DATADIR)"
 	install -m 755 $(B)/memscope "$(DESTDIR)$(BINDIR)/memscope"
 	install -m 644 app/memscope.1 "$(DESTDIR)$(MANDIR)/memscope.1"
 	install -m 644 app/memscope.bash-completion "$(DESTDIR)$(COMPDIR)/memscope"
+	install -m 644 data/demo-shakespeare.safetensors "$(DESTDIR)$(DATADIR)/demo-shakespeare.safetensors"
 
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/memscope" "$(DESTDIR)$(MANDIR)/memscope.1" "$(DESTDIR)$(COMPDIR)/memscope"
+	rm -f "$(DESTDIR)$(BINDIR)/memscope" "$(DESTDIR)$(MANDIR)/memscope.1" "$(DESTDIR)$(COMPDIR)/memscope" \
+	      "$(DESTDIR)$(DATADIR)/demo-shakespeare.safetensors"
+	-rmdir "$(DESTDIR)$(DATADIR)" 2>/dev/null
 
 bench: $(B)/memscope
 	./$(B)/memscope bench

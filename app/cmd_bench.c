@@ -339,5 +339,8 @@ int cmd_bench(int argc, char **argv) {
     else if (o.load && !rc) print_half_fidelity(o.load, &fid);
     if (o.json) printf("}\n");
     corpus_free(&corpus);
+    // a preset the corpus could not train (shorter than one batch) has no figure: the run did not do its job
+    for (int i = 0; i < n; i++)
+        if (rows[i].tokens_per_s <= 0) rc = 1;
     return rc;
 }

@@ -14,7 +14,8 @@ static const char *const export_help =
     "Writes a copy of a checkpoint. --weights-only drops the optimizer moments, the training memory and the data\n"
     "position (training from it starts a fresh optimizer); --half stores the model tensors as F16 (half the\n"
     "size; memscope reads them back into fp32); every other metadata key (config, vocabulary, compression, loss\n"
-    "history) is kept, and --meta adds or replaces one. --to labml writes the model under labml.ai's names and\n"
+    "history) is kept, and --meta adds or replaces one of your own (memscope's keys are refused).\n"
+    "--to labml writes the model under labml.ai's names and\n"
     "shapes (relative tables of 2*4096 rows), loadable into labml's CompressiveTransformer with\n"
     "load_state_dict(strict=True). OUT may not be CKPT; an existing checkpoint OUT is replaced only with --force.\n"
     EXIT_STATUS_HELP;
@@ -74,6 +75,26 @@ static int parse_convert(ConvertArgs *a, const char *cmd, const char *allowed, i
     return 0;
 }
 
+// --meta adds notes (how a file was made, ...); the keys memscope reads itself are the one config rule's and
+// the checkpoint's own: changing them here could write a file that nothing loads, so they are refused.
+static int check_meta(const char *assignment) {
+    const char *eq = strchr(assignment, '=');
+    size_t n = eq ? (size_t)(eq - assignment) : 0;
+    if (!eq || n == 0)
+        return fail("export", "--meta '%s' is not KEY=VALUE with a non-empty KEY", assignment);
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int)n, assignment);
+    static const char *const own[] = {"vocab", "format", "memscope_version", "step", "epoch", "batch_index",
+                                      "valid_index", "history.train", "history.valid", NULL};
+    int reserved = !strncmp(key, "optim.", 6) || !strncmp(key, "memory.", 7);
+    for (int i = 0; config_keys[i] && !reserved; i++) reserved = !strcmp(key, config_keys[i]);
+    for (int i = 0; own[i] && !reserved; i++) reserved = !strcmp(key, own[i]);
+    if (reserved)
+        return fail("export", "--meta %s: '%s' is memscope's own key (the model, its vocabulary or its state); give "
+                    "another name, e.g. note.%s", assignment, key, key);
+    return 0;
+}
+
 static int export_labml(const Checkpoint *ck, const char *out) {
     Model *m = build_model(&ck->cfg, ck, "export");
     if (!m) return 1;
@@ -94,6 +115,8 @@ int cmd_export(int argc, char **argv) {
     int labml = a.to && !strcmp(a.to, "labml");
     if (labml && (a.half || a.weights_only || a.n_meta))
         return fail("export", "--to labml writes F32 model tensors only; drop --half, --weights-only and --meta"), 2;
+    for (int i = 0; i < a.n_meta; i++)
+        if (check_meta(a.meta[i])) return 2;
     Options io = {.load = a.paths[0], .force = a.force}; // OUT may not be the input, nor a foreign checkpoint
     if (check_output_path(a.paths[1], "OUT", &io, "export")) return 1;
     char err[1024];
@@ -166,6 +189,9 @@ int cmd_import(int argc, char **argv) {
     if (a.n_paths != 1) return fail("import", "expects one IN.safetensors; see memscope import --help"), 2;
     if (!a.data) return fail("import", "--data TEXT is required: the vocabulary is the sorted characters of the training text"), 2;
     if (!a.save) return fail("import", "--save OUT.safetensors is required"), 2;
+    Config probe; // the --set values are a usage matter: checked before any file is read
+    config_preset(&probe, "labml");
+    if (apply_sets(&probe, &a)) return 2;
     Options io = {.load = a.paths[0], .data = a.data, .force = a.force};
     if (check_output_path(a.save, "--save", &io, "import")) return 1;
     Corpus c;

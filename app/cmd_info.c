@@ -22,6 +22,8 @@ int cmd_info(int argc, char **argv) {
                      "parameter count and step.\n" EXIT_STATUS_HELP,
                      stdout), 0;
     if (argc != 1) return fail("info", "expects exactly one checkpoint path; see memscope info --help"), 2;
+    if (!strncmp(argv[0], "--", 2)) // a file named like an option is given as ./--name
+        return fail("info", "unknown option '%s'; see memscope info --help", argv[0]), 2;
     char err[1024];
     Checkpoint ck;
     if (checkpoint_open(&ck, argv[0], err, sizeof err)) return fail("info", "%s", err);

@@ -32,7 +32,7 @@ static const char *const tui_help =
     "usage: memscope [tui] [--data FILE] [--load CKPT] [--preset labml|default|large] [--set key=value]...\n"
     "                      [--seed N] [--save CKPT] [--save-every N] [--log FILE] [--valid-every SECONDS]\n"
     "                      [--steps N | --epochs N] [--minutes M] [--threads N] [--max-steps N]\n"
-    "                      [--exit-after-frames N]\n"
+    "                      [--exit-after-frames N] [--force]\n"
     "The terminal UI: trains on a background thread from the first frame and shows the loss, where every\n"
     "layer's attention goes (compressed memory, memory, current segment), the text behind each memory slot\n"
     "and the reconstruction loss; type a prompt to see the model continue it. Press ? inside for the keys.\n"
@@ -41,6 +41,7 @@ static const char *const tui_help =
     "                     ./" DEFAULT_SAVE_PATH "); Ctrl-C saves there too, but only when --save was given\n"
     "  --save-every N     save every N training steps (a failed save is reported and training goes on)\n"
     "  --log FILE         the JSONL log of memscope train: one object per step and per validation\n"
+    "  --force            let --log replace a checkpoint this run did not load (s asks instead for --save)\n"
     "  --valid-every S    the whole validation split every S seconds of training (instead of 20 segments\n"
     "                     every 200 steps); validation time is not counted\n"
     "  --steps N, --max-steps N  stop training after N steps; the UI stays (Space trains on)\n"
@@ -345,7 +346,7 @@ int cmd_tui(int argc, char **argv) {
     App *a = calloc(1, sizeof *a);
     if (!a) return fail("tui", "out of memory");
     const char *flags = "data preset set load save threads seed max-steps exit-after-frames log save-every valid-every "
-                        "steps epochs minutes";
+                        "steps epochs minutes force";
     int rc = 0;
     char terminal_err[300];
     if (parse_options(&a->o, "tui", flags, argc, argv)) rc = 2;

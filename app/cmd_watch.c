@@ -23,6 +23,8 @@
 #define STATE_BUDGET ((size_t)256 << 20) // bytes of kept states (going back)
 #define DEMO_MODEL "data/demo-shakespeare.safetensors"
 #define DEMO_DATA "data/tinyshakespeare.txt"
+#define DEMO_MODEL_NAME "demo-shakespeare.safetensors"
+#define DEMO_DATA_NAME "tinyshakespeare.txt"
 
 static const char *const watch_help =
     "usage: memscope watch --load CKPT (--data FILE | --text STRING) [--threads N] [--exit-after-frames N]\n"
@@ -312,15 +314,38 @@ int cmd_watch(int argc, char **argv) {
     return open_and_run("watch", o.load, o.data, text, 0, &o, measure_segments, &train);
 }
 
+// A file that comes with memscope: beside the binary once installed (BIN/../share/memscope/NAME), in the
+// source tree's data/ (build/../data/NAME), or in ./data/NAME; the first readable one, else ./data/NAME.
+static const char *shipped_file(const char *name, char *buf, size_t n) {
+    char exe[4096];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = k > 0 ? (exe[k] = 0, strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = 0;
+        const char *beside[] = {"../share/memscope", "../data"};
+        for (int i = 0; i < 2; i++) {
+            snprintf(buf, n, "%s/%s/%s", exe, beside[i], name);
+            if (!access(buf, R_OK)) return buf;
+        }
+    }
+    snprintf(buf, n, "data/%s", name);
+    return buf;
+}
+
 int cmd_demo(int argc, char **argv) {
     Options o;
     if (parse_options(&o, "demo", "data threads exit-after-frames", argc, argv)) return 2;
     if (o.help) return fputs(demo_help, stdout), 0;
-    const char *model = getenv("MEMSCOPE_DEMO_MODEL") ? getenv("MEMSCOPE_DEMO_MODEL") : DEMO_MODEL;
+    char model_buf[4200], data_buf[4200];
+    const char *model = getenv("MEMSCOPE_DEMO_MODEL");
+    if (!model) model = shipped_file(DEMO_MODEL_NAME, model_buf, sizeof model_buf);
     if (access(model, R_OK))
-        return fail("demo", "the shipped model %s is missing: run `make demo-model` (trains it from the corpus)", model);
-    const char *data = o.data ? o.data : DEMO_DATA;
-    if (access(data, R_OK)) return fail("demo", "%s is missing (the held-out passage comes from it): run `make data`", data);
+        return fail("demo", "the shipped model %s is missing: run `make demo-model` in the source tree (it trains it "
+                    "from the corpus), or point MEMSCOPE_DEMO_MODEL at a copy", model);
+    const char *data = o.data ? o.data : shipped_file(DEMO_DATA_NAME, data_buf, sizeof data_buf);
+    if (access(data, R_OK))
+        return fail("demo", "%s is missing (the held-out passage comes from it): give --data FILE (a copy of Tiny "
+                    "Shakespeare), or run `make data` in the source tree", data);
     if (need_terminal("demo")) return 2;
     int train = 0, rc = open_and_run("demo", model, data, NULL, 1, &o, 0, &train);
     if (rc || !train) return rc;

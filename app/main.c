@@ -49,13 +49,28 @@ static int print_usage(void) {
     return fflush(stdout) || ferror(stdout) ? 1 : 0;
 }
 
+static const char *const version_help =
+    "usage: memscope version   (or memscope --version)\n"
+    "Prints the version, the build choices that matter (fp16 kernels, AVX-512 row products, MPI) and OpenBLAS's\n"
+    "configuration string.\n" "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n";
+
+// version takes no options but --help.
+static int version(int argc, char **argv) {
+    if (argc == 0) return print_version(stdout);
+    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) return fputs(version_help, stdout), 0;
+    fprintf(stderr, "memscope version: unexpected argument '%s'; memscope version takes none\n", argv[0]);
+    return 2;
+}
+
 // `memscope help CMD` is `memscope CMD --help`.
 static int help(int argc, char **argv) {
     if (argc == 0) return print_usage();
+    if (!strcmp(argv[0], "help")) return print_usage();
+    if (!strcmp(argv[0], "version")) return fputs(version_help, stdout), 0;
     const Command *c = find_command(argv[0]);
     if (!c) {
         fprintf(stderr, "memscope help: unknown command '%s'; commands: train eval sample info tui bench lab watch demo "
-                        "export import\n", argv[0]);
+                        "export import version help\n", argv[0]);
         return 2;
     }
     char *args[] = {"--help", NULL};
@@ -92,7 +107,7 @@ static int run_command(int argc, char **argv) {
     const char *cmd = argv[1];
     const Command *c = find_command(cmd);
     if (c) return c->fn(argc - 2, argv + 2);
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return print_version(stdout);
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return version(argc - 2, argv + 2);
     if (!strcmp(cmd, "help")) return help(argc - 2, argv + 2);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return print_usage();
     if (cmd[0] == '-') return cmd_tui(argc - 1, argv + 1);
@@ -108,7 +123,9 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     int rc = run_command(argc, argv);
     char name[64] = "tui";
-    if (argc >= 2 && argv[1][0] != '-')
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--version")))
+        snprintf(name, sizeof name, "%s", argv[1] + (argv[1][1] == '-' ? 2 : 1));
+    else if (argc >= 2 && argv[1][0] != '-')
         snprintf(name, sizeof name, "%s%s%.40s", argv[1], !strcmp(argv[1], "lab") && argc >= 3 ? " " : "",
                  !strcmp(argv[1], "lab") && argc >= 3 ? argv[2] : "");
     return finish_stdout(name, rc);

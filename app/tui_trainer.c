@@ -361,9 +361,14 @@ static void validate(TuiTrainer *tt, int announce, int whole) {
         return;
     }
     stash(tt);
+    // validation time is not training time: neither the log's train_seconds nor the tokens/s window count it
+    double v0 = now_seconds(), trained = tt->run_seconds + (P->running ? v0 - P->run_start : 0);
     long n = whole ? tt->trainer->valid.n_steps : tt->validate_segments > 0 ? tt->validate_segments : 20;
     par_announce(PAR_VALIDATE, (int)n, whole); // the other ranks read the same segments in lock-step
     float ce = validate_segments(tt, n, whole);
+    double spent = now_seconds() - v0;
+    if (P->running) P->run_start += spent;
+    P->win_start += spent;
     if (isnan(ce) && tui_queue_quit_posted(tt->queue)) return;
     if (!isfinite(ce)) {
         message(tt, 1, "validation CE is not finite");
@@ -373,7 +378,6 @@ static void validate(TuiTrainer *tt, int announce, int whole) {
     ui_series_push(&P->snap->valid_loss, tt->trainer->step, ce);
     history_push(&tt->trainer->valid_history, tt->trainer->step, ce);
     char err[1200];
-    double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
     if (tt->log)
         log_error(tt, train_log_valid(tt->log, whole ? "periodic" : "partial", tt->trainer->step, trained, ce, err,
                                       sizeof err), err);
@@ -429,10 +433,8 @@ static void periodic_work(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
     double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
     if (tt->valid_every > 0 && trained >= P->next_valid) {
-        double v0 = now_seconds();
         validate(tt, 0, 1);
         P->next_valid += tt->valid_every;
-        if (P->running) P->run_start += now_seconds() - v0; // validation time is not training time
         publish(tt);
     }
     if (tt->save_every > 0 && tt->steps_run % tt->save_every == 0) save(tt, NULL);

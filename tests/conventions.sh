@@ -67,16 +67,20 @@ if [ "$c1" = "train " ] && [ "$c2" = "compress= compress_loss= compression_rate=
 else bad $name "tr: '$c1' comp: '$c2' compress=m: '$c3' preset: '$c4' load: '$c5' sample --t: '$c6' lab a: '$c7'"; fi
 
 # --- make install / uninstall ---------------------------------------------------------------------------
-name=make_install_puts_three_files_under_destdir_and_uninstall_removes_them
+name=make_install_puts_its_files_under_destdir_and_uninstall_removes_them
 D="$TMP/stage"
 make -s install DESTDIR="$D" PREFIX=/usr >"$TMP/install.log" 2>&1
 files=$(cd "$D" 2>/dev/null && find . -type f | sort | tr '\n' ' ')
 want="./usr/bin/memscope ./usr/share/bash-completion/completions/memscope ./usr/share/man/man1/memscope.1 "
+want="$want./usr/share/memscope/demo-shakespeare.safetensors "
 version=$("$D/usr/bin/memscope" --version 2>/dev/null | head -n 1)
+# the installed binary finds the shipped model beside itself, from any directory (then wants the corpus)
+demo=$(cd "$TMP" && "$D/usr/bin/memscope" demo 2>&1 </dev/null)
 make -s uninstall DESTDIR="$D" PREFIX=/usr >>"$TMP/install.log" 2>&1
 left=$(find "$D" -type f | wc -l)
-if [ "$files" = "$want" ] && [ -n "$version" ] && [ "$left" -eq 0 ]; then ok "$name ($version)"
-else bad $name "installed '$files', version '$version', $left files left: $(cat "$TMP/install.log")"; fi
+if [ "$files" = "$want" ] && [ -n "$version" ] && [ "$left" -eq 0 ] && ! echo "$demo" | grep -q "shipped model" &&
+    echo "$demo" | grep -q "tinyshakespeare.txt is missing"; then ok "$name ($version)"
+else bad $name "installed '$files', version '$version', $left files left, demo said '$demo': $(cat "$TMP/install.log")"; fi
 
 # --- progress on a terminal -------------------------------------------------------------------------------
 name=eval_shows_a_progress_line_on_a_terminal

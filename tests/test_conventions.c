@@ -40,7 +40,10 @@ TEST(exit_status_usage_errors_are_2) {
                            "lab compare --set zz=1", "lab ablation --preset no", "lab attention",
                            "help nope", "nope", "train --data builtin --set d_model=7 --set n_heads=2", "tui --bogus",
                            "watch --bogus", "watch --text abc", "demo --bogus", "export onlyone.st", "export --to x a b",
-                           "import --from labml in.st", "import --bogus"};
+                           "import --from labml in.st", "import --bogus", "version --bogus", "info --bogus",
+                           "export --meta d_model=8 a.st b.st", "export --meta =x a.st b.st",
+                           "import --from labml in.st --data x --set foo=1 --save o.st",
+                           "import --from labml in.st --data x --set seq_len=4 --set mem_len=4 --save o.st"};
     for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
         RunResult r = run("%s", usage[i]);
         CHECK_MSG(r.status == 2, "'%s' exited %d (want 2): %s", usage[i], r.status, r.err);
@@ -74,6 +77,9 @@ TEST(version_and_help_cmd) {
               a.out);
     CHECK(strstr(a.out, "fp16 kernels") && strstr(a.out, "AVX-512") && strstr(a.out, "MPI"));
     CHECK(!strcmp(a.out, b.out));
+    RunResult hv = run("help version"), hh = run("help help");
+    CHECK_MSG(hv.status == 0 && strstr(hv.out, "usage: memscope version"), "help version: %d %s", hv.status, hv.err);
+    CHECK_MSG(hh.status == 0 && strstr(hh.out, "usage: memscope [COMMAND]"), "help help: %d %s", hh.status, hh.err);
     RunResult h = run("help train"), t = run("train --help");
     CHECK(h.status == 0 && !strcmp(h.out, t.out));
     RunResult u = run("--help");
@@ -135,4 +141,15 @@ TEST(train_progress_lines_off_a_terminal) {
     CHECK_MSG(count_lines(r.out) == 1 && !strncmp(r.out, "valid ce ", 9), "stdout: %s", r.out);
     RunResult quiet = run("train --data %s " TINY " --steps 40 --progress-every 0", text_file());
     CHECK(!strstr(quiet.err, "memscope train: step "));
+}
+
+// A benchmark that could not measure what it was asked for (a corpus shorter than the preset's batch) failed.
+TEST(bench_on_a_corpus_too_short_for_the_preset_exits_1) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/short-bench.txt", test_tmpdir());
+    FILE *f = fopen(path, "wb");
+    for (int i = 0; i < 500; i++) fputc("abcde fgh\n"[i % 10], f);
+    fclose(f);
+    RunResult r = run("bench --data %s --preset default --threads 1", path);
+    CHECK_MSG(r.status == 1 && strstr(r.err, "too few for one batch"), "status %d: %s", r.status, r.err);
 }
