@@ -696,6 +696,10 @@ int checkpoint_load_history(const Checkpoint *ck, Trainer *t, char *err, size_t 
             return -1;
         }
     }
+    // A weights-only file that carries its run's history (an export of a trained model) continues that run's
+    // step count, so new points extend the curves instead of being drawn over their start; the optimizer
+    // (and with it the warm-up) starts afresh all the same.
+    if (!ck->has_state && history_len(&t->train_history) > 0 && t->step < ck->step) t->step = ck->step;
     return 0;
 }
 

@@ -153,3 +153,22 @@ TEST(bench_on_a_corpus_too_short_for_the_preset_exits_1) {
     RunResult r = run("bench --data %s --preset default --threads 1", path);
     CHECK_MSG(r.status == 1 && strstr(r.err, "too few for one batch"), "status %d: %s", r.status, r.err);
 }
+
+// A weights-only export of a trained run carries its loss history; training from it continues the run's step
+// count (the curves go on where they stopped) with a fresh optimizer.
+TEST(weights_only_export_with_history_continues_the_step_count) {
+    char full[600], light[600], log[600];
+    snprintf(full, sizeof full, "%s/hist-full.st", test_tmpdir());
+    snprintf(light, sizeof light, "%s/hist-light.st", test_tmpdir());
+    snprintf(log, sizeof log, "%s/hist.jsonl", test_tmpdir());
+    RunResult r = run("train --data %s " TINY " --steps 5 --save %s --progress-every 0", text_file(), full);
+    CHECK_MSG(r.status == 0, "%s", r.err);
+    r = run("export --weights-only %s %s", full, light);
+    CHECK_MSG(r.status == 0, "%s", r.err);
+    r = run("train --data %s --load %s --threads 1 --steps 2 --log %s --progress-every 0", text_file(), light, log);
+    CHECK_MSG(r.status == 0, "%s", r.err);
+    char body[8192];
+    read_into(log, body, sizeof body);
+    // step 6 after the 5 of the run; lr 1e-8 + 1 * 1e-3 / 400: the warm-up of a fresh optimizer
+    CHECK_MSG(strstr(body, "{\"type\":\"step\",\"step\":6,") && strstr(body, "\"lr\":2.51e-06"), "%s", body);
+}
