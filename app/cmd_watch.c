@@ -30,10 +30,11 @@ static const char *const watch_help =
     "usage: memscope watch --load CKPT (--data FILE | --text STRING) [--threads N] [--exit-after-frames N]\n"
     "A trained model reads the text as one stream, segment by segment, with memory and compressed memory carried\n"
     "as `memscope eval` does; nothing moves until a key. n/Right next segment, p/Left back one, Space play/pause,\n"
-    "+/- speed, g go to a character, Up/Down (or a click) pick the character whose attention is shown, Tab layer,\n"
-    "h mean/each head, d the screen as SVG, : a command (:dump [FILE] .svg/.txt/.ans, :dump-data FILE .csv/.json),\n"
-    "q quit. The text is coloured by the model's surprise and shows what memory holds and what\n"
-    "was compressed into which slot. Read-only: no optimizer, no gradient; the checkpoint is not touched.\n"
+    "+/- speed, g go to a character (Esc stops a long jump), Up/Down (or a click) pick the character whose\n"
+    "attention is shown, Tab layer, h mean/each head, d the screen as SVG, : a command (:dump [FILE]\n"
+    ".svg/.txt/.ans, :dump-data FILE .csv/.json), q quit. The text is coloured by the model's surprise and shows\n"
+    "what memory holds and what was compressed into which slot. Read-only: no optimizer, no gradient; the\n"
+    "checkpoint is not touched.\n"
     "--measure N (no terminal): reads N segments, then goes back 100 with p and jumps back 100 with g, and prints\n"
     "the times (one thread unless --threads).\n"
     EXIT_STATUS_HELP;
@@ -57,7 +58,35 @@ typedef struct {
     int train; // t was pressed (demo): the caller starts the training TUI
     int dump;  // d or :dump: export the next frame
     char dump_path[WV_PATH]; // "" = a default name
+    long jump_pos; // the character a jump under way goes to
 } Watch;
+
+// A jump under way reads segments for at most JUMP_SLICE seconds a frame, so the screen shows its progress and
+// Esc (stop where it got to) and q (quit) are heard.
+#define JUMP_SLICE 0.05
+
+// A key while jumping: Esc stops the jump where it got to, q quits, anything else waits. Returns 1 for quit.
+static int jump_key(Watch *w, int key) {
+    if (key == 'q' || key == 'Q') return 1;
+    if (key == UI_KEY_ESC || key == 27) {
+        watch_jump_cancel(&w->r);
+        snprintf(w->v->message, sizeof w->v->message, "jump to character %ld stopped at character %ld", w->jump_pos, w->r.pos);
+    }
+    return 0;
+}
+
+// Reads the jump's next slice; returns 1 while it goes on (the message says how far it got).
+static int jump_slice(Watch *w) {
+    double start = now_seconds();
+    while (watch_jump_step(&w->r, 1) && now_seconds() - start < JUMP_SLICE) {}
+    if (w->r.jump_to < 0) {
+        w->v->message[0] = 0;
+        return 0;
+    }
+    snprintf(w->v->message, sizeof w->v->message, "jumping to character %ld: %ld of %ld segments \xc2\xb7 Esc stops here",
+             w->jump_pos, w->r.jump_done, w->r.jump_total);
+    return 1;
+}
 
 // :dump-data FILE: the numbers behind the view now on screen, as a new .csv or .json file.
 static void dump_data(Watch *w, const char *path) {
@@ -83,7 +112,11 @@ static void act(Watch *w, WatchAction a) {
     case WA_PLAY: w->v->playing = !w->v->playing; break;
     case WA_GOTO:
         if (a.pos >= w->r.n - 1) snprintf(w->v->message, sizeof w->v->message, "character %ld is beyond the text (%ld characters)", a.pos, w->r.n);
-        else watch_goto(&w->r, watch_segment_of(&w->r, a.pos) + 1);
+        else {
+            w->ui.note[0] = 0;
+            w->jump_pos = a.pos;
+            watch_jump_begin(&w->r, watch_segment_of(&w->r, a.pos) + 1);
+        }
         break;
     case WA_LAYER: w->v->layer = a.layer; break;
     case WA_TRAIN: w->train = 1; break;
@@ -138,18 +171,20 @@ static void loop(Watch *w, Grid *grid) {
             if (ev.key == UI_KEY_RESIZE) {
                 ui_term_size(&cols, &rows);
                 grid_resize(grid, cols, rows);
-            } else if (ev.key == UI_KEY_MOUSE) ui_watch_click(&w->ui, w->v, grid->w, grid->h, ev.x, ev.y);
+            } else if (w->r.jump_to >= 0) quit = jump_key(w, ev.key);
+            else if (ev.key == UI_KEY_MOUSE) ui_watch_click(&w->ui, w->v, grid->w, grid->h, ev.x, ev.y);
             else {
                 WatchAction a = ui_watch_key(&w->ui, w->v, ev.key, &w->v->speed);
                 if (a.type == WA_QUIT) quit = 1;
                 else act(w, a);
             }
         }
+        int was_jumping = w->r.jump_to >= 0, jumping = was_jumping && jump_slice(w);
         double now = now_seconds();
-        dirty |= play(w, &due, now - last);
+        dirty |= was_jumping ? 1 : play(w, &due, now - last);
         last = now;
         if (dirty) {
-            watch_fill(w->v, &w->r, w->text);
+            if (!jumping) watch_fill(w->v, &w->r, w->text); // mid-jump the last picture is stale: keep the view
             ui_watch_render(&w->ui, w->v, grid);
             if (w->dump) { // the screen exactly as drawn, then again with the message saying where it went
                 dump_screen(w, grid);
@@ -210,7 +245,11 @@ static int measure(Model *m, const Corpus *c, long segments) {
     WatchView *v = calloc(1, sizeof *v);
     int rc = !r || !v || watch_reader_init(r, m, c->ids, (long)c->n, STATE_BUDGET);
     if (rc) fail("watch", "out of memory for the reader");
-    else {
+    else if (segments > r->n_segments) {
+        fail("watch", "--measure %ld is more than the text's %ld segments (of %d characters); give at most %ld or a "
+             "longer text", segments, r->n_segments, m->cfg.seq_len, r->n_segments);
+        rc = 2;
+    } else {
         double t0 = now_seconds();
         long read = 0;
         for (; read < segments && watch_next(r); read++) watch_fill(v, r, c->text);
@@ -245,6 +284,18 @@ static void describe(char *out, size_t n, const Config *c, const char *path) {
              c->mem_len, c->c_mem_len, c->compression_rate, slash ? slash + 1 : path);
 }
 
+// The screen shows at most UI_MAX_LAYERS layers and UI_MAX_HEADS heads (as the training TUI): a bigger model is
+// refused at start, with the limit named, rather than shown in part.
+static int beyond_the_screen(const char *cmd, const Config *c) {
+    if (c->n_layers > UI_MAX_LAYERS)
+        return fail(cmd, "the model has %d layers, more than the %d the screen shows; watch models with n_layers <= %d "
+                    "(memscope eval reads any)", c->n_layers, UI_MAX_LAYERS, UI_MAX_LAYERS), 1;
+    if (c->n_heads > UI_MAX_HEADS)
+        return fail(cmd, "the model has %d heads, more than the %d the screen shows; watch models with n_heads <= %d "
+                    "(memscope eval reads any)", c->n_heads, UI_MAX_HEADS, UI_MAX_HEADS), 1;
+    return 0;
+}
+
 // Opens the checkpoint and the text in its vocabulary (held_out: only the last 10% of it) and runs the TUI.
 static int open_and_run(const char *cmd, const char *ckpt, const char *data, const char *text, int held_out,
                         const Options *o, long measure_segments, int *train) {
@@ -255,6 +306,10 @@ static int open_and_run(const char *cmd, const char *ckpt, const char *data, con
     if (checkpoint_open(&ck, ckpt, err, sizeof err)) return fail(cmd, "%s", err);
     int rc = 1;
     Model *m = NULL;
+    if (!measure_segments && beyond_the_screen(cmd, &ck.cfg)) {
+        rc = 2;
+        goto done;
+    }
     if (text) {
         size_t n = strlen(text);
         unsigned char *copy = malloc(n + 1);
@@ -302,13 +357,17 @@ static int need_terminal(const char *cmd) {
 int cmd_watch(int argc, char **argv) {
     Options o;
     const char *text = take_flag(&argc, argv, "--text"), *measure_arg = take_flag(&argc, argv, "--measure");
-    long measure_segments = measure_arg ? atol(measure_arg) : 0;
-    if (measure_arg && (measure_segments < 101 || measure_segments > 100000000))
-        return fail("watch", "--measure '%s' is not valid; use a number of segments from 101 to 100000000", measure_arg), 2;
+    char *end = NULL;
+    long measure_segments = measure_arg ? strtol(measure_arg, &end, 10) : 0;
+    if (measure_arg && (end == measure_arg || *end || measure_segments < 101 || measure_segments > 100000000))
+        return fail("watch", "--measure '%s' is not valid; use a whole number of segments from 101 to 100000000", measure_arg), 2;
     if (parse_options(&o, "watch", "load data threads exit-after-frames", argc, argv)) return 2;
     if (o.help) return fputs(watch_help, stdout), 0;
     if (!o.load) return fail("watch", "--load CKPT is required; see memscope watch --help"), 2;
     if (!o.data == !text) return fail("watch", "give the text to read: --data FILE or --text STRING (one of them)"), 2;
+    if (text && strlen(text) < 2)
+        return fail("watch", "--text is %s; give at least 2 characters (the model predicts each from the ones before)",
+                    *text ? "1 character" : "empty"), 2;
     if (!measure_segments && need_terminal("watch")) return 2;
     int train = 0;
     return open_and_run("watch", o.load, o.data, text, 0, &o, measure_segments, &train);
@@ -349,6 +408,8 @@ int cmd_demo(int argc, char **argv) {
     if (need_terminal("demo")) return 2;
     int train = 0, rc = open_and_run("demo", model, data, NULL, 1, &o, 0, &train);
     if (rc || !train) return rc;
-    char *args[] = {"--load", (char *)model, "--data", (char *)data, NULL};
-    return cmd_tui(4, args);
+    char threads[24];
+    snprintf(threads, sizeof threads, "%ld", o.threads);
+    char *args[] = {"--load", (char *)model, "--data", (char *)data, "--threads", threads, NULL};
+    return cmd_tui(o.threads ? 6 : 4, args); // --threads as given to demo, else the TUI's default
 }

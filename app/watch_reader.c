@@ -112,6 +112,7 @@ int watch_reader_init(WatchReader *w, Model *model, const int32_t *ids, long n, 
     w->every = (int)(coarse_room > 0 ? w->n_segments / coarse_room + 1 : w->n_segments + 1);
     w->spacing = w->n_recent >= 2 ? w->every / (w->n_recent / 2) + 1 : w->every + 1;
     w->last.start = -1;
+    w->jump_to = -1;
     long n_coarse = w->n_segments / w->every + 1;
     size_t keys = (size_t)config_rel_len(c);
     w->coarse = calloc((size_t)n_coarse, sizeof *w->coarse);
@@ -219,15 +220,41 @@ static WatchState *nearest(WatchReader *w, long target) {
     return best;
 }
 
-void watch_goto(WatchReader *w, long segment) {
+void watch_jump_begin(WatchReader *w, long segment) {
     segment = segment < 0 ? 0 : segment > w->n_segments ? w->n_segments : segment;
+    w->jump_to = -1;
     if (segment == w->segment) return;
     long from = segment > 0 ? segment - 1 : 0; // segment − 1 is read again, for its picture
     WatchState *kept = nearest(w, from);
     if (from < w->segment || kept->segment > w->segment) state_copy(w, kept, 0);
-    while (w->segment < from) read_segment(w, 0, segment);
-    if (w->segment < segment) read_segment(w, 1, segment);
-    if (segment == 0) w->last.start = -1;
+    if (segment == 0) {
+        w->last.start = -1;
+        return;
+    }
+    w->jump_to = segment, w->jump_total = segment - w->segment, w->jump_done = 0;
+}
+
+int watch_jump_step(WatchReader *w, long max_segments) {
+    if (w->jump_to < 0) return 0;
+    for (; max_segments > 0 && w->segment < w->jump_to; max_segments--, w->jump_done++) {
+        int picture = w->segment == w->jump_to - 1;
+        if (!read_segment(w, picture, w->jump_to)) break; // the end of the text (not reached: jump_to is clamped)
+    }
+    if (w->segment < w->jump_to && w->pos < w->n - 1) return 1;
+    w->jump_to = -1;
+    return 0;
+}
+
+void watch_jump_cancel(WatchReader *w) {
+    if (w->jump_to < 0) return;
+    w->jump_to = -1;
+    if (w->segment == 0) w->last.start = -1;
+    else read_segment(w, 1, w->segment + 1);
+}
+
+void watch_goto(WatchReader *w, long segment) {
+    watch_jump_begin(w, segment);
+    while (watch_jump_step(w, w->n_segments + 1)) {}
 }
 
 long watch_segment_of(const WatchReader *w, long pos) {

@@ -54,6 +54,8 @@ typedef struct {
     size_t state_bytes;
     WatchSegment last;
     long segments_computed; // segments run through the model so far (what going back cost)
+    long jump_to;           // a jump under way (watch_jump_begin) ends after this many segments; -1 = none
+    long jump_total, jump_done; // segments the jump reads in all, and so far
 } WatchReader;
 
 // budget: bytes the kept states may take (coarse + recent). Returns 0, or -1 when out of memory.
@@ -64,6 +66,13 @@ int watch_next(WatchReader *w);
 // Goes to the state after `segment` segments (clamped to [0, n_segments]), with `last` describing segment
 // segment − 1 as if it had just been read.
 void watch_goto(WatchReader *w, long segment);
+// The same in steps, so a screen stays alive through a long jump: begin restores the nearest kept state (when
+// going back, or when one is nearer) and sets jump_to; each step reads at most max_segments and returns 1
+// while the jump is unfinished. The state reached equals watch_goto's, bit for bit.
+void watch_jump_begin(WatchReader *w, long segment);
+int watch_jump_step(WatchReader *w, long max_segments);
+// Stops a jump where it got to (one more segment is read for its picture); no-op without a jump.
+void watch_jump_cancel(WatchReader *w);
 // The segment that holds input position pos (clamped).
 long watch_segment_of(const WatchReader *w, long pos);
 // CE so far (nats per character over the characters predicted), NAN before the first segment.

@@ -82,6 +82,41 @@ out=$(MEMSCOPE_DEMO_MODEL="$TMP/none.safetensors" "$BIN" demo 2>&1 >/dev/null)
 if [ $? -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'run `make demo-model`'; then ok $name
 else bad $name "" "said: $out"; fi
 
+name=watch_refuses_an_empty_text_and_a_bad_or_too_long_measure
+out1=$("$BIN" watch --load "$TMP/model.safetensors" --text "" 2>&1 >/dev/null); rc1=$?
+out2=$("$BIN" watch --load "$TMP/model.safetensors" --data "$TMP/text.txt" --measure 300abc 2>&1 >/dev/null); rc2=$?
+out3=$("$BIN" watch --load "$TMP/model.safetensors" --data "$TMP/text.txt" --measure 500 2>&1 >/dev/null); rc3=$?
+if [ $rc1 -eq 2 ] && [ "$(echo "$out1" | wc -l)" -eq 1 ] && echo "$out1" | grep -q -- '--text is empty' &&
+    [ $rc2 -eq 2 ] && [ "$(echo "$out2" | wc -l)" -eq 1 ] && echo "$out2" | grep -q -- "--measure '300abc' is not valid" &&
+    [ $rc3 -eq 2 ] && [ "$(echo "$out3" | wc -l)" -eq 1 ] && echo "$out3" | grep -Eq -- "--measure 500 is more than the text's [0-9]+ segments"
+then ok $name
+else bad $name "" "said ($rc1, $rc2, $rc3): $out1 | $out2 | $out3"; fi
+
+name=watch_refuses_more_heads_than_the_screen_shows
+if "$BIN" train --data "$TMP/text.txt" --steps 1 --threads 1 --set d_model=32 --set n_heads=16 --set n_layers=1 \
+    --set d_ff=64 --set seq_len=16 --set mem_len=16 --set c_mem_len=16 --set compression_rate=2 --set batch_size=2 \
+    --save "$TMP/heads16.safetensors" >/dev/null 2>&1; then
+    start h16 "" watch --load "$TMP/heads16.safetensors" --data "$TMP/text.txt"
+    name=watch_refuses_more_heads_than_the_screen_shows # start sets name
+    if wait_for h16 '^EXITED 2' 15 && [ "$(wc -l <"$TMP/h16.err")" -eq 1 ] &&
+        grep -q 'the model has 16 heads, more than the 8 the screen shows' "$TMP/h16.err"; then ok $name
+    else bad $name h16 "not refused in one line with exit 2"; fi
+else bad $name "" "could not train a 16-head model"; fi
+
+name=a_long_jump_shows_progress_and_esc_stops_it
+for i in $(seq 20000); do cat tests/golden/labml_tiny.txt; done >"$TMP/big.txt"
+start j "" watch --load "$TMP/model.safetensors" --data "$TMP/big.txt" --threads 1
+name=a_long_jump_shows_progress_and_esc_stops_it
+if wait_for j 'read 0 of' 15; then
+    $T send-keys -t j g 3 0 0 0 0 0 0 Enter
+    if wait_for j 'jumping to character 3000000: [0-9]+ of [0-9]+ segments · Esc stops here' 10 && $T send-keys -t j Escape &&
+        wait_for j 'jump to character 3000000 stopped at character [0-9]+' 5 && ! screen j | grep -q 'read 0 of'; then
+        $T send-keys -t j g 3 0 0 0 0 0 0 Enter
+        if wait_for j 'jumping to character 3000000' 10 && $T send-keys -t j q && wait_for j '^EXITED 0' 5; then ok $name
+        else bad $name j "q did not quit during a jump"; fi
+    else bad $name j "no progress on the status line, or Esc did not stop the jump"; fi
+else bad $name j "did not open"; fi
+
 start w "" watch --load "$TMP/model.safetensors" --data "$TMP/text.txt" --threads 1
 name=watch_opens_still
 if wait_for w 'STILL +read 0 of [0-9]+ characters' 15 && sleep 0.5 && screen w | grep -q 'read 0 of'; then ok $name
@@ -193,6 +228,14 @@ if wait_gone d 'A guided tour' 5; then
     if wait_for d 'A guided tour' 5; then ok $name; else bad $name d "? did not bring the tour back"; fi
 else bad $name d "Esc did not close the tour"; fi
 
+name=demo_q_closes_the_tour_and_does_not_quit
+$T send-keys -t d q
+if wait_gone d 'A guided tour' 5 && sleep 0.3 && ! screen d | grep -q '^EXITED'; then
+    $T send-keys -t d '?'
+    wait_for d 'A guided tour' 5
+    ok $name
+else bad $name d "q did not close the tour, or quit"; fi
+
 name=demo_colon_dump_data_writes_the_view
 $T send-keys -t d Escape
 $T send-keys -t d n
@@ -204,7 +247,7 @@ name=demo_t_starts_training_from_the_shipped_model
 $T send-keys -t d Escape
 sleep 0.3
 $T send-keys -t d t
-if wait_for d '^ RUNNING' 20; then
+if wait_for d '^ RUNNING' 20 && wait_for d 'threads 1( |$)' 5; then
     $T send-keys -t d q
     wait_for d 'Save before quitting' 5 && $T send-keys -t d n
     if wait_for d '^EXITED 0' 15; then ok $name; else bad $name d "the training TUI did not quit"; fi

@@ -70,6 +70,51 @@ TEST(watch_back_and_jumps_equal_reading_from_the_start) {
     corpus_free(&s.corpus);
 }
 
+// A long jump in bounded steps (what the screen does between frames): each step reads at most the segments
+// asked, progress is counted, the end state is reading from the start's, bit for bit, forwards and backwards;
+// a stopped jump stays where it got to with that segment's picture.
+TEST(watch_jump_in_steps_equals_reading_from_the_start) {
+    Setup s;
+    setup(&s);
+    WatchReader fwd, nav;
+    long n = (long)s.corpus.n;
+    size_t small = 24 * 4096;
+    CHECK(!watch_reader_init(&fwd, s.m, s.corpus.ids, n, small));
+    CHECK(!watch_reader_init(&nav, s.m, s.corpus.ids, n, small));
+    for (int i = 0; i < 300; i++) CHECK(watch_next(&fwd) > 0);
+    watch_jump_begin(&nav, 300);
+    CHECK_INT_EQ(nav.jump_to, 300);
+    CHECK_INT_EQ(nav.jump_total, 300);
+    int steps = 0;
+    while (watch_jump_step(&nav, 7)) {
+        steps++;
+        CHECK_INT_EQ(nav.segment, 7L * steps);
+        CHECK_INT_EQ(nav.jump_done, nav.segment);
+    }
+    CHECK_INT_EQ(steps, 42); // 300 = 42 × 7 + 6
+    CHECK_INT_EQ(nav.jump_to, -1);
+    check_same(&fwd, &nav);
+    for (int i = 0; i < 120; i++) CHECK(watch_next(&nav) > 0);
+    watch_jump_begin(&nav, 300); // back: restores a kept state, then reads forward in steps
+    CHECK(nav.segment <= 299 && nav.jump_total == 300 - nav.segment);
+    while (watch_jump_step(&nav, 1)) {}
+    check_same(&fwd, &nav);
+    watch_jump_begin(&nav, 0);
+    CHECK(nav.jump_to == -1 && nav.pos == 0 && nav.last.start < 0);
+    watch_jump_begin(&nav, 4L * nav.every); // from the kept state 3K; stopped after 5 segments: one more, for its picture
+    long from = nav.segment;
+    CHECK_MSG(nav.jump_total > 6, "from %ld", from);
+    CHECK(watch_jump_step(&nav, 5));
+    watch_jump_cancel(&nav);
+    CHECK(nav.jump_to == -1 && !watch_jump_step(&nav, 1) && nav.segment == from + 6);
+    watch_goto(&fwd, from + 6);
+    check_same(&fwd, &nav);
+    watch_reader_free(&fwd);
+    watch_reader_free(&nav);
+    model_free(s.m);
+    corpus_free(&s.corpus);
+}
+
 TEST(watch_reads_to_the_end_with_evals_ce) {
     Setup s;
     setup(&s);

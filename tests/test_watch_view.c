@@ -68,6 +68,8 @@ TEST(watch_keys_become_actions) {
     CHECK(u.tour);
     ui_watch_key(&u, v, UI_KEY_ESC, &speed);
     CHECK(!u.tour);
+    ui_watch_key(&u, v, '?', &speed);
+    CHECK(ui_watch_key(&u, v, 'q', &speed).type == WA_NONE && !u.tour); // q closes the tour, not the program
     CHECK(ui_watch_key(&u, v, 'q', &speed).type == WA_QUIT);
     free(v);
 }

@@ -151,7 +151,7 @@ WatchAction ui_watch_key(WatchUi *u, const WatchView *v, int key, float *speed) 
     if (u->goto_active) return goto_key(u, key);
     if (u->cmd_active) return command_key(u, key);
     u->note[0] = 0;
-    if (u->tour && (key == UI_KEY_ESC || key == 27 || key == UI_KEY_ENTER || key == UI_KEY_LF)) {
+    if (u->tour && (key == UI_KEY_ESC || key == 27 || key == UI_KEY_ENTER || key == UI_KEY_LF || key == 'q' || key == 'Q')) {
         u->tour = 0;
         return a;
     }
@@ -395,7 +395,7 @@ static void draw_tour(Grid *g) {
         grid_put_str(g, box.x + 2, y, 3, num, UI_STYLE(UI_COL_CMEM, UI_COL_HELP_BG, UI_A_BOLD));
         y += wrap(g, box.x + 5, y, w - 7, box.y + h - 2 - y, tour_steps[i], st);
     }
-    grid_put_str(g, box.x + 2, box.y + h - 2, w - 4, "Esc or Enter: close \xc2\xb7 ? brings it back",
+    grid_put_str(g, box.x + 2, box.y + h - 2, w - 4, "Esc, Enter or q: close \xc2\xb7 ? brings it back",
                  UI_STYLE(-1, UI_COL_HELP_BG, UI_A_DIM));
 }
 
