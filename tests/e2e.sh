@@ -318,7 +318,7 @@ if wait_step_above quitfail 3 20; then
 else bad $name quitfail "training did not start"; fi
 $T kill-session -t quitfail 2>/dev/null
 
-# --- issue 15: export, indicators, STOPPED n, the prompt kept in view, the TUI's JSONL log --------------
+# --- export, indicators, STOPPED n, the prompt kept in view, the TUI's JSONL log --------------
 mkdir -p "$TMP/run"
 START_DIR="$TMP/run" start extras 120 40 "TERM=xterm-256color LANG=C.UTF-8" tui $TINY --max-steps 5
 # The default preset on the built-in corpus: a whole-split validation takes seconds, long enough to watch.

@@ -6,7 +6,7 @@
 #   - a full disk (a file size limit everywhere; a real tmpfs when running as root) and a directory that is
 #     read-only, or becomes so mid-run: one clear error, the old checkpoint intact, training stops (default)
 #     or goes on (--on-save-error continue); resuming afterwards is exact;
-#   - plumbing (issue 12): every command with stdout/stderr closed, full or a broken pipe, and output targets
+#   - plumbing: every command with stdout/stderr closed, full or a broken pipe, and output targets
 #     that are a FIFO, a symlink, a directory, a device or an input;
 #   - a short soak under ASan/LSan (tests/soak.sh): no leak, no error, resident memory reported.
 # Ends with "faults: N passed, N failed" for tests/run_all.sh.
@@ -245,7 +245,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------------
-# Plumbing (issue 12): every command with stdout or stderr closed, full (/dev/full) or a pipe whose reader has
+# Plumbing: every command with stdout or stderr closed, full (/dev/full) or a pipe whose reader has
 # gone; and --save/--log/--attention-stats targets that are a FIFO, a symlink, a directory, a device node or the
 # same file as an input. Each cell prints its outcome (the matrix of the closing note).
 #   stdout closed/full/broken pipe: the work is done (train saves), one line "cannot write to standard output",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# memscope-mpi (issue 16) under `mpirun -np 2`: data parallelism must be the one-process run.
+# memscope-mpi under `mpirun -np 2`: data parallelism must be the one-process run.
 #   - 2 ranks × 1 thread against 1 process × 2 threads: the same losses step by step, the same validation
 #     and a byte-identical checkpoint (2 ranks sum a + b, the threads a + b: the same floats); against
 #     1 process × 1 thread (another summation order) |ΔCE| ≤ 1e-5;

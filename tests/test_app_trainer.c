@@ -385,7 +385,7 @@ TEST(app_trainer_measures_recall_on_a_recall_corpus) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Hardening II (issue 12): "save and quit" is never dropped and never leaves without the checkpoint; another
+// "Save and quit" is never dropped and never leaves without the checkpoint; another
 // run's checkpoint is asked about before it is replaced; the compression sets stop at their cap.
 
 TEST(app_trainer_save_and_quit_survives_a_full_queue) {

@@ -1,4 +1,4 @@
-// Hardening II (issue 12): each numbered defect as a class. The binary against empty flag names, short
+// Hardening: each defect found by a hostile user, tested as a class. The binary against empty flag names, short
 // corpora, output targets that are not ours to replace or that are also inputs, configs at the edges, closed and
 // full standard output, and hand-edited checkpoints; the engine's rules for compression parameter sets.
 #include <errno.h>

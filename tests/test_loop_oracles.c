@@ -1,4 +1,4 @@
-// The loops around the per-segment math, each against an independent oracle (issue 12, item 14) instead of
+// The loops around the per-segment math, each against an independent oracle instead of
 // against itself: the training step sequence over an epoch boundary against a hand-written loop that batches the
 // ids itself and resets memory at each epoch start (model.md "Stream batching"); the evaluation loop against a
 // plain loop that computes the CE from the logits, on texts whose length is and is not a multiple of Q; resume
