@@ -8,28 +8,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BIN=${MEMSCOPE_E2E_BIN:-$ROOT/build/memscope} # e.g. build/asan/memscope
 
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "e2e: SKIP: tmux is not installed (apt-get install tmux), so the TUI cannot be driven"
-    echo "e2e: 0 passed, 0 failed"
-    exit 0
-fi
-if [ ! -x "$BIN" ]; then
-    echo "e2e: $BIN is missing (run make)"
-    echo "e2e: 0 passed, 1 failed"
-    exit 1
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/memscope-e2e-XXXXXX")
-SOCK="memscope-e2e-$$"
-T="tmux -L $SOCK"
-cleanup() {
-    $T kill-server >/dev/null 2>&1
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-passed=0
-failed=0
+SUITE=e2e
+. tests/tmux_suite.sh
 TINY="--data builtin --threads 1 --set d_model=32 --set n_heads=2 --set n_layers=2 --set d_ff=64 \
 --set seq_len=16 --set mem_len=16 --set c_mem_len=32 --set compression_rate=2 --set batch_size=4"
 
@@ -50,17 +30,6 @@ EOF
     $T new-session -d -s "$name" -x "$cols" -y "$rows" "sh $TMP/$name.sh"
 }
 
-screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
-
-# wait_for NAME EXTENDED-REGEX [SECONDS]: polls the screen every 50 ms.
-wait_for() {
-    deadline=$(($(date +%s) + ${3:-10}))
-    while [ "$(date +%s)" -le "$deadline" ]; do
-        screen "$1" | grep -Eq -- "$2" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # The step counter of the status line ("step 1,234").
 step_of() { screen "$1" | head -n 2 | sed -n 's/.*step \([0-9,]*\).*/\1/p' | head -n 1 | tr -d ,; }

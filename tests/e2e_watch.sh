@@ -6,21 +6,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BIN=${MEMSCOPE_E2E_BIN:-$ROOT/build/memscope}
 
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "e2ewatch: SKIP: tmux is not installed (apt-get install tmux)"
-    echo "e2ewatch: 0 passed, 0 failed"
-    exit 0
-fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/memscope-e2ewatch-XXXXXX")
-SOCK="memscope-e2ewatch-$$"
-T="tmux -L $SOCK"
-cleanup() {
-    $T kill-server >/dev/null 2>&1
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-passed=0
-failed=0
+SUITE=e2ewatch
+. tests/tmux_suite.sh
 
 # start NAME "ENV" ARGS...: memscope in a 120x40 tmux session; "EXITED <status>" and its stderr follow.
 start() {
@@ -35,15 +22,6 @@ cat "$TMP/$name.err"
 sleep 120
 EOS
     $T new-session -d -s "$name" -x 120 -y 40 "sh $TMP/$name.sh"
-}
-screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
-wait_for() {
-    deadline=$(($(date +%s) + ${3:-10}))
-    while [ "$(date +%s)" -le "$deadline" ]; do
-        screen "$1" | grep -Eq -- "$2" && return 0
-        sleep 0.05
-    done
-    return 1
 }
 wait_gone() {
     deadline=$(($(date +%s) + ${3:-10}))
