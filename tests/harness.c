@@ -54,6 +54,14 @@ const char *test_tmpdir(void) {
     return tmpdir;
 }
 
+const char *test_path(const char *name) {
+    static char paths[16][1024];
+    static int k;
+    char *p = paths[k++ % 16];
+    snprintf(p, sizeof paths[0], "%s/%s", test_tmpdir(), name);
+    return p;
+}
+
 static void remove_tmpdir(void) {
     if (!tmpdir[0]) return;
     char cmd[600];

@@ -41,5 +41,7 @@ void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((
 
 // Path of a scratch directory unique to the running test (created on first use).
 const char *test_tmpdir(void);
+// test_tmpdir()/name, in one of 16 rotating buffers (so a few can be held at once).
+const char *test_path(const char *name);
 
 #endif

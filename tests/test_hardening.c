@@ -20,17 +20,10 @@
 #define TINY "--set d_model=8 --set n_heads=2 --set n_layers=1 --set d_ff=8 --set seq_len=4 --set mem_len=4 " \
              "--set c_mem_len=2 --set batch_size=2 --threads 1"
 
-static const char *scratch(const char *name) {
-    static char paths[16][700];
-    static int k;
-    char *p = paths[k++ % 16];
-    snprintf(p, 700, "%s/%s", test_tmpdir(), name);
-    return p;
-}
 
 // Text over a small alphabet: ~6,000 characters, enough for the tiny config.
 static const char *text_file(const char *name, int n) {
-    const char *p = scratch(name);
+    const char *p = test_path(name);
     FILE *f = fopen(p, "wb");
     CHECK(f);
     for (int i = 0; i < n; i++) fputc("ab cd,\nba dab "[(i * 7 + i / 11) % 14], f);
@@ -52,7 +45,7 @@ static int shell(const char *fmt, ...) {
 
 // A trained tiny checkpoint at name (full state), on text.
 static const char *trained(const char *name, const char *text) {
-    const char *ck = scratch(name);
+    const char *ck = test_path(name);
     RunResult r = run("train --data %s --steps 3 --save %s " TINY, text, ck);
     CHECK_MSG(r.status == 0, "%s", r.err);
     return ck;
@@ -78,7 +71,7 @@ TEST(hard_empty_flag_names_are_refused_in_every_command) {
         for (int f = 0; f < 2; f++) {
             int st = shell("timeout 10 %s %s %s >/dev/null 2>%s/err", binary(), cmds[i], flags[f], test_tmpdir());
             char err[1024];
-            read_into(scratch("err"), err, sizeof err);
+            read_into(test_path("err"), err, sizeof err);
             CHECK_MSG(st == 2, "'memscope %s %s': status %d (124 = hung): %s", cmds[i], flags[f], st, err);
             CHECK_MSG(count_lines(err) == 1 && strstr(err, "unknown option"), "'%s %s': %s", cmds[i], flags[f], err);
         }
@@ -100,7 +93,7 @@ TEST(hard_bench_on_a_corpus_shorter_than_its_slices) {
 
 TEST(hard_output_targets_that_are_not_regular_files_are_refused) {
     const char *data = text_file("d.txt", 6000), *ck = trained("a.st", data);
-    const char *fifo = scratch("a.fifo"), *dir = scratch("adir");
+    const char *fifo = test_path("a.fifo"), *dir = test_path("adir");
     CHECK(mkfifo(fifo, 0600) == 0 && mkdir(dir, 0700) == 0);
     const char *targets[] = {"/dev/null", fifo, dir}, *kinds[] = {"character device", "FIFO", "directory"};
     for (int i = 0; i < 3; i++) {
@@ -118,14 +111,14 @@ TEST(hard_output_targets_that_are_not_regular_files_are_refused) {
     CHECK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
     CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
     // a symlink to a device is refused too, naming what it points at
-    const char *link = scratch("null.link");
+    const char *link = test_path("null.link");
     CHECK(symlink("/dev/null", link) == 0);
     RunResult r = run("eval --load %s --data %s --attention-stats %s", ck, data, link);
     CHECK_REFUSED(r, "is a symlink to /dev/null, which is a character device");
 }
 
 TEST(hard_a_symlink_target_is_replaced_in_place_and_the_link_stays) {
-    const char *data = text_file("d.txt", 6000), *ck = trained("real.st", data), *link = scratch("link.st");
+    const char *data = text_file("d.txt", 6000), *ck = trained("real.st", data), *link = test_path("link.st");
     CHECK(symlink("real.st", link) == 0);
     RunResult r = run("train --data %s --load %s --save %s --steps 2 --threads 1", data, link, link);
     CHECK_MSG(r.status == 0, "%s", r.err);
@@ -133,13 +126,13 @@ TEST(hard_a_symlink_target_is_replaced_in_place_and_the_link_stays) {
     CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
     CHECK_INT_EQ(file_step(ck), 5); // the target moved on: the link still leads to the new model
     // the CSV of --attention-stats through a link, and a dangling link refused
-    const char *csv = scratch("stats.csv"), *csv_link = scratch("stats.link");
+    const char *csv = test_path("stats.csv"), *csv_link = test_path("stats.link");
     fclose(fopen(csv, "w"));
     CHECK(symlink("stats.csv", csv_link) == 0);
     r = run("eval --load %s --data %s --attention-stats %s", ck, data, csv_link);
     CHECK_MSG(r.status == 0, "%s", r.err);
     CHECK(lstat(csv_link, &st) == 0 && S_ISLNK(st.st_mode) && stat(csv, &st) == 0 && st.st_size > 100);
-    const char *dangling = scratch("dangling.st");
+    const char *dangling = test_path("dangling.st");
     CHECK(symlink("nowhere/x.st", dangling) == 0);
     r = run("train --data %s --steps 1 --save %s " TINY, data, dangling);
     CHECK_REFUSED(r, "symlink whose target cannot be reached");
@@ -160,7 +153,7 @@ TEST(hard_an_existing_checkpoint_keeps_its_mode) {
 // 4. An output that is also an input (the same file, whatever the name), and another run's checkpoint.
 
 TEST(hard_an_output_that_is_also_an_input_is_refused) {
-    const char *data = text_file("d.txt", 6000), *ck = trained("a.st", data), *hard = scratch("hard.st");
+    const char *data = text_file("d.txt", 6000), *ck = trained("a.st", data), *hard = test_path("hard.st");
     CHECK(link(ck, hard) == 0); // another name, the same inode
     static unsigned char before[1 << 16];
     size_t n_before;
@@ -174,7 +167,7 @@ TEST(hard_an_output_that_is_also_an_input_is_refused) {
                      run("train --data %s --steps 1 --save %s " TINY, data, data),
                      run("train --data %s --steps 1 --log %s " TINY, data, data)};
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) CHECK_REFUSED(r[i], "is the same file as");
-    RunResult same = run("train --data %s --steps 1 --save %s --log %s " TINY, data, scratch("x.st"), scratch("x.st"));
+    RunResult same = run("train --data %s --steps 1 --save %s --log %s " TINY, data, test_path("x.st"), test_path("x.st"));
     CHECK_REFUSED(same, "are the same file");
     size_t n_after;
     unsigned char *after = fixture_read_file(ck, &n_after);
@@ -240,7 +233,7 @@ TEST(hard_every_config_at_the_edges_that_validates_saves_and_loads_again) {
     CHECK(valid > 50 && refused > 20);
     corpus_free(&corpus);
     // the example of the issue: refused at start, or trained and loadable
-    const char *data = text_file("d.txt", 6000), *ck = scratch("rate4.st");
+    const char *data = text_file("d.txt", 6000), *ck = test_path("rate4.st");
     RunResult r = run("train --data %s --steps 1 --save %s " TINY " --set mem_len=3 --set c_mem_len=0 "
                       "--set compression_rate=4", data, ck);
     if (r.status == 0) {
@@ -332,7 +325,7 @@ TEST(hard_load_keeps_every_set_save_wrote) {
 //       write is one line on stderr and status 1; a closed stdout never lends fd 1 to a --log.
 
 TEST(hard_commands_report_a_stdout_they_could_not_write) {
-    const char *data = text_file("d.txt", 6000), *ck = trained("a.st", data), *err = scratch("err");
+    const char *data = text_file("d.txt", 6000), *ck = trained("a.st", data), *err = test_path("err");
     const char *cmds[] = {"eval --load %s --data %s", "eval --load %s --data %s --json", "info %s",
                           "sample --load %s --prompt ab -n 50", "lab recall -n 200", "train --help",
                           "lab attention --load %s --data %s"};
@@ -350,7 +343,7 @@ TEST(hard_commands_report_a_stdout_they_could_not_write) {
 }
 
 TEST(hard_a_closed_pipe_never_costs_the_training) {
-    const char *data = text_file("d.txt", 6000), *ck = scratch("p.st"), *err = scratch("err");
+    const char *data = text_file("d.txt", 6000), *ck = test_path("p.st"), *err = test_path("err");
     // the first "valid at" line closes the pipe; training goes on, saves, and says what happened
     shell("%s train --data %s --save %s --valid-every 1 --minutes 0.05 " TINY " 2>%s | head -n 1 >/dev/null",
           binary(), data, ck, err);
@@ -359,7 +352,7 @@ TEST(hard_a_closed_pipe_never_costs_the_training) {
     read_into(err, msg, sizeof msg);
     CHECK_MSG(strstr(msg, "cannot write to standard output (Broken pipe)"), "%s", msg);
     // a closed stdout does not hand fd 1 to the log
-    const char *log = scratch("x.log");
+    const char *log = test_path("x.log");
     int st = shell("%s train --data %s --steps 20 --log %s " TINY " >&- 2>/dev/null", binary(), data, log);
     CHECK_INT_EQ(st, 1);
     char lines[1 << 14];
@@ -370,7 +363,7 @@ TEST(hard_a_closed_pipe_never_costs_the_training) {
     st = shell("(%s train --data %s --steps 100000000 --save %s --force " TINY " 2>&1 >/dev/null & pid=$!; "
                "sleep 1; kill -INT $pid; wait $pid; echo $? >%s/status) | true", binary(), data, ck, test_tmpdir());
     char status[32];
-    read_into(scratch("status"), status, sizeof status);
+    read_into(test_path("status"), status, sizeof status);
     CHECK_MSG(atoi(status) == 0, "status after Ctrl-C with stderr a closed pipe: %s", status);
     CHECK(file_step(ck) > 0);
 }

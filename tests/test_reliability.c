@@ -26,14 +26,6 @@ static int one_line(const char *s) {
     return 1;
 }
 
-static const char *scratch(const char *name) {
-    static char paths[16][1024];
-    static int k;
-    char *p = paths[k++ % 16];
-    snprintf(p, 1024, "%s/%s", test_tmpdir(), name);
-    return p;
-}
-
 static int same_file_contents(const unsigned char *bytes, size_t n, const char *path) {
     size_t m;
     unsigned char *now = fixture_read_file(path, &m);
@@ -157,7 +149,7 @@ static void teardown(Setup *s) {
 }
 
 static const char *save_full(Setup *s, const char *name) {
-    const char *path = scratch(name);
+    const char *path = test_path(name);
     char err[512];
     CHECK_MSG(!checkpoint_save(path, s->m, &s->corpus.vocab, &s->t, err, sizeof err), "%s", err);
     return path;
@@ -238,7 +230,7 @@ static const char *poisoned_copy(const char *src, const char *tensor, float valu
         st_writer_add(w, t->name, t->dtype, t->ndim, t->shape, data);
     }
     for (int i = 0; i < f.n_meta; i++) st_writer_meta(w, f.meta[i].key, f.meta[i].value);
-    const char *path = scratch(name);
+    const char *path = test_path(name);
     CHECK_MSG(!st_writer_save(w, path, err, sizeof err), "%s", err);
     st_writer_free(w);
     for (int i = 0; i < n_copies; i++) free(copies[i]);
@@ -296,7 +288,7 @@ static const char *with_meta(const char *src, const char *key, const char *value
         }
     }
     if (!found && value) st_writer_meta(w, key, value);
-    const char *path = scratch(name);
+    const char *path = test_path(name);
     CHECK_MSG(!st_writer_save(w, path, err, sizeof err), "%s", err);
     st_writer_free(w);
     st_close(&f);
@@ -396,7 +388,7 @@ TEST(weights_only_file_with_model_keys_only_loads) {
     // As a PyTorch export writes it: no training keys at all. The training keys come from the preset.
     Setup s;
     setup(&s);
-    const char *path = scratch("w.safetensors");
+    const char *path = test_path("w.safetensors");
     char err[512];
     CHECK(!checkpoint_save(path, s.m, &s.corpus.vocab, NULL, err, sizeof err));
     const char *p = path;
@@ -417,7 +409,7 @@ TEST(weights_only_file_with_model_keys_only_loads) {
 TEST(conv_tensors_of_other_rates_are_checked_before_allocation) {
     Setup s;
     setup(&s);
-    const char *path = scratch("r.safetensors");
+    const char *path = test_path("r.safetensors");
     char err[512];
     CHECK(!checkpoint_save(path, s.m, &s.corpus.vocab, NULL, err, sizeof err));
     // add a lone, tiny "layers.0.compress_r4.weight": its name alone must not make the model allocate
@@ -432,7 +424,7 @@ TEST(conv_tensors_of_other_rates_are_checked_before_allocation) {
     int64_t shape[1] = {1};
     st_writer_add(w, "layers.0.compress_r4.weight", ST_F32, 1, shape, &one);
     st_writer_add(w, "layers.0.compress_r99999999999999999999.weight", ST_F32, 1, shape, &one);
-    const char *bad = scratch("r2.safetensors");
+    const char *bad = test_path("r2.safetensors");
     CHECK(!st_writer_save(w, bad, err, sizeof err));
     st_writer_free(w);
     st_close(&f);

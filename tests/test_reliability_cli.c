@@ -14,16 +14,8 @@
 #include "tests/harness.h"
 
 
-static const char *scratch(const char *name) {
-    static char paths[16][700];
-    static int k;
-    char *p = paths[k++ % 16];
-    snprintf(p, 700, "%s/%s", test_tmpdir(), name);
-    return p;
-}
-
 static const char *write_bytes(const char *name, const void *bytes, size_t n) {
-    const char *p = scratch(name);
+    const char *p = test_path(name);
     FILE *f = fopen(p, "wb");
     CHECK(f && fwrite(bytes, 1, n, f) == n && fclose(f) == 0);
     return p;
@@ -75,7 +67,7 @@ TEST(cli_binary_and_non_utf8_data_train_and_round_trip) {
     static unsigned char bytes[8000];
     for (int i = 0; i < 8000; i++) bytes[i] = (unsigned char)((i * 131 + i / 7) & 0xff);
     const char *data = write_bytes("binary.bin", bytes, sizeof bytes);
-    const char *ck = scratch("binary.safetensors");
+    const char *ck = test_path("binary.safetensors");
     RunResult r = run("train --data %s --steps 2 --save %s " TINY, data, ck);
     CHECK_MSG(r.status == 0, "%s", r.err);
     r = run("info %s", ck);
@@ -150,7 +142,7 @@ TEST(cli_prompts_long_control_characters_and_foreign_bytes) {
     static char text[6000];
     for (int i = 0; i < 5999; i++) text[i] = "ab\tc\001d\033 e\n"[(i * 7 + i / 11) % 10];
     const char *data = write_bytes("ctl.txt", text, 5999);
-    const char *ck = scratch("ctl.safetensors");
+    const char *ck = test_path("ctl.safetensors");
     RunResult r = run("train --data %s --steps 2 --save %s " TINY, data, ck);
     CHECK_MSG(r.status == 0, "%s", r.err);
     // control characters the model knows are fine, escape sequences included
@@ -161,7 +153,7 @@ TEST(cli_prompts_long_control_characters_and_foreign_bytes) {
     for (int i = 0; i < 100000; i++) prompt[i] = "abcde "[i % 6];
     r = run("sample --load %s --prompt '%s' -n 3 --temperature 0", ck, prompt);
     struct stat st;
-    CHECK(stat(scratch("stdout"), &st) == 0);
+    CHECK(stat(test_path("stdout"), &st) == 0);
     CHECK_MSG(r.status == 0 && st.st_size == 100000 + 3 + 1, "%d %lld %s", r.status, (long long)st.st_size, r.err);
     // bytes outside the vocabulary: said which, where, never used as an index
     r = run("sample --load %s --prompt \"$(printf 'ab\\303\\251')\" -n 3", ck);
@@ -189,7 +181,7 @@ TEST(cli_non_finite_steps_stop_training_and_leave_the_checkpoint_alone) {
     // Weights that are finite but overflow in the forward: every step is non-finite.
     const char *huge = "tests/fuzz/corpus/broken_huge_finite_weights.safetensors";
     const char *data = seed_vocab_text();
-    const char *out = scratch("out.safetensors"), *log = scratch("nan.log");
+    const char *out = test_path("out.safetensors"), *log = test_path("nan.log");
     RunResult r = run("train --load tests/fuzz/corpus/real_weights_tiny.safetensors --data %s --steps 2 --save %s "
                       "--threads 1", data, out);
     CHECK_MSG(r.status == 0, "%s", r.err);
