@@ -157,16 +157,8 @@ typedef struct {
 static void on_segment(void *ctx, Model *m, Workspace *ws, const Memory *mem, long start, int T) {
     HookCtx *h = ctx;
     WatchReader *w = h->w;
-    int V = m->cfg.vocab_size;
-    const float *logits = workspace_logits(ws);
-    for (int t = 0; t < T; t++) {
-        const float *z = logits + (long)t * V;
-        float mx = z[0];
-        for (int v = 1; v < V; v++) mx = z[v] > mx ? z[v] : mx;
-        double sum = 0;
-        for (int v = 0; v < V; v++) sum += exp((double)(z[v] - mx));
-        w->loss[start + t + 1] = (float)(log(sum) - (z[w->ids[start + t + 1]] - mx));
-    }
+    // the forward's cross-entropy already holds each position's -log p (one stream: row t is position t)
+    memcpy(w->loss + start + 1, ws->losses, sizeof(float) * (size_t)T);
     h->compressed_upto = mem->cm ? mem->cmem_last[mem->cm - 1] : -1;
     if (!h->picture) return;
     WatchSegment *s = &w->last;
