@@ -165,10 +165,9 @@ static int dump_data(const UiState *ui, const UiSnapshot *s, const char *path, c
     }
     int rc = ui_export_write_new(path, text, err, errlen);
     free(text);
-    return rc;
+    return rc ? -1 : 0;
 }
 
-// A default name that does not exist yet ("...-2.svg" when two dumps fall in the same second).
 void ui_dump_pending(UiState *ui, const UiSnapshot *s, const Grid *g) {
     if (!ui->dump) return;
     char err[UI_PROMPT_BYTES + 100], path[UI_PROMPT_BYTES + 16];

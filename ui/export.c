@@ -298,9 +298,10 @@ void ui_export_default_name(char *out, size_t n, long long step, time_t when, co
 int ui_export_write_new(const char *path, const char *text, char *err, size_t errlen) {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0) {
-        if (errno == EEXIST) snprintf(err, errlen, "%s exists; not overwritten (give another name)", path);
+        int exists = errno == EEXIST;
+        if (exists) snprintf(err, errlen, "%s exists; not overwritten (give another name)", path);
         else snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-        return -1;
+        return exists ? UI_EXPORT_EXISTS : -1;
     }
     size_t len = strlen(text), done = 0;
     while (done < len) {
@@ -335,17 +336,23 @@ int ui_export_grid(const Grid *g, const char *path, char *err, size_t errlen) {
     }
     int rc = ui_export_write_new(path, text, err, errlen);
     free(text);
-    return rc;
+    return rc ? -1 : 0;
 }
 
 int ui_export_grid_default(const Grid *g, long long step, char *path, size_t n, char *err, size_t errlen) {
+    char *svg = ui_export_svg(g); // drawn once, whatever name it ends up under
+    if (!svg) {
+        snprintf(err, errlen, "out of memory exporting the screen");
+        return -1;
+    }
     char base[200];
     ui_export_default_name(base, sizeof base, step, time(NULL), "svg");
-    for (int i = 1; i < 100; i++) {
+    int rc = UI_EXPORT_EXISTS;
+    for (int i = 1; i < 100 && rc == UI_EXPORT_EXISTS; i++) {
         if (i == 1) snprintf(path, n, "%s", base);
         else snprintf(path, n, "%.*s-%d.svg", (int)strlen(base) - 4, base, i);
-        if (!ui_export_grid(g, path, err, errlen)) return 0;
-        if (!strstr(err, "exists")) return -1;
+        rc = ui_export_write_new(path, svg, err, errlen);
     }
-    return -1;
+    free(svg);
+    return rc ? -1 : 0;
 }

@@ -22,7 +22,8 @@ UiExportFormat ui_export_format(const char *path);
 // "memscope-step<step>-<YYYYmmdd-HHMMSS>.<ext>" in local time.
 void ui_export_default_name(char *out, size_t n, long long step, time_t when, const char *ext);
 // Writes text to a NEW file at path (never over an existing one); on any error nothing is left behind
-// and err says what went wrong. Returns 0 or -1.
+// and err says what went wrong. Returns 0, UI_EXPORT_EXISTS when path exists, or -1.
+#define UI_EXPORT_EXISTS (-2)
 int ui_export_write_new(const char *path, const char *text, char *err, size_t errlen);
 // Exports g to path in the format its extension names. Returns 0, or -1 with err.
 int ui_export_grid(const Grid *g, const char *path, char *err, size_t errlen);
