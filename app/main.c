@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli.h"
 #include "app/commands.h"
 #include "app/version.h"
 
@@ -25,7 +26,7 @@ static const char *const usage =
     "  import        convert a labml.ai state dict into a checkpoint\n"
     "  version       the version and build (also --version)\n"
     "  help [CMD]    this text, or CMD's help\n"
-    "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n"
+    EXIT_STATUS_HELP
     "environment: NO_COLOR, MEMSCOPE_MEMORY_LIMIT_MB, XDG_STATE_HOME (see man memscope)\n";
 
 typedef struct {
@@ -52,7 +53,7 @@ static int print_usage(void) {
 static const char *const version_help =
     "usage: memscope version   (or memscope --version)\n"
     "Prints the version, the build choices that matter (fp16 kernels, AVX-512 row products, MPI) and OpenBLAS's\n"
-    "configuration string.\n" "exit status: 0 success, 1 a runtime failure (file, data, checkpoint, disk), 2 a usage error\n";
+    "configuration string.\n" EXIT_STATUS_HELP;
 
 // version takes no options but --help.
 static int version(int argc, char **argv) {

@@ -112,7 +112,6 @@ int history_from_json(History *h, const char *json, char *err, size_t errlen) {
         p = skip_ws(end);
         if (*p++ != ']') return bad(err, errlen, "expected ']' after the value", i);
         p = skip_ws(p);
-        if (h->count == HISTORY_POINTS) merge_pairs(h);
         store(h, (long)step, (float)v);
         last = (long)step;
         if (!*p) return bad(err, errlen, "the array is not closed", -1);
