@@ -197,10 +197,14 @@ static int train_loop(TrainRun *r, long total) {
     long tokens_per_step = (long)c->batch_size * c->seq_len;
     int bad_in_a_row = 0;
     long first_step = r->t.step;
-    for (long i = 0; i < total && !stop_now(); i++) {
+    for (long i = 0; i < total; i++) {
         double trained = now_seconds() - start - paused;
-        if (budget && par_root_decides(trained >= budget)) break;
-        if (next_valid && par_root_decides(trained >= next_valid)) {
+        // Rank 0 decides for every rank, in one broadcast a step: stop (a signal), out of time, validate now.
+        int due = par_root_decides((stop_requested ? 1 : 0) | (budget && trained >= budget ? 2 : 0) |
+                                   (next_valid && trained >= next_valid ? 4 : 0));
+        stop_requested = due & 1 ? (stop_requested ? stop_requested : SIGTERM) : 0; // rank 0's word, as stop_now()
+        if (due & 3) break;
+        if (due & 4) {
             double v0 = now_seconds();
             if (tty) fputc('\n', stderr);
             curve_point(r, trained);

@@ -8,20 +8,6 @@
 
 #include "app/parallel.h"
 
-// Rank 0's validation of n segments, segment by segment as its trainer thread reads them; whole: the whole
-// split from a fresh validation memory (--valid-every), else the next n segments of the running one.
-static void follow_validation(Trainer *t, long n, int whole) {
-    if (whole) {
-        memory_reset(&t->valid_mem);
-        t->valid_index = 0;
-    }
-    for (long k = 0; k < n; k++) trainer_validate_some(t, 1);
-    if (whole) {
-        memory_reset(&t->valid_mem);
-        t->valid_index = 0;
-    }
-}
-
 int tui_follow(Model *m, Trainer *t, const Vocab *vocab) {
     // mpirun signals every rank; rank 0 decides (a save, then QUIT), the others must live to follow it
     signal(SIGINT, SIG_IGN);
@@ -35,7 +21,7 @@ int tui_follow(Model *m, Trainer *t, const Vocab *vocab) {
             trainer_step(t, NULL);
             par_check_params(m, t->step, err, sizeof err); // rank 0 reports and stops
             break;
-        case PAR_VALIDATE: follow_validation(t, a, b); break;
+        case PAR_VALIDATE: trainer_validate_segments(t, a, b, NULL, NULL); break; // rank 0's segments, in step
         case PAR_RATE: // rank 0 applied it already, so it cannot fail here but for memory
             if (model_set_rate(m, a, err, sizeof err)) return 1;
             break;

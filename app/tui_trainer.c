@@ -319,32 +319,27 @@ static void handle_during_validation(TuiTrainer *tt, const UiCommand *c) {
     publish(tt);
 }
 
+// Between validation segments the UI is still served (pause, views) and the progress published; a quit cuts
+// a one-process validation short (the other ranks of memscope-mpi read all n, so rank 0 must too).
+static int validation_tick(void *ctx, long done, long total) {
+    TuiTrainer *tt = ctx;
+    UiCommand c;
+    while (!tt->priv->quit && tui_queue_pop(tt->queue, &c)) handle_during_validation(tt, &c);
+    if (now_seconds() - tt->priv->last_pub >= tt->publish_interval) {
+        set_activity(tt, "validating", (int)done, (int)total);
+        publish(tt);
+    }
+    return par_ranks() <= 1 && (tt->priv->quit || tui_queue_quit_posted(tt->queue));
+}
+
 // Mean CE over n validation segments, publishing the progress; `whole`: the whole split from a fresh
 // validation memory, as `train` measures it. NAN when a quit cut it short.
 static float validate_segments(TuiTrainer *tt, long n, int whole) {
-    Trainer *t = tt->trainer;
-    if (whole) {
-        memory_reset(&t->valid_mem);
-        t->valid_index = 0;
-    }
-    double sum = 0;
-    long k = 0;
-    int may_stop_early = par_ranks() <= 1; // the other ranks read all n segments: so must this one
-    for (; k < n && (!may_stop_early || (!tt->priv->quit && !tui_queue_quit_posted(tt->queue))); k++) {
-        UiCommand c;
-        while (!tt->priv->quit && tui_queue_pop(tt->queue, &c)) handle_during_validation(tt, &c);
-        if (now_seconds() - tt->priv->last_pub >= tt->publish_interval) {
-            set_activity(tt, "validating", (int)k, (int)n);
-            publish(tt);
-        }
-        sum += trainer_validate_some(t, 1);
-    }
-    if (whole) {
-        memory_reset(&t->valid_mem);
-        t->valid_index = 0;
-    }
+    set_activity(tt, "validating", 0, (int)n);
+    publish(tt);
+    float ce = trainer_validate_segments(tt->trainer, n, whole, validation_tick, tt);
     set_activity(tt, "", 0, 0);
-    return k == n ? (float)(sum / n) : NAN;
+    return ce;
 }
 
 static void log_error(TuiTrainer *tt, int rc, const char *err) {

@@ -379,18 +379,27 @@ static float validate_segment(Trainer *t, long k) {
     return ce;
 }
 
-float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx) {
-    if (t->valid.n_steps < 1) return NAN;
-    memory_reset(&t->valid_mem);
+float trainer_validate_segments(Trainer *t, long n, int whole, ValidProgress progress, void *ctx) {
+    if (t->valid.n_steps < 1 || n < 1) return NAN;
+    if (whole) {
+        memory_reset(&t->valid_mem);
+        t->valid_index = 0;
+    }
     double sum = 0.0;
     int cancelled = 0;
-    for (long k = 0; k < t->valid.n_steps && !cancelled; k++) {
-        sum += validate_segment(t, k);
-        if (progress) cancelled = progress(ctx, k + 1, t->valid.n_steps);
+    for (long k = 0; k < n && !cancelled; k++) {
+        sum += trainer_validate_some(t, 1);
+        if (progress) cancelled = progress(ctx, k + 1, n);
     }
-    memory_reset(&t->valid_mem);
-    t->valid_index = 0;
-    return cancelled ? NAN : (float)(sum / t->valid.n_steps);
+    if (whole) {
+        memory_reset(&t->valid_mem);
+        t->valid_index = 0;
+    }
+    return cancelled ? NAN : (float)(sum / n);
+}
+
+float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx) {
+    return trainer_validate_segments(t, t->valid.n_steps, 1, progress, ctx);
 }
 
 float trainer_validate_full(Trainer *t) { return trainer_validate_full_progress(t, NULL, NULL); }

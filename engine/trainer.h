@@ -88,6 +88,10 @@ float trainer_validate_full(Trainer *t);
 // which then returns NAN. The validation memory and position are reset either way.
 typedef int (*ValidProgress)(void *ctx, long done, long total);
 float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx);
+// n segments, calling progress after each: whole = 1 the split from a fresh validation memory (n = the
+// split's segments for the full figure), whole = 0 the next n of the running validation (wrapping around).
+// NAN when progress cancelled it.
+float trainer_validate_segments(Trainer *t, long n, int whole, ValidProgress progress, void *ctx);
 // Mean CE over the next n validation segments, continuing the validation memory (wraps around).
 float trainer_validate_some(Trainer *t, int n);
 
