@@ -49,8 +49,7 @@ static int measure(RankRow *row, const char *preset, const Corpus *corpus, int t
     trainer_threads(&t, threads);
     int rc = par_attach(&t, err, sizeof err);
     if (rc) fail("bench", "%s", err);
-    // warm-up: memory and compressed memory full, so the timed steps are steady-state ones
-    for (int i = rc ? 0 : 2 + cfg.c_mem_len / (cfg.seq_len / cfg.compression_rate); i > 0; i--) trainer_step(&t, NULL);
+    for (int i = rc ? 0 : bench_warmup_steps(&cfg); i > 0; i--) trainer_step(&t, NULL);
     RankRow reps[REPS];
     int steps = cfg.batch_size * cfg.seq_len >= 512 ? 10 : 30;
     for (int r = 0; r < REPS && !rc; r++) {

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "app/builtin_corpus.h"
+
+#define DEFAULT_CORPUS "data/tinyshakespeare.txt"
 #include "app/recall_corpus.h"
 #include "engine/output_file.h"
 
@@ -161,7 +163,7 @@ int load_corpus(Corpus *c, const char *path, const char *cmd) {
         return fail(cmd, "--data %s: unknown built-in corpus; use builtin (Shakespeare-like text) or builtin:recall",
                     path);
     if (path && !strcmp(path, "builtin")) path = NULL;
-    else if (!path && access("data/tinyshakespeare.txt", R_OK) == 0) path = "data/tinyshakespeare.txt";
+    else if (!path && access(DEFAULT_CORPUS, R_OK) == 0) path = DEFAULT_CORPUS;
     else if (!path)
         fprintf(stderr, "memscope: data/tinyshakespeare.txt not found (run `make data` to fetch it); "
                         "using the built-in corpus\n");
@@ -298,9 +300,10 @@ Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
 }
 
 // The corpus file a run reads: --data, else data/tinyshakespeare.txt when present (NULL: built-in text).
+// The file --data reads (load_corpus's rule): the named file, none for the built-in corpora, else the default.
 static const char *data_file(const Options *o) {
     if (o->data) return strncmp(o->data, "builtin", 7) ? o->data : NULL;
-    return "data/tinyshakespeare.txt";
+    return DEFAULT_CORPUS;
 }
 
 int check_output_path(const char *path, const char *flag, const Options *o, const char *cmd) {

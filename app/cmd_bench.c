@@ -50,8 +50,7 @@ static int model_for(const char *preset, const Corpus *corpus, Config *cfg, Mode
     return *m ? 0 : -1;
 }
 
-// Steps until memory and compressed memory are full, so the timed steps are steady-state ones.
-static int warmup_steps(const Config *c) {
+int bench_warmup_steps(const Config *c) {
     int per_step = c->seq_len / c->compression_rate;
     return 2 + (per_step > 0 ? (c->c_mem_len + per_step - 1) / per_step : 0);
 }
@@ -73,7 +72,7 @@ static double train_speed(const char *preset, const Corpus *corpus, int threads)
         return 0;
     }
     trainer_threads(&t, threads);
-    for (int i = warmup_steps(&cfg); i > 0; i--) trainer_step(&t, NULL);
+    for (int i = bench_warmup_steps(&cfg); i > 0; i--) trainer_step(&t, NULL);
     double speeds[REPS];
     int steps = timed_steps(&cfg);
     for (int r = 0; r < REPS; r++) {

@@ -84,9 +84,9 @@ static int check_meta(const char *assignment) {
         return fail("export", "--meta '%s' is not KEY=VALUE with a non-empty KEY", assignment);
     char key[128];
     snprintf(key, sizeof key, "%.*s", (int)n, assignment);
-    static const char *const own[] = {"vocab", "format", "memscope_version", "step", "epoch", "batch_index",
-                                      "valid_index", "history.train", "history.valid", NULL};
-    int reserved = !strncmp(key, "optim.", 6) || !strncmp(key, "memory.", 7);
+    static const char *const own[] = {"vocab", "format", "memscope_version", "step", "history.train", "history.valid",
+                                      NULL};
+    int reserved = checkpoint_is_state_key(key) || !strncmp(key, "memory.", 7);
     for (int i = 0; config_keys[i] && !reserved; i++) reserved = !strcmp(key, config_keys[i]);
     for (int i = 0; own[i] && !reserved; i++) reserved = !strcmp(key, own[i]);
     if (reserved)

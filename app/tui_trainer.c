@@ -319,6 +319,12 @@ static void handle_during_validation(TuiTrainer *tt, const UiCommand *c) {
     publish(tt);
 }
 
+// Seconds of training so far: the runs before this one and, while running, this one (validation excluded).
+static double trained_seconds(const TuiTrainer *tt) {
+    const TuiPriv *P = tt->priv;
+    return tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
+}
+
 // Between validation segments the UI is still served (pause, views) and the progress published; a quit cuts
 // a one-process validation short (the other ranks of memscope-mpi read all n, so rank 0 must too).
 static int validation_tick(void *ctx, long done, long total) {
@@ -357,7 +363,7 @@ static void validate(TuiTrainer *tt, int announce, int whole) {
     }
     stash(tt);
     // validation time is not training time: neither the log's train_seconds nor the tokens/s window count it
-    double v0 = now_seconds(), trained = tt->run_seconds + (P->running ? v0 - P->run_start : 0);
+    double v0 = now_seconds(), trained = trained_seconds(tt);
     long n = whole ? tt->trainer->valid.n_steps : tt->validate_segments > 0 ? tt->validate_segments : 20;
     par_announce(PAR_VALIDATE, (int)n, whole); // the other ranks read the same segments in lock-step
     float ce = validate_segments(tt, n, whole);
@@ -410,7 +416,7 @@ static void check_limits(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
     const Trainer *t = tt->trainer;
     if (P->stopped) return;
-    double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
+    double trained = trained_seconds(tt);
     char why[96] = "";
     if (tt->max_steps > 0 && t->step - P->start_step >= tt->max_steps)
         snprintf(why, sizeof why, "--max-steps %ld", tt->max_steps);
@@ -426,7 +432,7 @@ static void check_limits(TuiTrainer *tt) {
 // --valid-every and --save-every, after a counted step.
 static void periodic_work(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
-    double trained = tt->run_seconds + (P->running ? now_seconds() - P->run_start : 0);
+    double trained = trained_seconds(tt);
     if (tt->valid_every > 0 && trained >= P->next_valid) {
         validate(tt, 0, 1);
         P->next_valid += tt->valid_every;
