@@ -341,8 +341,6 @@ static int validation_tick(void *ctx, long done, long total) {
 // Mean CE over n validation segments, publishing the progress; `whole`: the whole split from a fresh
 // validation memory, as `train` measures it. NAN when a quit cut it short.
 static float validate_segments(TuiTrainer *tt, long n, int whole) {
-    set_activity(tt, "validating", 0, (int)n);
-    publish(tt);
     float ce = trainer_validate_segments(tt->trainer, n, whole, validation_tick, tt);
     set_activity(tt, "", 0, 0);
     return ce;
