@@ -637,9 +637,9 @@ static int saved_before_quit(TuiTrainer *tt) {
     P->quit = P->quit_save = 0;
     P->paused = 1;
     tui_queue_clear_quit(tt->queue);
+    tui_box_refuse_quit(tt->box); // before the message is published: whoever sees the message sees the refusal
     message(tt, 1, "not quitting: %.200s (q to try again, :quit! leaves without saving)", tt->last_save_msg);
     publish(tt);
-    tui_box_refuse_quit(tt->box);
     return 0;
 }
 
