@@ -8,7 +8,7 @@
 #include "app/progress.h"
 #include "app/commands.h"
 #include "app/recall_corpus.h"
-#include "engine/attention_stats.h"
+#include "app/attention_report.h"
 #include "engine/eval_stream.h"
 
 static const char *const eval_help =
@@ -81,7 +81,7 @@ static int run_eval(Model *m, const Corpus *c, const Options *o, AttentionStats 
 
 static int export_stats(const AttentionStats *st, const char *path) {
     char err[1024];
-    if (attention_stats_export(st, path, err, sizeof err)) return fail("eval", "%s", err);
+    if (attention_report_export(st, path, err, sizeof err)) return fail("eval", "%s", err);
     fprintf(stderr, "memscope eval: wrote the attention statistics (%ld segments, %ld compressions) to %s\n",
             st->segments, st->compressions, path);
     return 0;

@@ -14,7 +14,7 @@
 #include "app/progress.h"
 #include "app/commands.h"
 #include "app/recall_corpus.h"
-#include "engine/attention_stats.h"
+#include "app/attention_report.h"
 #include "engine/checkpoint.h"
 #include "engine/eval_stream.h"
 #include "engine/output_file.h"
@@ -444,12 +444,12 @@ static int lab_attention(int argc, char **argv) {
     evaluate_stream_ex(run.m, run.corpus.ids, (long)run.corpus.n, NULL, &hooks, &r);
     progress_end(&watch.progress);
     char err[1024];
-    if (o.attention_stats && attention_stats_export(&run.st, o.attention_stats, err, sizeof err))
+    if (o.attention_stats && attention_report_export(&run.st, o.attention_stats, err, sizeof err))
         rc = fail(cmd, "%s", err);
     else if (o.json)
-        attention_stats_write_json(&run.st, stdout);
+        attention_report_json(&run.st, stdout);
     else
-        attention_stats_print(&run.st, stdout);
+        attention_report_print(&run.st, stdout);
     checkpoint_run_close(&run);
     return rc;
 }

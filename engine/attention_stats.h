@@ -13,7 +13,6 @@
 #define MEMSCOPE_ATTENTION_STATS_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "eval_stream.h"
 #include "generate.h"
@@ -66,12 +65,14 @@ double attention_stats_share(const AttentionStats *s, int layer, int group);
 // The q-quantile (0..1, linear interpolation) of layer l's reconstruction losses; NAN without any.
 double attention_stats_recon_quantile(const AttentionStats *s, int layer, double q);
 
-// CSV (columns kind,layer,group,bucket,mean,std,count,lo,hi) or, for a path ending in .json, JSON; one
-// line of error naming the path on failure.
-int attention_stats_export(const AttentionStats *s, const char *path, char *err, size_t errlen);
-void attention_stats_write_csv(const AttentionStats *s, FILE *f);
-void attention_stats_write_json(const AttentionStats *s, FILE *f);
-// A readable table: per layer and pooled, the 18 buckets, then the reconstruction quantiles.
-void attention_stats_print(const AttentionStats *s, FILE *f);
+// Layer l's reconstruction losses sorted ascending, as a new array the caller frees; NULL when there are none
+// (or out of memory).
+float *attention_stats_recon_sorted(const AttentionStats *s, int layer);
+// The q-quantile (0..1, linear interpolation) of n sorted values.
+double attention_quantile_sorted(const float *x, long n, double q);
+// Mean and standard deviation of layer l's reconstruction losses; NAN without any.
+void attention_stats_recon_moments(const AttentionStats *s, int layer, double *mean, double *std);
+// "compressed", "memory", "current".
+const char *attention_group_name(int group);
 
 #endif

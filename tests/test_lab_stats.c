@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/attention_stats.h"
+#include "app/attention_report.h"
 #include "engine/model.h"
 #include "engine/workspace.h"
 #include "tests/gradcheck.h"
@@ -149,8 +149,8 @@ TEST(attention_stats_run_exports_csv_and_json) {
     char csv[600], json[600], err[700];
     snprintf(csv, sizeof csv, "%s/stats.csv", test_tmpdir());
     snprintf(json, sizeof json, "%s/stats.json", test_tmpdir());
-    CHECK_MSG(!attention_stats_export(&s, csv, err, sizeof err), "%s", err);
-    CHECK_MSG(!attention_stats_export(&s, json, err, sizeof err), "%s", err);
+    CHECK_MSG(!attention_report_export(&s, csv, err, sizeof err), "%s", err);
+    CHECK_MSG(!attention_report_export(&s, json, err, sizeof err), "%s", err);
     long lines;
     CHECK(!count_lines(csv, &lines));
     CHECK_INT_EQ(lines, 1 + 3 * (3 * 6 * 2 + 3) + 2 * (1 + 7 + 10)); // header, attention (2 layers + all), reconstruction
@@ -169,7 +169,7 @@ TEST(attention_stats_run_exports_csv_and_json) {
     CHECK(strstr(text, "\"layer\":\"all\"") && strstr(text, "\"histogram\":{\"lo\":"));
     CHECK(!strstr(text, "nan") && !strstr(text, "inf"));
     free(text);
-    CHECK(attention_stats_export(&s, "/nonexistent-dir/x.csv", err, sizeof err) < 0);
+    CHECK(attention_report_export(&s, "/nonexistent-dir/x.csv", err, sizeof err) < 0);
     CHECK(strstr(err, "/nonexistent-dir/x.csv") != NULL);
     attention_stats_free(&s);
     model_free(m);
