@@ -70,10 +70,4 @@ void tui_trainer_join(TuiTrainer *tt);
 // The next stream position after everything in mem (0 when it is empty).
 long tui_next_position(const Memory *mem);
 
-// Encodes a prompt with vocab, character by character (a UTF-8 sequence is kept only when every byte
-// of it is in the vocabulary). ids and fed (the bytes kept) need strlen(text) room. Returns the ids
-// written; *skipped counts the characters left out and skipped_text lists the distinct ones.
-long tui_encode_prompt(const Vocab *vocab, const char *text, int32_t *ids, unsigned char *fed, int *skipped,
-                       char *skipped_text, size_t skipped_len);
-
 #endif

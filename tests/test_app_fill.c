@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/tui_fill.h"
+#include "app/tui_generate.h"
 #include "app/tui_trainer.h"
 #include "ui/heatmap.h"
 
