@@ -112,93 +112,121 @@ static int gen_reserve(TuiPriv *P, long n) {
     return 0;
 }
 
+// The characters of a prompt left out of the encoding, for the messages.
+typedef struct {
+    int count;
+    char text[64];
+} Skipped;
+
+// Encodes c's prompt into ids (allocated here) and P->gbuf; the count of ids, or -1 after saying why not.
+static long gen_encode(TuiTrainer *tt, const UiCommand *c, long want, int32_t **ids, Skipped *skipped) {
+    TuiPriv *P = tt->priv;
+    const Vocab *vocab = &tt->corpus->vocab;
+    size_t len = strnlen(c->text, sizeof c->text);
+    *ids = malloc(sizeof(int32_t) * (len + 1));
+    if (!*ids || gen_reserve(P, (long)len + want + 1) || (!P->gen_ready && generator_init(&P->gen, tt->model))) {
+        tui_message(tt, 1, "generation: out of memory");
+        return -1;
+    }
+    P->gen_ready = 1;
+    char refused[256];
+    if (prompt_vocab_check(vocab, c->text, refused, sizeof refused) >= 0) { // as `sample` refuses it
+        tui_message(tt, 1, "%s", refused);
+        tui_publish(tt);
+        return -1;
+    }
+    long n = tui_encode_prompt(vocab, c->text, *ids, P->gbuf, &skipped->count, skipped->text, sizeof skipped->text);
+    if (n == 0) {
+        tui_message(tt, 1, "none of the prompt's characters are in the model's vocabulary (%s)", skipped->text);
+        tui_publish(tt);
+        return -1;
+    }
+    P->gbuf_n = n;
+    return n;
+}
+
+// A copy of stream 0's training memory; the prompt continues at the next stream position, so slot ages and
+// provenance are counted in one numbering (training text, then prompt + output).
+static void gen_begin(TuiTrainer *tt, long n) {
+    TuiPriv *P = tt->priv;
+    generator_set_memory(&P->gen, &tt->trainer->mem, 0); // the weights changed since the last one
+    P->gen.pos = tui_next_position(&tt->trainer->mem);
+    P->gen_text = tui_training_text(tt);
+    P->gen_text.extra = P->gbuf;
+    P->gen_text.extra_base = P->gen.pos;
+    P->gen_text.extra_n = n;
+    P->generating = 1;
+    tui_update_clock(tt);
+    tui_rows_clear(&P->rows);
+    memset(P->gshare, 0, sizeof P->gshare);
+    P->gshare_rows = 0;
+    UiSnapshot *s = P->snap;
+    ui_gen_begin(s, "");
+    for (long i = 0; i < n; i++) {
+        char b = display_byte(P->gbuf[i]);
+        ui_gen_append(s, &b, 1);
+    }
+    s->gen_prompt_len = (int)strlen(s->gen_text);
+}
+
+// Samples up to want characters after logits, serving commands between them; the count made (fewer when a
+// quit came).
+static long gen_sample(TuiTrainer *tt, const UiCommand *c, long want, const float *logits) {
+    TuiPriv *P = tt->priv;
+    long made = 0;
+    for (; made < want; made++) {
+        UiCommand in;
+        while (!P->quit && tui_queue_pop(tt->queue, &in)) handle_during_generation(tt, &in);
+        if (P->quit || tui_queue_quit_posted(tt->queue)) {
+            if (!P->quit) P->quit_save = tui_queue_quit_save_posted(tt->queue);
+            P->quit = 1;
+            break;
+        }
+        int32_t id = sample_logits(logits, tt->model->cfg.vocab_size, c->fval, c->top_k, &P->rng);
+        unsigned char byte = tt->corpus->vocab.chars[id];
+        P->gbuf[P->gbuf_n++] = byte;
+        logits = gen_forward(tt, &id, 1);
+        char shown = display_byte(byte);
+        ui_gen_append(P->snap, &shown, 1);
+        if (now_seconds() - P->last_pub >= tt->publish_interval) gen_publish(tt);
+    }
+    return made;
+}
+
+static void generate_one(TuiTrainer *tt, const UiCommand *c) {
+    TuiPriv *P = tt->priv;
+    int seq_len = tt->model->cfg.seq_len;
+    long want = c->ival > 0 ? c->ival : 200;
+    int32_t *ids = NULL;
+    Skipped skipped = {0, ""};
+    long n = gen_encode(tt, c, want, &ids, &skipped);
+    if (n < 0) {
+        free(ids);
+        return;
+    }
+    gen_begin(tt, n);
+    const char *plural = skipped.count > 1 ? "s" : "";
+    if (skipped.count) tui_message(tt, 0, "skipped %d character%s not in the vocabulary: %s", skipped.count, plural, skipped.text);
+    else tui_message(tt, 0, "generating %ld characters (T %.2f, top-k %d)", want, c->fval, c->top_k);
+    const float *logits = NULL;
+    for (long at = 0; at < n; at += seq_len) logits = gen_forward(tt, ids + at, n - at < seq_len ? (int)(n - at) : seq_len);
+    free(ids);
+    gen_publish(tt);
+    long made = gen_sample(tt, c, want, logits);
+    P->generating = 0;
+    if (skipped.count)
+        tui_message(tt, 0, "generated %ld characters (T %.2f, top-k %d); skipped %d prompt character%s not in the "
+                    "vocabulary: %s", made, c->fval, c->top_k, skipped.count, plural, skipped.text);
+    else tui_message(tt, 0, "generated %ld characters (T %.2f, top-k %d)", made, c->fval, c->top_k);
+    gen_publish(tt);
+    tui_update_clock(tt);
+}
+
 void tui_generate(TuiTrainer *tt, const UiCommand *cmd) {
     TuiPriv *P = tt->priv;
-    const Corpus *corpus = tt->corpus;
-    const Config *cfg = &tt->model->cfg;
     UiCommand c = *cmd;
     for (;;) {
-        size_t len = strnlen(c.text, sizeof c.text);
-        long want = c.ival > 0 ? c.ival : 200;
-        int32_t *ids = malloc(sizeof(int32_t) * (len + 1));
-        int skipped = 0;
-        char skipped_text[64];
-        if (!ids || gen_reserve(P, (long)len + want + 1) ||
-            (!P->gen_ready && generator_init(&P->gen, tt->model))) {
-            free(ids);
-            tui_message(tt, 1, "generation: out of memory");
-            return;
-        }
-        P->gen_ready = 1;
-        char refused[256];
-        if (prompt_vocab_check(&corpus->vocab, c.text, refused, sizeof refused) >= 0) { // as `sample` refuses it
-            free(ids);
-            tui_message(tt, 1, "%s", refused);
-            tui_publish(tt);
-            return;
-        }
-        long n = tui_encode_prompt(&corpus->vocab, c.text, ids, P->gbuf, &skipped, skipped_text, sizeof skipped_text);
-        if (n == 0) {
-            free(ids);
-            tui_message(tt, 1, "none of the prompt's characters are in the model's vocabulary (%s)", skipped_text);
-            tui_publish(tt);
-            return;
-        }
-        P->gbuf_n = n;
-        // A copy of stream 0's training memory; the prompt continues at the next stream position, so
-        // slot ages and provenance are counted in one numbering (training text, then prompt + output).
-        generator_set_memory(&P->gen, &tt->trainer->mem, 0); // the weights changed since the last one
-        P->gen.pos = tui_next_position(&tt->trainer->mem);
-        P->gen_text = tui_training_text(tt);
-        P->gen_text.extra = P->gbuf;
-        P->gen_text.extra_base = P->gen.pos;
-        P->gen_text.extra_n = n;
-        P->generating = 1;
-        tui_update_clock(tt);
-        tui_rows_clear(&P->rows);
-        memset(P->gshare, 0, sizeof P->gshare);
-        P->gshare_rows = 0;
-        UiSnapshot *s = P->snap;
-        ui_gen_begin(s, "");
-        for (long i = 0; i < n; i++) {
-            char b = display_byte(P->gbuf[i]);
-            ui_gen_append(s, &b, 1);
-        }
-        s->gen_prompt_len = (int)strlen(s->gen_text);
-        if (skipped) tui_message(tt, 0, "skipped %d character%s not in the vocabulary: %s", skipped, skipped > 1 ? "s" : "", skipped_text);
-        else tui_message(tt, 0, "generating %ld characters (T %.2f, top-k %d)", want, c.fval, c.top_k);
-
-        const float *logits = NULL;
-        for (long at = 0; at < n; at += cfg->seq_len) {
-            int T = n - at < cfg->seq_len ? (int)(n - at) : cfg->seq_len;
-            logits = gen_forward(tt, ids + at, T);
-        }
-        free(ids);
-        gen_publish(tt);
-        long made = 0;
-        for (; made < want; made++) {
-            UiCommand in;
-            while (!P->quit && tui_queue_pop(tt->queue, &in)) handle_during_generation(tt, &in);
-            if (P->quit || tui_queue_quit_posted(tt->queue)) {
-                if (!P->quit) P->quit_save = tui_queue_quit_save_posted(tt->queue);
-                P->quit = 1;
-                break;
-            }
-            int32_t id = sample_logits(logits, cfg->vocab_size, c.fval, c.top_k, &P->rng);
-            unsigned char byte = corpus->vocab.chars[id];
-            P->gbuf[P->gbuf_n++] = byte;
-            logits = gen_forward(tt, &id, 1);
-            char shown = display_byte(byte);
-            ui_gen_append(s, &shown, 1);
-            if (now_seconds() - P->last_pub >= tt->publish_interval) gen_publish(tt);
-        }
-        P->generating = 0;
-        if (skipped)
-            tui_message(tt, 0, "generated %ld characters (T %.2f, top-k %d); skipped %d prompt character%s not in the "
-                    "vocabulary: %s", made, c.fval, c.top_k, skipped, skipped > 1 ? "s" : "", skipped_text);
-        else tui_message(tt, 0, "generated %ld characters (T %.2f, top-k %d)", made, c.fval, c.top_k);
-        gen_publish(tt);
-        tui_update_clock(tt);
+        generate_one(tt, &c);
         if (!P->has_pending_gen || P->quit) break;
         c = P->pending_gen;
         P->has_pending_gen = 0;
