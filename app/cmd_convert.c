@@ -87,7 +87,7 @@ static int check_meta(const char *assignment) {
     static const char *const own[] = {"vocab", "format", "memscope_version", "step", "history.train", "history.valid",
                                       NULL};
     int reserved = checkpoint_is_state_key(key) || !strncmp(key, "memory.", 7);
-    for (int i = 0; config_keys[i] && !reserved; i++) reserved = !strcmp(key, config_keys[i]);
+    reserved = reserved || config_key_find(key);
     for (int i = 0; own[i] && !reserved; i++) reserved = !strcmp(key, own[i]);
     if (reserved)
         return fail("export", "--meta %s: '%s' is memscope's own key (the model, its vocabulary or its state); give "

@@ -30,7 +30,7 @@ typedef struct {
 
 typedef struct {
     float *embed;            // (V, d)
-    LayerParams layer[64];   // n_layers used
+    LayerParams layer[CONFIG_MAX_LAYERS]; // n_layers used
     float *norm_w, *norm_b;  // (d), (d)
     float *head_w, *head_b;  // (V, d), (V)
 } ModelParams;
