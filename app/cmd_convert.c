@@ -168,7 +168,7 @@ static int import_labml(const ConvertArgs *a, const Vocab *vocab) {
     else if (cfg.vocab_size != vocab->size)
         fail("import", "%s has %d distinct characters but %s's src_embed.weight has %d rows: give the text the model "
              "was trained on", a->data, vocab->size, in, cfg.vocab_size);
-    else if (!apply_sets(&cfg, a) && (m = build_model(&cfg, NULL, "import"))) {
+    else if (!apply_sets(&cfg, a) && !check_config(&cfg, "import") && (m = build_model(&cfg, NULL, "import"))) {
         if (labml_load(&f, in, m, err, sizeof err)) fail("import", "%s", err);
         else if (checkpoint_save(a->save, m, vocab, NULL, err, sizeof err)) fail("import", "%s", err);
         else rc = 0;

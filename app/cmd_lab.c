@@ -173,7 +173,7 @@ static int validation_progress(void *ctx, long done, long total) {
 static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, int validate, const char *cmd) {
     char err[1024];
     run->cfg.vocab_size = corpus->vocab.size;
-    Model *m = build_model(&run->cfg, NULL, cmd);
+    Model *m = check_config(&run->cfg, cmd) ? NULL : build_model(&run->cfg, NULL, cmd);
     if (!m) return NULL;
     Trainer t;
     if (trainer_init(&t, m, corpus, err, sizeof err)) {

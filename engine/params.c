@@ -1,5 +1,6 @@
 // Parameter blocks: the named tensor layout of model.md, one allocation each for parameters,
 // gradients and Adam moments, PyTorch's default initialisation, and the per-rate compression convs.
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,7 +428,9 @@ void compress_set_state_key(const ConvSet *cs, char *out, size_t n) {
 ConvSet *model_conv(Model *m) { return &m->convs[m->active]; }
 
 Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
-    if (config_validate(cfg, err, errlen)) return NULL;
+    // validated where it entered; the shape the arrays and the head split below rest on, checked cheaply
+    assert(cfg->n_layers >= 1 && cfg->n_layers <= CONFIG_MAX_LAYERS && cfg->n_heads >= 1 &&
+           cfg->d_model % cfg->n_heads == 0 && cfg->compression_rate >= 1 && cfg->compression_rate <= CONFIG_MAX_RATE);
     Model *m = calloc(1, sizeof *m);
     if (!m) goto oom;
     m->cfg = *cfg;
