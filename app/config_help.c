@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/config.h"
+#include "ui/cmdline.h"
 
 #define HELP_WIDTH 100
 
@@ -52,4 +53,15 @@ int print_config_keys(FILE *f) {
     print_choices(f, "compress (compression functions)", compress_fn_choices);
     print_choices(f, "compress_loss (compression losses)", compress_loss_choices);
     return 0;
+}
+
+static const char *fn_names[COMPRESS_FN_COUNT + 1], *loss_names[COMPRESS_LOSS_COUNT + 1];
+static int fn_known(const char *name) { return compress_fn_parse(name) >= 0; }
+static int loss_known(const char *name) { return compress_loss_parse(name) >= 0; }
+
+void ui_compress_choices_from_engine(void) {
+    for (int i = 0; i < COMPRESS_FN_COUNT; i++) fn_names[i] = compress_fn_choices[i].name;
+    for (int i = 0; i < COMPRESS_LOSS_COUNT; i++) loss_names[i] = compress_loss_choices[i].name;
+    UiCompressChoices choices = {fn_names, loss_names, fn_known, loss_known};
+    ui_set_compress_choices(&choices);
 }
