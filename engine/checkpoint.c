@@ -125,14 +125,13 @@ static int set_from_meta(Checkpoint *ck, const char *key, const char *text, cons
 // a key with an `absent` meaning (model.md files carry no compression choice nor an lr decay) takes it;
 // the other training keys may all be missing (a file written elsewhere).
 static int read_config(Checkpoint *ck, char *err, size_t errlen) {
-    Config *c = &ck->cfg;
     for (int i = 0; i < config_key_count; i++) {
         const ConfigKey *k = &config_key_table[i];
         if (k->kind != CONFIG_MODEL_KEY) continue;
         long v;
         if (meta_int(ck, k->name, &v, 1, err, errlen)) return -1;
         if (v < -1000000 || v > 1000000) v = -1; // let validation name it
-        *(int *)((char *)c + k->offset) = (int)v;
+        *(int *)((char *)&ck->cfg + k->offset) = (int)v;
     }
     // Missing training keys start as the default preset's (build_config replaces them with the chosen
     // preset's), so ck->cfg always validates.
@@ -150,12 +149,13 @@ static int read_config(Checkpoint *ck, char *err, size_t errlen) {
         const ConfigKey *k = &config_key_table[i];
         if (k->kind == CONFIG_MODEL_KEY || k->absent) continue;
         const char *s = st_meta(&ck->file, k->name);
-        if (s && set_from_meta(ck, k->name, s, "", err, errlen)) return -1;
-        if (s) continue;
-        ck->has_training_keys = 0;
-        size_t bytes = k->type == CONFIG_U64 ? sizeof(unsigned long long) : k->type == CONFIG_FLOAT ? sizeof(float)
-                                                                                                  : sizeof(int);
-        memcpy((char *)c + k->offset, (const char *)&defaults + k->offset, bytes);
+        char preset_value[64];
+        if (!s) {
+            ck->has_training_keys = 0;
+            config_get(&defaults, k->name, preset_value, sizeof preset_value);
+            s = preset_value;
+        }
+        if (set_from_meta(ck, k->name, s, "", err, errlen)) return -1;
     }
     return 0;
 }
