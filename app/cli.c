@@ -227,6 +227,11 @@ int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char
     return 0;
 }
 
+int check_config(const Config *cfg, const char *cmd) {
+    char err[1024];
+    return config_validate(cfg, err, sizeof err) ? fail(cmd, "%s", err) : 0;
+}
+
 // Floats of the parameter block (main tensors + the active rate's convs), computed in double so no
 // config in range can overflow it.
 static double param_floats(const Config *c) {
@@ -281,10 +286,6 @@ static int check_memory_budget(const Config *cfg, const char *cmd) {
 
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
     char err[1024];
-    if (config_validate(cfg, err, sizeof err)) {
-        fail(cmd, "%s", err);
-        return NULL;
-    }
     if (check_memory_budget(cfg, cmd)) return NULL;
     Model *m = model_new(cfg, cfg->seed, err, sizeof err);
     if (!m) {

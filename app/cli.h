@@ -42,7 +42,10 @@ int encode_with_vocab(Corpus *c, const Vocab *v, const char *cmd);
 
 // The config of --preset/--load/--set/--seed (checkpoint model keys win; setting one is an error).
 int build_config(Config *cfg, const Options *o, const Checkpoint *ck, const char *cmd);
-// A model from config and, when ck is given, its weights.
+// config_validate with its message on stderr: 0, or 1.
+int check_config(const Config *cfg, const char *cmd);
+// A model from config and, when ck is given, its weights. cfg has passed config_validate where it was made
+// (train and tui after build_config, lab and import by themselves, checkpoint_open for ck->cfg).
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd);
 
 // A trained checkpoint read against --data (eval, lab attention): the checkpoint, the corpus in its

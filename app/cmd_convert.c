@@ -87,7 +87,7 @@ static int check_meta(const char *assignment) {
     static const char *const own[] = {"vocab", "format", "memscope_version", "step", "history.train", "history.valid",
                                       NULL};
     int reserved = checkpoint_is_state_key(key) || !strncmp(key, "memory.", 7);
-    for (int i = 0; config_keys[i] && !reserved; i++) reserved = !strcmp(key, config_keys[i]);
+    reserved = reserved || config_key_find(key);
     for (int i = 0; own[i] && !reserved; i++) reserved = !strcmp(key, own[i]);
     if (reserved)
         return fail("export", "--meta %s: '%s' is memscope's own key (the model, its vocabulary or its state); give "
@@ -168,7 +168,7 @@ static int import_labml(const ConvertArgs *a, const Vocab *vocab) {
     else if (cfg.vocab_size != vocab->size)
         fail("import", "%s has %d distinct characters but %s's src_embed.weight has %d rows: give the text the model "
              "was trained on", a->data, vocab->size, in, cfg.vocab_size);
-    else if (!apply_sets(&cfg, a) && (m = build_model(&cfg, NULL, "import"))) {
+    else if (!apply_sets(&cfg, a) && !check_config(&cfg, "import") && (m = build_model(&cfg, NULL, "import"))) {
         if (labml_load(&f, in, m, err, sizeof err)) fail("import", "%s", err);
         else if (checkpoint_save(a->save, m, vocab, NULL, err, sizeof err)) fail("import", "%s", err);
         else rc = 0;

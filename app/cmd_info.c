@@ -34,13 +34,13 @@ int cmd_info(int argc, char **argv) {
     }
     printf("checkpoint  %s\n", argv[0]);
     printf("written by  %s\n", ck.writer_version ? ck.writer_version : "unknown (no memscope_version metadata)");
-    for (int i = 0; config_keys[i]; i++) {
+    for (int i = 0; i < config_key_count; i++) {
+        const ConfigKey *k = &config_key_table[i];
         char value[64];
-        config_get(&ck.cfg, config_keys[i], value, sizeof value);
-        int lab = !strncmp(config_keys[i], "compress", 8) && strcmp(config_keys[i], "compression_rate");
-        int training = !config_is_model_key(config_keys[i]) && !lab;
+        config_get(&ck.cfg, k->name, value, sizeof value);
+        int lab = k->kind == CONFIG_LAB_KEY, training = k->kind == CONFIG_TRAINING_KEY;
         if (training && !ck.has_training_keys) continue;
-        printf("%-17s %s%s\n", config_keys[i], value, training ? "  (training)" : lab ? "  (memory lab)" : "");
+        printf("%-17s %s%s\n", k->name, value, training ? "  (training)" : lab ? "  (memory lab)" : "");
     }
     print_vocab(&ck.vocab);
     printf("parameters  %ld\n", model_param_count(m));

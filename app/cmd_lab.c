@@ -36,8 +36,8 @@ static const char *const lab_help =
     "          digits) by distance on CHARS (default 100000) unseen characters. --set changes the lab's small\n"
     "          config (the keys of `train`) or the task: recall.pending (facts waiting at once; 2+ makes the\n"
     "          key matter), recall.digits, recall.min, recall.near, recall.near_percent, recall.max.\n"
-    "ablation  trains one model per compression function (conv mean max dilated most-used) and loss\n"
-    "          (attention autoencode none) on --data (default: data/tinyshakespeare.txt, else built-in) with\n"
+    "ablation  trains one model per compression function and loss (memscope help keys lists them) on\n"
+    "          --data (default: data/tinyshakespeare.txt, else built-in) with\n"
     "          the default preset (or --preset) for the same steps, and prints each one's validation CE.\n"
     "attention the mean attention weight on 6 buckets each of compressed memory, memory and the current\n"
     "          segment (oldest to newest), per layer and over layers with standard deviations, and the\n"
@@ -173,7 +173,7 @@ static int validation_progress(void *ctx, long done, long total) {
 static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, int validate, const char *cmd) {
     char err[1024];
     run->cfg.vocab_size = corpus->vocab.size;
-    Model *m = build_model(&run->cfg, NULL, cmd);
+    Model *m = check_config(&run->cfg, cmd) ? NULL : build_model(&run->cfg, NULL, cmd);
     if (!m) return NULL;
     Trainer t;
     if (trainer_init(&t, m, corpus, err, sizeof err)) {

@@ -11,6 +11,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/config_help.h"
 #include "app/progress.h"
 #include "app/train_log.h"
 #include "engine/output_file.h"
@@ -37,11 +38,8 @@ static const char *const train_help =
     "that fails (disk full, read-only directory) leaves the previous checkpoint intact and stops training,\n"
     "or with --on-save-error continue, training goes on and the next save tries again (exit status 1 if the\n"
     "last save failed). Non-finite steps are skipped; 5 in a row stop training without saving.\n"
-    "--force lets --save or --log replace a checkpoint this run did not --load.\n"
-    "keys: d_model n_heads n_layers d_ff seq_len mem_len c_mem_len compression_rate batch_size lr warmup\n"
-    "      lr_decay_steps clip seed compress (conv mean max dilated most-used)\n"
-    "      compress_loss (attention autoencode none)\n"
-    EXIT_STATUS_HELP;
+    "--force lets --save or --log replace a checkpoint this run did not --load.\n";
+// then the config keys (app/config_help.h) and EXIT_STATUS_HELP
 
 // The first signal asks the loop to stop after the current step (and save); a second one, for a user
 // who does not want to wait, ends the process at once with the default action. Either way the
@@ -309,7 +307,7 @@ int cmd_train(int argc, char **argv) {
                         "threads seed force";
     if (take_on_save_error(&r, &argc, argv)) return 2;
     if (parse_options(&r.o, "train", flags, argc, argv)) return 2;
-    if (r.o.help) return fputs(train_help, stdout), 0;
+    if (r.o.help) return fputs(train_help, stdout), print_config_key_names(stdout), fputs(EXIT_STATUS_HELP, stdout), 0;
     if (r.o.steps && r.o.epochs) return fail("train", "give --steps or --epochs, not both"), 2;
     if (!r.o.save && (r.o.save_every || r.on_save_error_given))
         return fail("train", "%s does nothing without --save CKPT; add --save or leave it out",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/config_help.h"
 #include "app/commands.h"
 #include "app/train_log.h"
 #include "app/parallel.h"
@@ -270,6 +271,7 @@ static int run(App *a) {
     if (caps < 0) return fail("tui", "%s", err);
     atexit(ui_term_end);
     ui_state_init(&a->ui, caps);
+    ui_compress_choices_from_engine();
     ui_prompt_init(&a->ui, NULL);
     int cols, rows;
     ui_term_size(&cols, &rows);

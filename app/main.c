@@ -8,6 +8,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/config_help.h"
 #include "app/version.h"
 
 static const char *const usage =
@@ -25,7 +26,7 @@ static const char *const usage =
     "  export        copy a checkpoint: weights only, fp16, or labml's names\n"
     "  import        convert a labml.ai state dict into a checkpoint\n"
     "  version       the version and build (also --version)\n"
-    "  help [CMD]    this text, or CMD's help\n"
+    "  help [CMD]    this text, or CMD's help; help keys: every config key with its range and help\n"
     EXIT_STATUS_HELP
     "environment: NO_COLOR, MEMSCOPE_MEMORY_LIMIT_MB, XDG_STATE_HOME (see man memscope)\n";
 
@@ -68,10 +69,11 @@ static int help(int argc, char **argv) {
     if (argc == 0) return print_usage();
     if (!strcmp(argv[0], "help")) return print_usage();
     if (!strcmp(argv[0], "version")) return fputs(version_help, stdout), 0;
+    if (!strcmp(argv[0], "keys")) return print_config_keys(stdout);
     const Command *c = find_command(argv[0]);
     if (!c) {
         fprintf(stderr, "memscope help: unknown command '%s'; commands: train eval sample info tui bench lab watch demo "
-                        "export import version help\n", argv[0]);
+                        "export import version help, or keys\n", argv[0]);
         return 2;
     }
     char *args[] = {"--help", NULL};

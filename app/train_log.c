@@ -77,10 +77,10 @@ int train_log_header(TrainLog *log, const Config *cfg, const Corpus *corpus, int
     fputs("{\"type\":\"header\",\"version\":", f);
     json_string(f, memscope_version());
     fputs(",\"config\":{", f);
-    for (int i = 0; config_keys[i]; i++) {
+    for (int i = 0; i < config_key_count; i++) {
         char value[64];
-        config_get(cfg, config_keys[i], value, sizeof value);
-        fprintf(f, "%s\"%s\":", i ? "," : "", config_keys[i]);
+        config_get(cfg, config_key_table[i].name, value, sizeof value);
+        fprintf(f, "%s\"%s\":", i ? "," : "", config_key_table[i].name);
         json_config_value(f, value);
     }
     fputs("},\"data\":", f);

@@ -308,8 +308,9 @@ static void set_compression_by_name(TuiTrainer *tt, const char *name, int is_los
     Model *m = tt->model;
     int v = is_loss ? compress_loss_parse(name) : compress_fn_parse(name);
     if (v < 0) {
-        tui_message(tt, 1, "unknown compression %s '%.40s': use %s", is_loss ? "loss" : "function", name,
-                is_loss ? "attention, autoencode or none" : "conv, mean, max, dilated or most-used");
+        char names[128];
+        config_choice_list(is_loss ? compress_loss_choices : compress_fn_choices, ", ", " or ", names, sizeof names);
+        tui_message(tt, 1, "unknown compression %s '%.40s': use %s", is_loss ? "loss" : "function", name, names);
         return;
     }
     if (is_loss) set_compression(tt, m->cfg.compress, v);

@@ -97,7 +97,7 @@ void attention_stats_add_segment(AttentionStats *s, const Model *m, const Worksp
 }
 
 int attention_stats_add_compression(AttentionStats *s, Model *m, Workspace *ws) {
-    float ar[64];
+    float ar[CONFIG_MAX_LAYERS];
     if (ws->n_old == 0) return 0;
     model_attention_reconstruction(m, ws, ar);
     for (int l = 0; l < s->n_layers; l++) { // room in every layer first: out of memory drops the whole sample

@@ -111,51 +111,51 @@ static int meta_int(const Checkpoint *ck, const char *key, long *out, int requir
     return 0;
 }
 
+// key=text through config_set, its message prefixed.
+static int set_from_meta(Checkpoint *ck, const char *key, const char *text, const char *prefix, char *err,
+                         size_t errlen) {
+    char assign[128], sub[256];
+    snprintf(assign, sizeof assign, "%s=%s", key, text);
+    if (!config_set(&ck->cfg, assign, sub, sizeof sub)) return 0;
+    snprintf(err, errlen, "%s: %s%s", ck->path, prefix, sub);
+    return -1;
+}
+
+// The config keys of the metadata, by the kind config_key_table gives each: the model keys must be there;
+// a key with an `absent` meaning (model.md files carry no compression choice nor an lr decay) takes it;
+// the other training keys may all be missing (a file written elsewhere).
 static int read_config(Checkpoint *ck, char *err, size_t errlen) {
-    Config *c = &ck->cfg;
-    int *fields[] = {&c->d_model, &c->n_heads, &c->n_layers, &c->d_ff, &c->seq_len, &c->mem_len, &c->c_mem_len,
-                     &c->compression_rate};
-    for (int i = 0; config_model_keys[i]; i++) {
+    for (int i = 0; i < config_key_count; i++) {
+        const ConfigKey *k = &config_key_table[i];
+        if (k->kind != CONFIG_MODEL_KEY) continue;
         long v;
-        if (meta_int(ck, config_model_keys[i], &v, 1, err, errlen)) return -1;
+        if (meta_int(ck, k->name, &v, 1, err, errlen)) return -1;
         if (v < -1000000 || v > 1000000) v = -1; // let validation name it
-        *fields[i] = (int)v;
+        *(int *)((char *)&ck->cfg + k->offset) = (int)v;
     }
-    // A file written elsewhere may carry only the model keys: the training keys then start as the
-    // default preset's (build_config replaces them with the chosen preset's), so ck->cfg always validates.
+    // Missing training keys start as the default preset's (build_config replaces them with the chosen
+    // preset's), so ck->cfg always validates.
     Config defaults;
     config_preset(&defaults, "default");
-    c->batch_size = defaults.batch_size;
-    c->lr = defaults.lr;
-    c->warmup = defaults.warmup;
-    c->clip = defaults.clip;
-    c->seed = defaults.seed;
-    // model.md files carry no compression choice (theirs is conv with the attention loss) nor an lr decay
-    const char *optional_keys[] = {"compress", "compress_loss", "lr_decay_steps"}, *absent[] = {"conv", "attention", "0"};
-    for (int i = 0; i < 3; i++) {
-        const char *s = st_meta(&ck->file, optional_keys[i]);
-        char assign[128], sub[256];
-        snprintf(assign, sizeof assign, "%s=%s", optional_keys[i], s ? s : absent[i]);
-        if (config_set(c, assign, sub, sizeof sub)) {
-            snprintf(err, errlen, "%s: metadata: %s", ck->path, sub);
+    for (int i = 0; i < config_key_count; i++) {
+        const ConfigKey *k = &config_key_table[i];
+        const char *s = st_meta(&ck->file, k->name);
+        if (k->kind != CONFIG_MODEL_KEY && k->absent && set_from_meta(ck, k->name, s ? s : k->absent, "metadata: ",
+                                                                       err, errlen))
             return -1;
-        }
     }
     ck->has_training_keys = 1;
-    const char *train_keys[] = {"batch_size", "lr", "warmup", "clip", "seed"};
-    for (int i = 0; i < 5; i++) {
-        const char *s = st_meta(&ck->file, train_keys[i]);
-        char assign[128];
+    for (int i = 0; i < config_key_count; i++) {
+        const ConfigKey *k = &config_key_table[i];
+        if (k->kind == CONFIG_MODEL_KEY || k->absent) continue;
+        const char *s = st_meta(&ck->file, k->name);
+        char preset_value[64];
         if (!s) {
             ck->has_training_keys = 0;
-            continue;
+            config_get(&defaults, k->name, preset_value, sizeof preset_value);
+            s = preset_value;
         }
-        snprintf(assign, sizeof assign, "%s=%s", train_keys[i], s);
-        char sub[256];
-        if (config_set(c, assign, sub, sizeof sub)) {
-            snprintf(err, errlen, "%s: %s", ck->path, sub);
-            return -1;
-        }
+        if (set_from_meta(ck, k->name, s, "", err, errlen)) return -1;
     }
     return 0;
 }
@@ -606,9 +606,9 @@ static void meta_long(SaveCtx *s, const char *key, long v) {
 
 static void save_config(SaveCtx *s, const Model *m, const Vocab *vocab) {
     char value[64], json[256 * 6 + 8];
-    for (int i = 0; config_keys[i]; i++) {
-        config_get(&m->cfg, config_keys[i], value, sizeof value);
-        st_writer_meta(s->w, config_keys[i], value);
+    for (int i = 0; i < config_key_count; i++) {
+        config_get(&m->cfg, config_key_table[i].name, value, sizeof value);
+        st_writer_meta(s->w, config_key_table[i].name, value);
     }
     vocab_to_json(vocab, json, sizeof json);
     st_writer_meta(s->w, "vocab", json);

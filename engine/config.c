@@ -8,59 +8,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const config_keys[] = {"d_model", "n_heads", "n_layers", "d_ff", "seq_len", "mem_len",
-                                   "c_mem_len", "compression_rate", "batch_size", "lr", "warmup",
-                                   "lr_decay_steps", "clip", "seed", "compress", "compress_loss", NULL};
-const char *const config_model_keys[] = {"d_model", "n_heads",   "n_layers",         "d_ff", "seq_len",
-                                         "mem_len", "c_mem_len", "compression_rate", NULL};
+const ConfigChoice compress_fn_choices[COMPRESS_FN_COUNT + 1] = {
+    [COMPRESS_CONV] = {"conv", 1, "", "Conv1d(d -> d, kernel = stride = c) per layer, the paper's"},
+    [COMPRESS_MEAN] = {"mean", 0, "mean", "mean of each c rows; no parameters"},
+    [COMPRESS_MAX] = {"max", 0, "max", "maximum of each c rows; no parameters"},
+    [COMPRESS_DILATED] = {"dilated", 1, "dilated", "two residual dilated causal convs, then the stride-c conv"},
+    [COMPRESS_MOST_USED] = {"most-used", 0, "most_used", "keeps the rows attention used most, in time order; no "
+                                                         "parameters"},
+    [COMPRESS_FN_COUNT] = {NULL, 0, NULL, NULL},
+};
+const ConfigChoice compress_loss_choices[COMPRESS_LOSS_COUNT + 1] = {
+    [COMPRESS_LOSS_ATTENTION] = {"attention", 0, NULL, "the attention-reconstruction loss, the paper's"},
+    [COMPRESS_LOSS_AUTOENCODE] = {"autoencode", 0, NULL, "reconstructs the evicted rows through a decoder per layer"},
+    [COMPRESS_LOSS_NONE] = {"none", 0, NULL, "nothing trains the compression"},
+    [COMPRESS_LOSS_COUNT] = {NULL, 0, NULL, NULL},
+};
 
-static const char *const fn_names[COMPRESS_FN_COUNT + 1] = {"conv", "mean", "max", "dilated", "most-used", NULL};
-static const char *const loss_names[COMPRESS_LOSS_COUNT + 1] = {"attention", "autoencode", "none", NULL};
-
-static int name_index(const char *const *names, const char *name) {
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(name, names[i])) return i;
+static int choice_index(const ConfigChoice *choices, const char *name) {
+    for (int i = 0; choices[i].name; i++)
+        if (!strcmp(name, choices[i].name)) return i;
+    for (int i = 0; choices[i].name; i++) // a tensor stem is an alias ("most_used")
+        if (choices[i].tensor_stem && choices[i].tensor_stem[0] && !strcmp(name, choices[i].tensor_stem)) return i;
     return -1;
 }
 
-const char *compress_fn_name(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT ? fn_names[fn] : "?"; }
-const char *compress_loss_name(int loss) { return loss >= 0 && loss < COMPRESS_LOSS_COUNT ? loss_names[loss] : "?"; }
-int compress_loss_parse(const char *name) { return name_index(loss_names, name); }
-int compress_fn_parse(const char *name) {
-    return !strcmp(name, "most_used") ? COMPRESS_MOST_USED : name_index(fn_names, name);
+const char *compress_fn_name(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT ? compress_fn_choices[fn].name : "?"; }
+const char *compress_loss_name(int loss) {
+    return loss >= 0 && loss < COMPRESS_LOSS_COUNT ? compress_loss_choices[loss].name : "?";
+}
+int compress_fn_parse(const char *name) { return choice_index(compress_fn_choices, name); }
+int compress_loss_parse(const char *name) { return choice_index(compress_loss_choices, name); }
+
+void config_choice_list(const ConfigChoice *choices, const char *sep, const char *last, char *out, size_t n) {
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; choices[i].name && used < n; i++) {
+        const char *before = i == 0 ? "" : choices[i + 1].name ? sep : last;
+        int k = snprintf(out + used, n - used, "%s%s", before, choices[i].name);
+        if (k < 0) break;
+        used += (size_t)k;
+    }
 }
 
-// KEY_NAME: an int field holding an index into `names`, written and read as the name.
-typedef enum { KEY_INT, KEY_FLOAT, KEY_U64, KEY_NAME } KeyType;
-
-typedef struct {
-    const char *name;
-    KeyType type;
-    size_t offset;
-    double min, max; // allowed range, inclusive
-    const char *const *names;
-} KeySpec;
-
-#define INT_KEY(field, lo, hi) {#field, KEY_INT, offsetof(Config, field), lo, hi, NULL}
-static const KeySpec key_specs[] = {
-    INT_KEY(d_model, 1, 8192),
-    INT_KEY(n_heads, 1, 256),
-    INT_KEY(n_layers, 1, 64),
-    INT_KEY(d_ff, 1, 65536),
-    INT_KEY(seq_len, 1, 4096),
-    INT_KEY(mem_len, 0, 4096),
-    INT_KEY(c_mem_len, 0, 4096),
-    INT_KEY(compression_rate, 1, CONFIG_MAX_RATE),
-    INT_KEY(batch_size, 1, 4096),
-    {"lr", KEY_FLOAT, offsetof(Config, lr), 0.0, 10.0, NULL},
-    INT_KEY(warmup, 0, 100000000),
-    INT_KEY(lr_decay_steps, 0, 1000000000),
-    {"clip", KEY_FLOAT, offsetof(Config, clip), 0.0, 1e9, NULL},
-    {"seed", KEY_U64, offsetof(Config, seed), 0, 0, NULL},
-    {"compress", KEY_NAME, offsetof(Config, compress), 0, COMPRESS_FN_COUNT - 1, fn_names},
-    {"compress_loss", KEY_NAME, offsetof(Config, compress_loss), 0, COMPRESS_LOSS_COUNT - 1, loss_names},
+#define KEY(field, type, kind, lo, hi, absent, help) {#field, type, kind, offsetof(Config, field), lo, hi, NULL, absent, help}
+#define MODEL_KEY(field, lo, hi, help) KEY(field, CONFIG_INT, CONFIG_MODEL_KEY, lo, hi, NULL, help)
+#define CHOICE_KEY(field, choices, count, absent, help)                                                             \
+    {#field, CONFIG_CHOICE, CONFIG_LAB_KEY, offsetof(Config, field), 0, (count) - 1, choices, absent, help}
+const ConfigKey config_key_table[] = {
+    MODEL_KEY(d_model, 1, 8192, "Model width d; must be a multiple of n_heads."),
+    MODEL_KEY(n_heads, 1, 256, "Attention heads."),
+    MODEL_KEY(n_layers, 1, CONFIG_MAX_LAYERS, "Layers."),
+    MODEL_KEY(d_ff, 1, 65536, "Feed-forward width."),
+    MODEL_KEY(seq_len, 1, 4096, "Segment length Q."),
+    MODEL_KEY(mem_len, 0, 4096, "Memory rows N_m per layer."),
+    MODEL_KEY(c_mem_len, 0, 4096, "Compressed-memory rows N_cm per layer."),
+    MODEL_KEY(compression_rate, 1, CONFIG_MAX_RATE,
+              "Memory rows per compressed slot c; with compressed memory, mem_len must be at least c."),
+    KEY(batch_size, CONFIG_INT, CONFIG_TRAINING_KEY, 1, 4096, NULL, "Streams B."),
+    KEY(lr, CONFIG_FLOAT, CONFIG_TRAINING_KEY, 0.0, 10.0, NULL, "Peak learning rate."),
+    KEY(warmup, CONFIG_INT, CONFIG_TRAINING_KEY, 0, 100000000, NULL, "Linear warm-up steps."),
+    KEY(lr_decay_steps, CONFIG_INT, CONFIG_TRAINING_KEY, 0, 1000000000, "0",
+        "0: the learning rate stays constant after warm-up; N: a cosine down to lr/10 at step N."),
+    KEY(clip, CONFIG_FLOAT, CONFIG_TRAINING_KEY, 0.0, 1e9, NULL, "Global gradient-norm clip."),
+    KEY(seed, CONFIG_U64, CONFIG_TRAINING_KEY, 0, 0, NULL, "Seed of the initial weights."),
+    CHOICE_KEY(compress, compress_fn_choices, COMPRESS_FN_COUNT, "conv", "Compression function."),
+    CHOICE_KEY(compress_loss, compress_loss_choices, COMPRESS_LOSS_COUNT, "attention", "Compression loss."),
 };
-#define N_KEYS ((int)(sizeof key_specs / sizeof key_specs[0]))
+const int config_key_count = (int)(sizeof config_key_table / sizeof config_key_table[0]);
 
 int config_preset(Config *cfg, const char *name) {
     memset(cfg, 0, sizeof *cfg);
@@ -88,37 +102,50 @@ int config_preset(Config *cfg, const char *name) {
     return -1;
 }
 
-static const KeySpec *find_key(const char *name, size_t len) {
-    for (int i = 0; i < N_KEYS; i++)
-        if (strlen(key_specs[i].name) == len && !strncmp(key_specs[i].name, name, len)) return &key_specs[i];
+static const ConfigKey *find_key(const char *name, size_t len) {
+    for (int i = 0; i < config_key_count; i++)
+        if (strlen(config_key_table[i].name) == len && !strncmp(config_key_table[i].name, name, len))
+            return &config_key_table[i];
     return NULL;
 }
 
+const ConfigKey *config_key_find(const char *name) { return find_key(name, strlen(name)); }
+
 int config_is_model_key(const char *key) {
-    for (int i = 0; config_model_keys[i]; i++)
-        if (!strcmp(config_model_keys[i], key)) return 1;
-    return 0;
+    const ConfigKey *k = config_key_find(key);
+    return k && k->kind == CONFIG_MODEL_KEY;
 }
 
-static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *err, size_t errlen) {
+// "d_model n_heads ... compress_loss": every key, for the messages that list them.
+static void key_names(char *out, size_t n) {
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < config_key_count && used < n; i++) {
+        int k = snprintf(out + used, n - used, "%s%s", i ? " " : "", config_key_table[i].name);
+        if (k < 0) break;
+        used += (size_t)k;
+    }
+}
+
+static int parse_value(const ConfigKey *k, const char *text, Config *cfg, char *err, size_t errlen) {
     char *end = NULL;
     errno = 0;
     void *field = (char *)cfg + k->offset;
     // A number starts with a digit (or '.'): strtoull would read " -1" as 2^64-1, strtol would skip spaces.
-    if (k->type != KEY_NAME && !((text[0] >= '0' && text[0] <= '9') || text[0] == '.')) goto bad;
-    if (k->type == KEY_NAME) {
-        int v = k->names == fn_names ? compress_fn_parse(text) : name_index(k->names, text);
+    if (k->type != CONFIG_CHOICE && !((text[0] >= '0' && text[0] <= '9') || text[0] == '.')) goto bad;
+    if (k->type == CONFIG_CHOICE) {
+        int v = choice_index(k->choices, text);
         if (v < 0) goto bad;
         *(int *)field = v;
         return 0;
     }
-    if (k->type == KEY_U64) {
+    if (k->type == CONFIG_U64) {
         unsigned long long v = strtoull(text, &end, 10);
         if (errno || end == text || *end) goto bad;
         *(unsigned long long *)field = v;
         return 0;
     }
-    if (k->type == KEY_INT) {
+    if (k->type == CONFIG_INT) {
         long v = strtol(text, &end, 10);
         if (errno || end == text || *end || v < k->min || v > k->max) goto bad;
         *(int *)field = (int)v;
@@ -134,13 +161,13 @@ static int parse_value(const KeySpec *k, const char *text, Config *cfg, char *er
     *(float *)field = (float)v;
     return 0;
 bad:
-    if (k->type == KEY_NAME) {
-        int n = snprintf(err, errlen, "config: %s='%s' is not valid; use one of", k->name, text);
-        for (int i = 0; k->names[i] && n > 0 && (size_t)n < errlen; i++)
-            n += snprintf(err + n, errlen - (size_t)n, " %s", k->names[i]);
-    } else if (k->type == KEY_U64)
+    if (k->type == CONFIG_CHOICE) {
+        char names[200];
+        config_choice_list(k->choices, " ", " ", names, sizeof names);
+        snprintf(err, errlen, "config: %s='%s' is not valid; use one of %s", k->name, text, names);
+    } else if (k->type == CONFIG_U64)
         snprintf(err, errlen, "config: %s='%s' is not valid; use a whole number >= 0", k->name, text);
-    else if (k->type == KEY_INT)
+    else if (k->type == CONFIG_INT)
         snprintf(err, errlen, "config: %s='%s' is not valid; use a whole number from %.0f to %.0f", k->name,
                  text, k->min, k->max);
     else
@@ -151,30 +178,29 @@ bad:
 
 int config_set(Config *cfg, const char *assignment, char *err, size_t errlen) {
     const char *eq = strchr(assignment, '=');
+    char keys[400];
+    key_names(keys, sizeof keys);
     if (!eq || eq == assignment) {
-        snprintf(err, errlen, "config: '%s' is not key=value; keys: d_model n_heads n_layers d_ff seq_len "
-                 "mem_len c_mem_len compression_rate batch_size lr warmup lr_decay_steps clip seed compress compress_loss", assignment);
+        snprintf(err, errlen, "config: '%s' is not key=value; keys: %s", assignment, keys);
         return -1;
     }
-    const KeySpec *k = find_key(assignment, (size_t)(eq - assignment));
+    const ConfigKey *k = find_key(assignment, (size_t)(eq - assignment));
     if (!k) {
-        snprintf(err, errlen, "config: unknown key '%.*s'; keys: d_model n_heads n_layers d_ff seq_len "
-                 "mem_len c_mem_len compression_rate batch_size lr warmup lr_decay_steps clip seed compress compress_loss",
-                 (int)(eq - assignment), assignment);
+        snprintf(err, errlen, "config: unknown key '%.*s'; keys: %s", (int)(eq - assignment), assignment, keys);
         return -1;
     }
     return parse_value(k, eq + 1, cfg, err, errlen);
 }
 
 static int check_range(const Config *cfg, char *err, size_t errlen) {
-    for (int i = 0; i < N_KEYS; i++) {
-        const KeySpec *k = &key_specs[i];
+    for (int i = 0; i < config_key_count; i++) {
+        const ConfigKey *k = &config_key_table[i];
         const void *field = (const char *)cfg + k->offset;
-        double v = k->type == KEY_INT || k->type == KEY_NAME ? *(const int *)field : k->type == KEY_FLOAT ? *(const float *)field : 0;
-        if (k->type != KEY_U64 && (!(v >= k->min) || v > k->max)) {
-            if (k->type == KEY_NAME)
+        double v = k->type == CONFIG_INT || k->type == CONFIG_CHOICE ? *(const int *)field : k->type == CONFIG_FLOAT ? *(const float *)field : 0;
+        if (k->type != CONFIG_U64 && (!(v >= k->min) || v > k->max)) {
+            if (k->type == CONFIG_CHOICE)
                 snprintf(err, errlen, "config: %s=%.0f is not a known choice", k->name, v);
-            else if (k->type == KEY_INT)
+            else if (k->type == CONFIG_INT)
                 snprintf(err, errlen, "config: %s=%.0f is out of range; use a whole number from %.0f to %.0f", k->name,
                          v, k->min, k->max);
             else
@@ -224,12 +250,12 @@ int config_validate(const Config *cfg, char *err, size_t errlen) {
 int config_rel_len(const Config *cfg) { return cfg->c_mem_len + cfg->mem_len + cfg->seq_len; }
 
 int config_get(const Config *cfg, const char *key, char *out, size_t outlen) {
-    const KeySpec *k = find_key(key, strlen(key));
+    const ConfigKey *k = find_key(key, strlen(key));
     if (!k) return -1;
     const void *field = (const char *)cfg + k->offset;
-    if (k->type == KEY_NAME) snprintf(out, outlen, "%s", k->names[*(const int *)field]);
-    else if (k->type == KEY_INT) snprintf(out, outlen, "%d", *(const int *)field);
-    else if (k->type == KEY_FLOAT) {
+    if (k->type == CONFIG_CHOICE) snprintf(out, outlen, "%s", k->choices[*(const int *)field].name);
+    else if (k->type == CONFIG_INT) snprintf(out, outlen, "%d", *(const int *)field);
+    else if (k->type == CONFIG_FLOAT) {
         // the shortest text that reads back as the same float
         float v = *(const float *)field;
         for (int digits = 6; digits <= 9; digits++) {

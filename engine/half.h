@@ -29,7 +29,7 @@ typedef struct {
 
 typedef struct HalfWeights {
     int n_layers;
-    HalfLayer layer[64];
+    HalfLayer layer[CONFIG_MAX_LAYERS];
     uint16_t *block; // every layer's tensors above, one allocation
 } HalfWeights;
 

@@ -30,7 +30,7 @@ typedef struct {
 
 typedef struct {
     float *embed;            // (V, d)
-    LayerParams layer[64];   // n_layers used
+    LayerParams layer[CONFIG_MAX_LAYERS]; // n_layers used
     float *norm_w, *norm_b;  // (d), (d)
     float *head_w, *head_b;  // (V, d), (V)
 } ModelParams;
@@ -82,7 +82,8 @@ typedef struct {
     int active; // index into convs of the set in use: cfg.compress at cfg.compression_rate (loss: cfg.compress_loss)
 } Model;
 
-// Creates a model with PyTorch's default initialisation from seed. Returns NULL (with err) on failure.
+// Creates a model with PyTorch's default initialisation from seed. Returns NULL (with err) when memory runs
+// out. cfg must have passed config_validate (where it entered: the command's start or checkpoint_open).
 Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen);
 void model_free(Model *m);
 long model_param_count(const Model *m); // main + active conv

@@ -1,5 +1,6 @@
 // Parameter blocks: the named tensor layout of model.md, one allocation each for parameters,
 // gradients and Adam moments, PyTorch's default initialisation, and the per-rate compression convs.
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,9 +162,7 @@ float *conv_grad_bias(const ConvSet *cs, int layer, int d) {
 // Compression parameter sets of the memory lab: one per (function, rate), each a ParamBlock laid out as the
 // function's tensors layer after layer, then (with the autoencode loss) each layer's decoder.
 
-static const char *const fn_stems[COMPRESS_FN_COUNT] = {"", "mean", "max", "dilated", "most_used"};
-
-int compress_fn_has_params(int fn) { return fn == COMPRESS_CONV || fn == COMPRESS_DILATED; }
+int compress_fn_has_params(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT && compress_fn_choices[fn].has_params; }
 
 // Floats of one layer's function tensors (the conv layout of conv_weight for COMPRESS_CONV).
 long set_layer_floats(int fn, int d, int c) {
@@ -182,7 +181,7 @@ long set_decoder_offset(const ConvSet *cs, int layer, int d) {
 
 void compress_set_stem(int fn, int rate, int layer, char *out, size_t n) {
     if (fn == COMPRESS_CONV) snprintf(out, n, "layers.%d.compress.", layer);
-    else snprintf(out, n, "layers.%d.compress_%s_r%d.", layer, fn_stems[fn], rate);
+    else snprintf(out, n, "layers.%d.compress_%s_r%d.", layer, compress_fn_choices[fn].tensor_stem, rate);
 }
 
 int compress_set_parse(const char *name, int *fn, int *rate) {
@@ -190,14 +189,14 @@ int compress_set_parse(const char *name, int *fn, int *rate) {
     size_t n = strlen(prefix);
     if (strncmp(name, prefix, n)) return 0;
     for (int f = COMPRESS_MEAN; f < COMPRESS_FN_COUNT; f++) {
-        size_t k = strlen(fn_stems[f]);
+        size_t k = strlen(compress_fn_choices[f].tensor_stem);
         const char *p = name + n;
-        if (strncmp(p, fn_stems[f], k) || p[k] != '_' || p[k + 1] != 'r') continue;
+        if (strncmp(p, compress_fn_choices[f].tensor_stem, k) || p[k] != '_' || p[k + 1] != 'r') continue;
         p += k + 2;
         long r = 0;
         if (*p < '1' || *p > '9') return 0;
         for (; *p >= '0' && *p <= '9'; p++)
-            if ((r = r * 10 + (*p - '0')) > 64) return 0;
+            if ((r = r * 10 + (*p - '0')) > CONFIG_MAX_RATE) return 0;
         if (*p != '.') return 0;
         *fn = f;
         *rate = (int)r;
@@ -389,12 +388,15 @@ int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
 }
 
 int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) {
+    char names[128];
     if (fn < 0 || fn >= COMPRESS_FN_COUNT) {
-        snprintf(err, errlen, "compression function %d is unknown; use conv, mean, max, dilated or most-used", fn);
+        config_choice_list(compress_fn_choices, ", ", " or ", names, sizeof names);
+        snprintf(err, errlen, "compression function %d is unknown; use %s", fn, names);
         return -1;
     }
     if (loss < 0 || loss >= COMPRESS_LOSS_COUNT) {
-        snprintf(err, errlen, "compression loss %d is unknown; use attention, autoencode or none", loss);
+        config_choice_list(compress_loss_choices, ", ", " or ", names, sizeof names);
+        snprintf(err, errlen, "compression loss %d is unknown; use %s", loss, names);
         return -1;
     }
     if (loss != m->cfg.compress_loss) {
@@ -420,13 +422,15 @@ void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *ou
 
 void compress_set_state_key(const ConvSet *cs, char *out, size_t n) {
     if (cs->fn == COMPRESS_CONV) snprintf(out, n, "optim.t.r%d", cs->rate);
-    else snprintf(out, n, "optim.t.%s_r%d", fn_stems[cs->fn], cs->rate);
+    else snprintf(out, n, "optim.t.%s_r%d", compress_fn_choices[cs->fn].tensor_stem, cs->rate);
 }
 
 ConvSet *model_conv(Model *m) { return &m->convs[m->active]; }
 
 Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
-    if (config_validate(cfg, err, errlen)) return NULL;
+    // validated where it entered; the shape the arrays and the head split below rest on, checked cheaply
+    assert(cfg->n_layers >= 1 && cfg->n_layers <= CONFIG_MAX_LAYERS && cfg->n_heads >= 1 &&
+           cfg->d_model % cfg->n_heads == 0 && cfg->compression_rate >= 1 && cfg->compression_rate <= CONFIG_MAX_RATE);
     Model *m = calloc(1, sizeof *m);
     if (!m) goto oom;
     m->cfg = *cfg;

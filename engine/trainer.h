@@ -9,7 +9,7 @@
 typedef struct {
     long step;        // optimizer steps taken after this one
     float ce, bpc, ar_total, lr, grad_norm;
-    float ar[64];     // per layer
+    float ar[CONFIG_MAX_LAYERS]; // per layer
     int compressed;   // rows removed from memory this step
     int skipped;      // loss or gradient not finite: the step was not applied
 } StepStats;
@@ -42,7 +42,7 @@ typedef struct {
     float *shard_grads[MAX_SHARDS]; // gradient blocks of shards 1.. (shard 0 writes the model's own)
     float *shard_conv_grads[MAX_SHARDS]; // their AR gradients of the active convs
     long shard_conv_floats[MAX_SHARDS];
-    float shard_ar[MAX_SHARDS][64];
+    float shard_ar[MAX_SHARDS][CONFIG_MAX_LAYERS];
     ModelParams shard_g[MAX_SHARDS];
     Memory mem;          // training memory
     Memory valid_mem;    // validation memory
@@ -62,7 +62,8 @@ typedef struct {
     long ar_pack_floats;
     int by_layer;        // this step's gradient sums start layer by layer during the backward pass
     int parts_found;     // part_start is known
-    long part_start[67]; // where part p's gradients begin in the main block, at [p + 1] (see model_backward_parts)
+    long part_start[CONFIG_MAX_LAYERS + 3]; // where part p's gradients begin in the main block, at [p + 1] (see
+                                            // model_backward_parts); the embedding, the layers, the head, the end
 } Trainer;
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "app/config_help.h"
 #include "app/recall_corpus.h"
 #include "app/tui_fill.h"
 #include "app/tui_recall.h"
@@ -16,14 +17,17 @@
 #include "ui/cmdline.h"
 
 TEST(app_lab_ui_compression_names_are_the_engines) {
+    ui_compress_choices_from_engine();
+    const UiCompressChoices *ch = &ui_compress_choices;
     int n = 0;
-    for (; ui_compress_fn_names[n]; n++) {
-        CHECK(!strcmp(ui_compress_fn_names[n], compress_fn_name(n)));
-        CHECK_INT_EQ(compress_fn_parse(ui_compress_fn_names[n]), n);
+    for (; ch->fn_names[n]; n++) {
+        CHECK(!strcmp(ch->fn_names[n], compress_fn_name(n)));
+        CHECK_INT_EQ(compress_fn_parse(ch->fn_names[n]), n);
     }
     CHECK_INT_EQ(n, COMPRESS_FN_COUNT);
-    for (n = 0; ui_compress_loss_names[n]; n++) CHECK(!strcmp(ui_compress_loss_names[n], compress_loss_name(n)));
+    for (n = 0; ch->loss_names[n]; n++) CHECK(!strcmp(ch->loss_names[n], compress_loss_name(n)));
     CHECK_INT_EQ(n, COMPRESS_LOSS_COUNT);
+    CHECK(ch->fn_known("most_used") && !ch->fn_known("median") && ch->loss_known("none") && !ch->loss_known("mse"));
 }
 
 TEST(app_lab_buckets_match_a_hand_count) {

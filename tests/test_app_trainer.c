@@ -203,6 +203,10 @@ TEST(app_trainer_pause_step_rate_validate) {
     wait_for(&r, message_has, "out of range", "a refused rate");
     CHECK(r.snap->message_is_error);
     CHECK_INT_EQ(r.snap->compression_rate, 2);
+    post(&r, UI_CMD_SET_RATE, 0, NULL); // :rate 0: the UI checks only that it is a number; the engine says why
+    wait_for(&r, message_has, "compression_rate=0 is out of range; use 1 to", "the engine's reason");
+    CHECK(r.snap->message_is_error);
+    CHECK_INT_EQ(r.snap->compression_rate, 2);
     int before = ui_series_len(&r.snap->valid_loss);
     post(&r, UI_CMD_VALIDATE, 0, NULL);
     wait_for(&r, message_has, "validation CE", "validation");

@@ -193,6 +193,8 @@ TEST(labml_import_names_what_is_missing_or_wrong) {
     CHECK_REFUSED(r, "distinct characters but tests/golden/labml_tiny.safetensors's src_embed.weight has 31 rows");
     r = run(IMPORT " --set seq_len=4 --set mem_len=4 --set c_mem_len=3 --set d_model=16", LABML_GOLDEN, dir);
     CHECK_REFUSED(r, "--set d_model=16: the state dict's shapes fix this key");
+    r = run(IMPORT " --set seq_len=4 --set mem_len=1 --set c_mem_len=3", LABML_GOLDEN, dir); // import validates
+    CHECK_REFUSED(r, "c_mem_len=3 needs mem_len >= compression_rate");
     char pt[1024];
     tmp_path(pt, sizeof pt, "model.pt");
     FILE *fp = fopen(pt, "wb");

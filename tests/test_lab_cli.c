@@ -30,6 +30,8 @@ TEST(lab_cli_refuses_bad_input) {
     CHECK_REFUSED(run("lab compare --set recall.pending=0"), "recall.pending");
     CHECK_REFUSED(run("lab compare --set recall.colour=3"), "recall.colour");
     CHECK_REFUSED(run("lab compare --set d_model=-1"), "d_model");
+    // the relations too: the lab validates its config itself (model_new trusts a validated one)
+    CHECK_REFUSED(run("lab compare --set d_model=7 --set n_heads=2 --steps 1"), "n_heads=2 does not divide d_model=7");
     CHECK_REFUSED(run("lab compare -n 10"), "-n");
     CHECK_REFUSED(run("lab attention --data builtin"), "--load");
     CHECK_REFUSED(run("lab recall --save /nonexistent-dir/r.txt -n 100"), "/nonexistent-dir/r.txt");

@@ -1,5 +1,6 @@
 // UI input: keys -> posted commands and state, mouse clicks, prompt lines and ':' commands, readline.
 #include "harness.h"
+#include "app/config_help.h"
 #include "ui/cmdline.h"
 #include "ui/heatmap.h"
 #include "ui/help.h"
@@ -35,6 +36,7 @@ static Fix *fix_new(void) {
     CHECK(f->s != NULL);
     ui_test_fill_snapshot(f->s);
     ui_state_init(&f->ui, FULL_CAPS);
+    ui_compress_choices_from_engine(); // as the app does at start
     ui_update(&f->ui, f->s, 80, 24);
     return f;
 }
@@ -283,6 +285,7 @@ TEST(ui_mouse_click_on_a_layer_row_selects_it) {
 static UiLineResult parse(const char *line) {
     UiGenSettings gs = {200, 0.8f, 40};
     UiLineResult r;
+    ui_compress_choices_from_engine();
     ui_parse_line(line, &gs, &r);
     return r;
 }
@@ -305,7 +308,7 @@ TEST(ui_cmd_rate_temp_len_topk) {
 }
 
 TEST(ui_cmd_bad_values_give_messages) {
-    const char *bad[] = {":rate x", ":rate", ":rate 0", ":rate 4 5", ":rate 2.5", ":temp -1", ":temp nan",
+    const char *bad[] = {":rate x", ":rate", ":rate 4 5", ":rate 2.5", ":temp -1", ":temp nan",
                          ":temp", ":len 0", ":topk -3", ":bogus", ":", ": rate 4", ":help me"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         UiLineResult r = parse(bad[i]);
@@ -315,6 +318,12 @@ TEST(ui_cmd_bad_values_give_messages) {
     }
     UiLineResult r = parse(":rate x");
     CHECK(strstr(r.message, ":rate") != NULL);
+    // A whole number is all the UI checks: the range is the engine's, and the trainer says why it refuses one
+    // (test_app_trainer: app_trainer_pause_step_rate_validate).
+    r = parse(":rate 0");
+    CHECK(!r.is_error && r.n_cmds == 1 && r.cmds[0].type == UI_CMD_SET_RATE && r.cmds[0].ival == 0);
+    r = parse(":rate 5000");
+    CHECK(!r.is_error && r.n_cmds == 1 && r.cmds[0].ival == 5000);
 }
 
 TEST(ui_cmd_save_quit_help_and_others) {
@@ -540,11 +549,11 @@ TEST(ui_cmd_compress_and_compress_loss) {
     CHECK_INT_EQ(r.n_cmds, 1);
     CHECK_INT_EQ(r.cmds[0].type, UI_CMD_SET_COMPRESS);
     CHECK(!strcmp(r.cmds[0].text, "mean"));
-    for (int i = 0; ui_compress_fn_names[i]; i++) {
+    for (int i = 0; ui_compress_choices.fn_names[i]; i++) {
         char line[64];
-        snprintf(line, sizeof line, ":compress %s", ui_compress_fn_names[i]);
+        snprintf(line, sizeof line, ":compress %s", ui_compress_choices.fn_names[i]);
         r = parse(line);
-        CHECK_MSG(!r.is_error && !strcmp(r.cmds[0].text, ui_compress_fn_names[i]), "%s refused", line);
+        CHECK_MSG(!r.is_error && !strcmp(r.cmds[0].text, ui_compress_choices.fn_names[i]), "%s refused", line);
     }
     r = parse(":compress most_used"); // the engine's spelling too
     CHECK(!r.is_error && r.cmds[0].type == UI_CMD_SET_COMPRESS);

@@ -4,17 +4,29 @@
 #include "ui/keys.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define ARROWS_LR "\xe2\x86\x90 \xe2\x86\x92"
 #define ARROWS_UD "\xe2\x86\x91 \xe2\x86\x93"
+
+static char compress_cycle_help[200] = "next compression function (from the next compression on)";
+
+void ui_bindings_set_compress_cycle(const char *const *names) {
+    if (!names[0]) return;
+    size_t used = (size_t)snprintf(compress_cycle_help, sizeof compress_cycle_help, "next compression function: ");
+    for (int i = 0; names[i] && used < sizeof compress_cycle_help; i++)
+        used += (size_t)snprintf(compress_cycle_help + used, sizeof compress_cycle_help - used, "%s \xe2\x86\x92 ", names[i]);
+    if (used < sizeof compress_cycle_help)
+        snprintf(compress_cycle_help + used, sizeof compress_cycle_help - used, "%s (from the next compression on)",
+                 names[0]);
+}
 
 const UiBinding ui_bindings[] = {
     {"Space", {' '}, UI_ACT_PAUSE, "pause / resume training (also after --max-steps stopped it)"},
     {"n", {'n'}, UI_ACT_STEP, "one training step while paused or stopped"},
     {"+ -", {'+', '='}, UI_ACT_RATE_UP, "compression rate up / down (from the next compression on; existing slots stay)"},
     {NULL, {'-', '_'}, UI_ACT_RATE_DOWN, NULL},
-    {"f", {'f'}, UI_ACT_COMPRESS_NEXT, "next compression function: conv \xe2\x86\x92 mean \xe2\x86\x92 max \xe2\x86\x92 "
-                                       "dilated \xe2\x86\x92 most-used \xe2\x86\x92 conv (from the next compression on)"},
+    {"f", {'f'}, UI_ACT_COMPRESS_NEXT, compress_cycle_help},
     {"b", {'b'}, UI_ACT_FIGURE2, "attention by slot age (the paper's Figure 2) in place of the heatmap; b or Esc goes back"},
     {"Tab " ARROWS_LR, {UI_KEY_TAB, UI_KEY_RIGHT}, UI_ACT_LAYER_NEXT, "select the layer (Shift-Tab also goes back)"},
     {NULL, {UI_KEY_BTAB, UI_KEY_LEFT}, UI_ACT_LAYER_PREV, NULL},

@@ -25,6 +25,10 @@ typedef struct {
 extern const UiBinding ui_bindings[];
 extern const int ui_binding_count;
 
+// The f line's help: "next compression function: conv → mean → ... → conv (...)", names from the engine
+// (through ui_set_compress_choices).
+void ui_bindings_set_compress_cycle(const char *const *names);
+
 // The action of a key on the main screen (UI_ACT_NONE for an unbound key).
 UiAction ui_binding_action(int key);
 

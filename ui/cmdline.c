@@ -1,8 +1,11 @@
 // Prompt line parser: generation prompts and ':' commands.
 #include "ui/cmdline.h"
 
+#include "ui/bindings.h"
+
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,8 +87,8 @@ static void number_cmd(const char *name, const char *arg, UiLineResult *out) {
     float fv;
     if (has_space(arg)) {
         fail(out, ":%s takes one value", name);
-    } else if (!strcmp(name, "rate")) {
-        if (!parse_int(arg, 1, 4096, &iv)) fail(out, ":rate needs a whole number >= 1, e.g. :rate 4");
+    } else if (!strcmp(name, "rate")) { // the range is the engine's: the trainer checks it and says why
+        if (!parse_int(arg, INT_MIN, INT_MAX, &iv)) fail(out, ":rate needs a whole number, e.g. :rate 4");
         else add_cmd(out, UI_CMD_SET_RATE)->ival = iv;
     } else if (!strcmp(name, "temp")) {
         if (!parse_float(arg, 0, 100, &fv)) fail(out, ":temp needs a number >= 0 (0 = greedy), e.g. :temp 0.8");
@@ -122,30 +125,36 @@ static void save_cmd(const char *path, UiLineResult *out) {
     memcpy(add_cmd(out, UI_CMD_SAVE)->text, path, n + 1);
 }
 
-const char *const ui_compress_fn_names[] = {"conv", "mean", "max", "dilated", "most-used", NULL};
-const char *const ui_compress_loss_names[] = {"attention", "autoencode", "none", NULL};
+static const char *const no_names[] = {NULL};
+UiCompressChoices ui_compress_choices = {no_names, no_names, NULL, NULL};
+static char fn_help[160] = "compression function", loss_help[160] = "compression loss";
 
-static void join_names(const char *const *names, char *out, size_t n) {
+static void join_names(const char *const *names, const char *sep, char *out, size_t n) {
     size_t used = 0;
     out[0] = 0;
     for (int i = 0; names[i] && used < n; i++)
-        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? ", " : "", names[i]);
+        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? sep : "", names[i]);
 }
 
-static int name_known(const char *const *names, const char *name) {
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(names[i], name)) return 1;
-    return !strcmp(name, "most_used") && names == ui_compress_fn_names; // the engine's alias
+void ui_set_compress_choices(const UiCompressChoices *choices) {
+    ui_compress_choices = *choices;
+    char list[128];
+    join_names(choices->fn_names, ", ", list, sizeof list);
+    snprintf(fn_help, sizeof fn_help, "compression function: %s", list);
+    join_names(choices->loss_names, ", ", list, sizeof list);
+    snprintf(loss_help, sizeof loss_help, "compression loss: %s", list);
+    ui_bindings_set_compress_cycle(choices->fn_names);
 }
 
 // :compress NAME and :compress_loss NAME. The name is checked here so a typo is one clear message at
 // once; the trainer parses it again with the engine's own parser.
 static void compress_cmd(const char *name, const char *arg, UiLineResult *out) {
     int loss = !strcmp(name, "compress_loss");
-    const char *const *names = loss ? ui_compress_loss_names : ui_compress_fn_names;
+    const UiCompressChoices *ch = &ui_compress_choices;
+    int (*known)(const char *) = loss ? ch->loss_known : ch->fn_known;
     char list[96];
-    join_names(names, list, sizeof list);
-    if (!*arg || has_space(arg) || !name_known(names, arg)) {
+    join_names(loss ? ch->loss_names : ch->fn_names, ", ", list, sizeof list);
+    if (!*arg || has_space(arg) || !known || !known(arg)) {
         if (*arg) fail(out, "unknown %s '%.40s': use one of %s", loss ? "compression loss" : "compression function", arg, list);
         else fail(out, ":%s needs a name: %s", name, list);
         return;
@@ -159,8 +168,8 @@ const UiLineCommand ui_line_commands[] = {
     {"temp", "", "T", "sampling temperature of the next generation (0 = greedy)"},
     {"len", "", "N", "characters the next generation writes"},
     {"topk", "", "K", "sample among the K likeliest characters (0 = off)"},
-    {"compress", "", "NAME", "compression function: conv, mean, max, dilated, most-used"},
-    {"compress_loss", "", "NAME", "compression loss: attention, autoencode, none"},
+    {"compress", "", "NAME", fn_help},
+    {"compress_loss", "", "NAME", loss_help},
     {"save", "", "[PATH]", "save a checkpoint (to PATH, else where s saves)"},
     {"validate", "val", "", "validate now"},
     {"pause", "", "", "pause training"},

@@ -25,10 +25,18 @@ typedef struct {
     char message[UI_LINE_MESSAGE_BYTES];
 } UiLineResult;
 
-// The names :compress and :compress_loss accept (NULL-terminated), in the engine's order (the app's
-// tests check them against engine/config.h; ui/ cannot include it).
-extern const char *const ui_compress_fn_names[];
-extern const char *const ui_compress_loss_names[];
+// The engine's compression functions and losses, which ui/ cannot include: the app hands them over once at
+// start, before the UI thread runs. The names (NULL-terminated, in the engine's order) make the messages
+// and the help; `known` (the engine's parser, which also takes its aliases) decides what :compress and
+// :compress_loss accept. Until then both commands refuse every name.
+typedef struct {
+    const char *const *fn_names;
+    const char *const *loss_names;
+    int (*fn_known)(const char *name);
+    int (*loss_known)(const char *name);
+} UiCompressChoices;
+void ui_set_compress_choices(const UiCompressChoices *choices);
+extern UiCompressChoices ui_compress_choices;
 
 // The ':' commands, for the parser and the help overlay alike.
 typedef struct {

@@ -24,7 +24,7 @@ typedef enum {
     UI_CMD_QUIT,         // leave (after any save already posted)
     UI_CMD_VIEW_LAYER,   // ival = layer the UI now shows: collect its attention into snapshot.attn.
                          // A view hint only, it does not change training.
-    UI_CMD_COMPRESS_NEXT, // the next compression function (conv -> mean -> max -> dilated -> most-used -> conv)
+    UI_CMD_COMPRESS_NEXT, // the next compression function, in the engine's order (the last wraps to the first)
     UI_CMD_SET_COMPRESS,  // text = compression function name (from the next compression on)
     UI_CMD_SET_COMPRESS_LOSS, // text = compression loss name
     UI_CMD_COUNT

@@ -249,9 +249,7 @@ static void apply_setting(UiState *ui, const UiCommand *c) {
         ui->gen.top_k = c->ival;
         if (c->ival) ui_set_message(ui, 0, "top-k %d for the next generation", c->ival);
         else ui_set_message(ui, 0, "top-k off for the next generation");
-    } else if (c->type == UI_CMD_SET_RATE) {
-        ui_set_message(ui, 0, "compression rate %d from the next compression", c->ival);
-    }
+    } // a rate's message comes from the trainer: the engine decides whether the model can use it
 }
 
 void ui_submit_line(UiState *ui, const char *line, UiPostFn post, void *ctx) {
