@@ -39,23 +39,19 @@ static int measure(RankRow *row, const char *preset, const Corpus *corpus, int t
     char err[512];
     config_preset(&cfg, preset);
     cfg.vocab_size = corpus->vocab.size;
-    Model *m = model_new(&cfg, 0, err, sizeof err);
-    Trainer t;
-    if (!m) return fail("bench", "%s", err);
-    if (trainer_init(&t, m, corpus, err, sizeof err)) {
-        model_free(m);
-        return fail("bench", "%s", err);
-    }
-    trainer_threads(&t, threads);
-    int rc = par_attach(&t, err, sizeof err);
+    cfg.seed = 0;
+    Run run;
+    if (run_open(&run, &cfg, corpus, NULL, threads, err, sizeof err)) return fail("bench", "%s", err);
+    Model *m = run.model;
+    int rc = par_attach(&run, err, sizeof err);
     if (rc) fail("bench", "%s", err);
-    for (int i = rc ? 0 : bench_warmup_steps(&cfg); i > 0; i--) trainer_step(&t, NULL);
+    for (int i = rc ? 0 : run_warmup_steps(&cfg); i > 0; i--) run_step(&run, NULL);
     RankRow reps[REPS];
     int steps = cfg.batch_size * cfg.seq_len >= 512 ? 10 : 30;
     for (int r = 0; r < REPS && !rc; r++) {
         double s0, b0, s1, b1, t0 = now_seconds();
         par_reduce_totals(&s0, &b0);
-        for (int i = 0; i < steps; i++) trainer_step(&t, NULL);
+        for (int i = 0; i < steps; i++) run_step(&run, NULL);
         double seconds = now_seconds() - t0;
         par_reduce_totals(&s1, &b1);
         reps[r] = (RankRow){preset, (double)steps * cfg.batch_size * cfg.seq_len / seconds, 1e3 * seconds / steps,
@@ -66,8 +62,7 @@ static int measure(RankRow *row, const char *preset, const Corpus *corpus, int t
         *row = reps[REPS / 2];
         row->transfer_ms = 1e3 * par_time_sum(grad_floats(m));
     }
-    trainer_free(&t);
-    model_free(m);
+    run_close(&run);
     return rc;
 }
 

@@ -37,13 +37,6 @@ double now_seconds(void) {
 
 void set_threads(long threads) { openblas_set_num_threads((int)threads); }
 
-// Training splits the batch over the threads (one shard each, see trainer_set_threads), so every
-// BLAS call runs on its caller's thread: OpenBLAS workers would only spin against the shards.
-void trainer_threads(Trainer *t, long threads) {
-    trainer_set_threads(t, (int)threads);
-    set_threads(t->n_shards > 1 ? 1 : threads);
-}
-
 static int parse_long(const char *cmd, const char *flag, const char *text, long lo, long hi, long *out) {
     char *end;
     errno = 0;
@@ -232,28 +225,6 @@ int check_config(const Config *cfg, const char *cmd) {
     return config_validate(cfg, err, sizeof err) ? fail(cmd, "%s", err) : 0;
 }
 
-// Floats of the parameter block (main tensors + the active rate's convs), computed in double so no
-// config in range can overflow it.
-static double param_floats(const Config *c) {
-    double d = c->d_model, V = c->vocab_size > 0 ? c->vocab_size : 256, ff = c->d_ff, L = c->n_layers;
-    double R = config_rel_len(c), H = c->n_heads;
-    double layer = 4 * d + 4 * d * d + 2 * d + R * d + R * H + d + 2 * ff * d + ff + d;
-    return 2 * V * d + V + 2 * d + L * layer + L * (d * d * c->compression_rate + d);
-}
-
-// Floats of one workspace of `batch` streams, two memories and the trainer's batch buffers: the big
-// buffers of workspace_new and memory_init (within a few percent; the small ones are left out).
-static double activation_floats(const Config *c, double batch) {
-    double d = c->d_model, V = c->vocab_size > 0 ? c->vocab_size : 256, ff = c->d_ff, L = c->n_layers;
-    double Q = c->seq_len, M = (double)c->mem_len + c->c_mem_len, K = M + Q, BQ = batch * Q;
-    double wide = BQ * (d > ff ? d : ff);
-    double per_layer = BQ * d * 8 + batch * M * d * 3 + BQ * c->n_heads * K + 2 * BQ * ff;
-    double global = BQ * d * 3 + 2 * BQ * V + 7 * (wide + BQ * V) + batch * M * 2 * d + Q * d * 2 + 3 * Q * K +
-                    3 * d * d + (L + 1) * batch * (c->mem_len + Q) * d;
-    double memories = 2 * L * batch * d * (M + 2 * Q);
-    return L * per_layer + global + memories;
-}
-
 // The most memory a command may plan to use: MEMSCOPE_MEMORY_LIMIT_MB when set, else the machine's RAM.
 static double memory_limit_bytes(void) {
     const char *env = getenv("MEMSCOPE_MEMORY_LIMIT_MB");
@@ -264,11 +235,14 @@ static double memory_limit_bytes(void) {
 
 // Refuses, before anything is allocated, a config whose parameters, optimizer state and activations
 // would not fit: a mistyped --set or a hostile checkpoint must not send the machine into swap or the
-// OOM killer. Training plans for batch_size streams; eval, sample and info run one stream.
-static int check_memory_budget(const Config *cfg, const char *cmd) {
+// OOM killer. Training plans for batch_size streams on `threads` threads; eval, sample and info run one
+// stream. The figures are the engine's run_budget: the bytes a run of this config allocates.
+int check_memory_budget(const Config *cfg, int threads, const char *cmd) {
     int inference = !strcmp(cmd, "eval") || !strcmp(cmd, "sample") || !strcmp(cmd, "info");
-    double params = param_floats(cfg) * 4 * sizeof(float); // parameters, gradients, Adam m and v
-    double acts = activation_floats(cfg, inference ? 1 : cfg->batch_size) * sizeof(float);
+    Config c = *cfg;
+    if (c.vocab_size <= 0) c.vocab_size = 256; // before the corpus is read: the largest vocabulary
+    RunBudget b = run_budget(&c, inference ? 1 : c.batch_size, threads);
+    double params = (double)b.params, acts = (double)b.activations;
     double limit = memory_limit_bytes();
     if (params + acts <= limit) return 0;
     const double gib = 1073741824.0;
@@ -286,7 +260,7 @@ static int check_memory_budget(const Config *cfg, const char *cmd) {
 
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
     char err[1024];
-    if (check_memory_budget(cfg, cmd)) return NULL;
+    if (check_memory_budget(cfg, 1, cmd)) return NULL;
     Model *m = model_new(cfg, cfg->seed, err, sizeof err);
     if (!m) {
         fail(cmd, "%s", err);
@@ -298,6 +272,13 @@ Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd) {
         return NULL;
     }
     return m;
+}
+
+int open_run(Run *r, const Config *cfg, const Corpus *corpus, const Checkpoint *ck, long threads, const char *cmd) {
+    char err[1024];
+    if (check_memory_budget(cfg, (int)threads, cmd)) return 1;
+    if (run_open(r, cfg, corpus, ck, (int)threads, err, sizeof err)) return fail(cmd, "%s", err);
+    return 0;
 }
 
 // The corpus file a run reads: --data, else data/tinyshakespeare.txt when present (NULL: built-in text).

@@ -7,6 +7,7 @@
 #include "engine/config.h"
 #include "engine/data.h"
 #include "engine/model.h"
+#include "engine/run.h"
 #include "engine/trainer.h"
 
 #define MAX_SETS 64
@@ -47,6 +48,11 @@ int check_config(const Config *cfg, const char *cmd);
 // A model from config and, when ck is given, its weights. cfg has passed config_validate where it was made
 // (train and tui after build_config, lab and import by themselves, checkpoint_open for ck->cfg).
 Model *build_model(const Config *cfg, const Checkpoint *ck, const char *cmd);
+// 0 when a run of cfg on `threads` training threads fits the memory (run_budget against the machine's RAM or
+// MEMSCOPE_MEMORY_LIMIT_MB); else one line naming the figures and what to lower, and -1.
+int check_memory_budget(const Config *cfg, int threads, const char *cmd);
+// run_open after the memory budget (cfg validated already, where it was made); 0, or 1 after one line on stderr.
+int open_run(Run *r, const Config *cfg, const Corpus *corpus, const Checkpoint *ck, long threads, const char *cmd);
 
 // A trained checkpoint read against --data (eval, lab attention): the checkpoint, the corpus in its
 // vocabulary, the model, and the attention statistics when asked for.
@@ -65,8 +71,6 @@ int checkpoint_run_open(CheckpointRun *r, const Options *o, int want_stats, cons
 void checkpoint_run_close(CheckpointRun *r);
 
 void set_threads(long threads);
-// Threads for training: batch shards, with BLAS single-threaded under them.
-void trainer_threads(Trainer *t, long threads);
 double now_seconds(void);
 // An output file (--save, --log, --attention-stats, lab --save) is checked before the work, not after: the
 // rules of engine/output_file.h (a regular file or a new one; a symlink is followed; the real temporary name

@@ -11,7 +11,7 @@
 #include "engine/absorbed_attention.h"
 #include "engine/flops.h"
 #include "engine/generate.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 #include "engine/vecmath.h"
 
 #define REPS 3
@@ -41,6 +41,7 @@ static double median(double *v, int n) {
     return v[n / 2];
 }
 
+// The preset's model from seed 0, for the inference figures.
 static int model_for(const char *preset, const Corpus *corpus, Config *cfg, Model **m) {
     char err[512];
     config_preset(cfg, preset);
@@ -50,9 +51,15 @@ static int model_for(const char *preset, const Corpus *corpus, Config *cfg, Mode
     return *m ? 0 : -1;
 }
 
-int bench_warmup_steps(const Config *c) {
-    int per_step = c->seq_len / c->compression_rate;
-    return 2 + (per_step > 0 ? (c->c_mem_len + per_step - 1) / per_step : 0);
+// A run of the preset on corpus from seed 0 (the figures of every bench so far), or -1 after a line.
+static int run_for(const char *preset, const Corpus *corpus, int threads, Config *cfg, Run *r) {
+    char err[512];
+    config_preset(cfg, preset);
+    cfg->vocab_size = corpus->vocab.size;
+    cfg->seed = 0;
+    if (!run_open(r, cfg, corpus, NULL, threads, err, sizeof err)) return 0;
+    fprintf(stderr, "memscope bench: %s\n", err);
+    return -1;
 }
 
 static int timed_steps(const Config *c) {
@@ -62,26 +69,17 @@ static int timed_steps(const Config *c) {
 
 static double train_speed(const char *preset, const Corpus *corpus, int threads) {
     Config cfg;
-    Model *m;
-    Trainer t;
-    char err[512];
-    if (model_for(preset, corpus, &cfg, &m)) return 0;
-    if (trainer_init(&t, m, corpus, err, sizeof err)) {
-        fprintf(stderr, "memscope bench: %s\n", err);
-        model_free(m);
-        return 0;
-    }
-    trainer_threads(&t, threads);
-    for (int i = bench_warmup_steps(&cfg); i > 0; i--) trainer_step(&t, NULL);
+    Run r;
+    if (run_for(preset, corpus, threads, &cfg, &r)) return 0;
+    for (int i = run_warmup_steps(&cfg); i > 0; i--) run_step(&r, NULL);
     double speeds[REPS];
     int steps = timed_steps(&cfg);
-    for (int r = 0; r < REPS; r++) {
+    for (int rep = 0; rep < REPS; rep++) {
         double t0 = now_seconds();
-        for (int i = 0; i < steps; i++) trainer_step(&t, NULL);
-        speeds[r] = (double)steps * cfg.batch_size * cfg.seq_len / (now_seconds() - t0);
+        for (int i = 0; i < steps; i++) run_step(&r, NULL);
+        speeds[rep] = (double)steps * cfg.batch_size * cfg.seq_len / (now_seconds() - t0);
     }
-    trainer_free(&t);
-    model_free(m);
+    run_close(&r);
     return median(speeds, REPS);
 }
 

@@ -171,22 +171,14 @@ static int validation_progress(void *ctx, long done, long total) {
 // Trains run->cfg on corpus for `steps`; returns the model (NULL on failure). With `validate`, also the
 // validation CE over the whole validation split (run->valid_ce).
 static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, int validate, const char *cmd) {
-    char err[1024];
     run->cfg.vocab_size = corpus->vocab.size;
-    Model *m = check_config(&run->cfg, cmd) ? NULL : build_model(&run->cfg, NULL, cmd);
-    if (!m) return NULL;
-    Trainer t;
-    if (trainer_init(&t, m, corpus, err, sizeof err)) {
-        fail(cmd, "%s", err);
-        model_free(m);
-        return NULL;
-    }
-    trainer_threads(&t, threads);
+    Run r;
+    if (check_config(&run->cfg, cmd) || open_run(&r, &run->cfg, corpus, NULL, threads, cmd)) return NULL;
     double t0 = now_seconds(), ce_sum = 0;
     long ce_n = 0;
     for (long i = 0; i < steps; i++) {
         StepStats s;
-        trainer_step(&t, &s);
+        run_step(&r, &s);
         if (i >= steps - 50 && !s.skipped) { // the training CE of the last 50 steps
             ce_sum += s.ce;
             ce_n++;
@@ -199,11 +191,11 @@ static Model *lab_train(LabRun *run, Corpus *corpus, long steps, long threads, i
     if (isatty(2)) fprintf(stderr, "\r%80s\r", "");
     if (validate) {
         Progress p;
-        progress_begin(&p, "lab: validating", "segments", t.valid.n_steps);
-        run->valid_ce = trainer_validate_full_progress(&t, validation_progress, &p);
+        progress_begin(&p, "lab: validating", "segments", run_valid_segments(&r));
+        run->valid_ce = run_validate_full(&r, validation_progress, &p);
         progress_end(&p);
     }
-    trainer_free(&t);
+    Model *m = run_take_model(&r);
     set_threads(threads); // evaluation runs one stream: BLAS may use the threads
     return m;
 }

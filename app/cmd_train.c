@@ -16,7 +16,7 @@
 #include "app/train_log.h"
 #include "engine/output_file.h"
 #include "app/parallel.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 static const char *const train_help =
     "usage: memscope train [--data FILE] [--preset labml|default|large] [--set key=value]...\n"
@@ -76,8 +76,8 @@ typedef struct {
     Corpus corpus;
     Checkpoint ck;
     int have_ck;
-    Model *model;
-    Trainer t;
+    Run run;
+    int run_open;
     TrainLog log;
     int continue_on_save_error; // --on-save-error continue
     int on_save_error_given;
@@ -91,12 +91,8 @@ static double eta_seconds(long done, long total, double elapsed, double budget) 
     return eta < 0 ? 0 : eta;
 }
 
-static double epoch_position(const Trainer *t) {
-    return t->epoch + (t->train.n_steps ? (double)t->batch_index / t->train.n_steps : 0.0);
-}
-
 // The live line on a terminal ("\r", redrawn), or one plain line (tty = 0) for a log file or a pipe.
-static void progress(const Trainer *t, const StepStats *s, long done, long total, double tps, double elapsed,
+static void progress(const Run *run, const StepStats *s, long done, long total, double tps, double elapsed,
                      double budget, int tty) {
     char eta[16], spent[16];
     format_duration(eta, sizeof eta, eta_seconds(done, total, elapsed, budget));
@@ -105,10 +101,10 @@ static void progress(const Trainer *t, const StepStats *s, long done, long total
     if (total != LONG_MAX) snprintf(of, sizeof of, " (%ld/%ld)", done, total);
     if (tty)
         fprintf(stderr, "\rstep %ld%s  epoch %.2f  ce %.4f  bpc %.3f  ar %.4f  %.0f tok/s  ETA %s   ", s->step, of,
-                epoch_position(t), s->ce, s->bpc, s->ar_total, tps, eta);
+                run_epochs_done(run), s->ce, s->bpc, s->ar_total, tps, eta);
     else
         fprintf(stderr, "memscope train: step %ld%s epoch %.2f ce %.4f bpc %.3f %.0f tok/s elapsed %s ETA %s\n", s->step,
-                of, epoch_position(t), s->ce, s->bpc, tps, spent, eta);
+                of, run_epochs_done(run), s->ce, s->bpc, tps, spent, eta);
 }
 
 static int save(TrainRun *r, const char *path) {
@@ -116,9 +112,9 @@ static int save(TrainRun *r, const char *path) {
     int tty = isatty(2);
     fprintf(stderr, "%smemscope train: saving %s...\n", tty ? "\n" : "", path);
     double t0 = now_seconds();
-    if (par_save(path, r->model, &r->corpus.vocab, &r->t, err, sizeof err)) {
+    if (par_save(path, &r->run, err, sizeof err)) {
         r->last_save_failed = 1;
-        return fail("train", "step %ld: %s", r->t.step, err);
+        return fail("train", "step %ld: %s", r->run.t.step, err);
     }
     struct stat st;
     double mb = stat(path, &st) == 0 ? st.st_size / 1e6 : 0;
@@ -140,17 +136,12 @@ static int setup(TrainRun *r) {
     if (r->have_ck && encode_with_vocab(&r->corpus, &r->ck.vocab, "train")) return 1;
     cfg.vocab_size = r->corpus.vocab.size;
     if (config_validate(&cfg, err, sizeof err)) return fail("train", "%s", err), 2;
-    r->model = build_model(&cfg, r->have_ck ? &r->ck : NULL, "train");
-    if (!r->model) return 1;
-    if (trainer_init(&r->t, r->model, &r->corpus, err, sizeof err)) return fail("train", "%s", err);
-    trainer_threads(&r->t, r->o.threads ? r->o.threads : 2);
-    if (r->have_ck && r->ck.has_state && checkpoint_load_state(&r->ck, &r->t, err, sizeof err))
-        return fail("train", "%s", err);
-    if (par_attach(&r->t, err, sizeof err)) return fail("train", "%s", err);
-    if (r->have_ck && checkpoint_load_history(&r->ck, &r->t, err, sizeof err)) return fail("train", "%s", err);
+    long threads = r->o.threads ? r->o.threads : 2;
+    if (open_run(&r->run, &cfg, &r->corpus, r->have_ck ? &r->ck : NULL, threads, "train")) return 1;
+    r->run_open = 1;
+    if (par_attach(&r->run, err, sizeof err)) return fail("train", "%s", err);
     if (r->o.log && !par_rank() && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
-    if (train_log_header(&r->log, &r->model->cfg, &r->corpus, (int)(r->o.threads ? r->o.threads : 2), r->t.step, err,
-                         sizeof err))
+    if (train_log_header(&r->log, &r->run.model->cfg, &r->corpus, (int)threads, r->run.t.step, err, sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
     return 0;
 }
@@ -162,39 +153,39 @@ static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
         fprintf(stderr, "%smemscope train: %s\n", isatty(2) ? "\n" : "", err);
 }
 
-static float validate(Trainer *t, const char *why);
+static float validate(Run *run, const char *why);
 
 static long steps_to_run(const TrainRun *r) {
-    long per_epoch = r->t.train.n_steps;
+    long per_epoch = run_position(&r->run).per_epoch;
     if (r->o.steps) return r->o.steps;
     if (r->o.minutes && !r->o.epochs) return LONG_MAX;
     long target = (r->o.epochs ? r->o.epochs : 1) * per_epoch;
-    long done = r->t.epoch * per_epoch + r->t.batch_index;
+    long done = run_batches_done(&r->run);
     return target > done ? target - done : 0;
 }
 
 // --valid-every: one point of the validation curve, at `seconds` of training time.
 static void curve_point(TrainRun *r, double seconds) {
-    float v = validate(&r->t, "periodic");
+    float v = validate(&r->run, "periodic");
     if (isnan(v)) return; // interrupted
-    history_push(&r->t.valid_history, r->t.step, v);
-    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->t.step, epoch_position(&r->t), v,
-           v / M_LN2);
+    history_push(&r->run.t.valid_history, r->run.t.step, v);
+    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->run.t.step, run_epochs_done(&r->run),
+           v, v / M_LN2);
     fflush(stdout);
     char err[1200];
-    if (train_log_valid(&r->log, "periodic", r->t.step, seconds, v, err, sizeof err))
+    if (train_log_valid(&r->log, "periodic", r->run.t.step, seconds, v, err, sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
 }
 
 static int train_loop(TrainRun *r, long total) {
-    const Config *c = &r->model->cfg;
+    const Config *c = &r->run.model->cfg;
     int tty = isatty(2);
     double start = now_seconds(), last_print = 0, paused = 0; // paused: time spent validating
     double every = tty ? 0.2 : r->o.has_progress_every ? r->o.progress_every : 10.0;
     double budget = r->o.minutes * 60, next_valid = r->o.valid_every;
     long tokens_per_step = (long)c->batch_size * c->seq_len;
     int bad_in_a_row = 0;
-    long first_step = r->t.step;
+    long first_step = r->run.t.step;
     for (long i = 0; i < total; i++) {
         double trained = now_seconds() - start - paused;
         // Rank 0 decides for every rank, in one broadcast a step: stop (a signal), out of time, validate now.
@@ -211,13 +202,13 @@ static int train_loop(TrainRun *r, long total) {
         }
         double t0 = now_seconds();
         StepStats s;
-        trainer_step(&r->t, &s);
+        run_step(&r->run, &s);
         double now = now_seconds();
         if (s.skipped) {
             // The optimizer step did not happen, so its number repeats; the data position says which batch.
             fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
-                    "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->t.epoch,
-                    r->t.batch_index - 1, s.ce, s.grad_norm);
+                    "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->run.t.epoch,
+                    r->run.t.batch_index - 1, s.ce, s.grad_norm);
             write_log(r, &s, 0.0);
             if (++bad_in_a_row >= 5)
                 return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
@@ -229,13 +220,13 @@ static int train_loop(TrainRun *r, long total) {
         if (every > 0 && (now - last_print >= every || (tty && i == total - 1))) {
             if (!last_print && !tty) last_print = now; // off a terminal the first line comes after `every` s
             else {
-                progress(&r->t, &s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused),
+                progress(&r->run, &s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused),
                          now - start - paused, budget, tty);
                 last_print = now;
             }
         }
         char drift[256];
-        if (par_check_params(r->model, r->t.step, drift, sizeof drift)) return fail("train", "%s", drift);
+        if (par_check_params(r->run.model, r->run.t.step, drift, sizeof drift)) return fail("train", "%s", drift);
         if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
             !r->continue_on_save_error) {
             fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "
@@ -245,7 +236,7 @@ static int train_loop(TrainRun *r, long total) {
     }
     double elapsed = now_seconds() - start - paused;
     if (tty) fputc('\n', stderr);
-    long done = r->t.step, ran = r->t.step - first_step;
+    long done = r->run.t.step, ran = done - first_step;
     fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
             stop_requested ? "stopped" : "finished", done, elapsed,
             elapsed > 0 ? ran * (double)tokens_per_step / elapsed : 0.0);
@@ -254,8 +245,7 @@ static int train_loop(TrainRun *r, long total) {
 
 static void teardown(TrainRun *r) {
     train_log_close(&r->log);
-    trainer_free(&r->t);
-    model_free(r->model);
+    if (r->run_open) run_close(&r->run);
     if (r->have_ck) checkpoint_close(&r->ck);
     corpus_free(&r->corpus);
 }
@@ -268,12 +258,13 @@ static int validation_progress(void *ctx, long done, long total) {
 
 // Mean validation CE over the whole validation split from a fresh validation memory (NAN when a signal cut
 // it short), with a progress line on a terminal and a word when it starts and ends otherwise.
-static float validate(Trainer *t, const char *why) {
-    if (t->valid.n_steps < 1) return NAN;
+static float validate(Run *run, const char *why) {
+    long n = run_valid_segments(run);
+    if (n < 1) return NAN;
     Progress p;
-    progress_begin(&p, "train: validating", "segments", t->valid.n_steps);
-    if (!p.tty) fprintf(stderr, "memscope train: %s validation over %ld segments...\n", why, t->valid.n_steps);
-    float v = trainer_validate_full_progress(t, validation_progress, &p);
+    progress_begin(&p, "train: validating", "segments", n);
+    if (!p.tty) fprintf(stderr, "memscope train: %s validation over %ld segments...\n", why, n);
+    float v = run_validate_full(run, validation_progress, &p);
     progress_end(&p);
     if (!p.tty && !isnan(v)) fprintf(stderr, "memscope train: validation done in %.1f s\n", now_seconds() - p.start);
     return v;
@@ -315,28 +306,29 @@ int cmd_train(int argc, char **argv) {
     int rc = setup(&r);
     if (!rc) {
         install_signal_handlers();
-        const Config *c = &r.model->cfg;
+        const Config *c = &r.run.model->cfg;
         fprintf(stderr, "memscope train: %s, %ld parameters, %d×%d tokens per step, %ld steps per epoch\n",
-                r.corpus.source, model_param_count(r.model), c->batch_size, c->seq_len, r.t.train.n_steps);
+                r.corpus.source, model_param_count(r.run.model), c->batch_size, c->seq_len,
+                run_position(&r.run).per_epoch);
         if (par_ranks() > 1)
-            fprintf(stderr, "memscope train: %d ranks × %d streams, %d thread(s) each\n", par_ranks(), r.t.n_streams,
-                    r.t.n_shards);
+            fprintf(stderr, "memscope train: %d ranks × %d streams, %d thread(s) each\n", par_ranks(),
+                    r.run.t.n_streams, r.run.t.n_shards);
         rc = train_loop(&r, steps_to_run(&r));
         if (!rc && r.o.save) rc = save(&r, r.o.save);
         if (!rc && r.last_save_failed) rc = 1;
-        if (!rc && !stop_now() && r.t.valid.n_steps < 1) {
+        if (!rc && !stop_now() && run_valid_segments(&r.run) < 1) {
             fprintf(stderr, "memscope train: no validation: the validation split (the last 10%%, %zu characters) is "
                     "shorter than one batch\n", r.corpus.n - r.corpus.n_train);
         } else if (!rc && !stop_requested) {
-            float v = validate(&r.t, "final");
+            float v = validate(&r.run, "final");
             if (isnan(v) && stop_requested)
                 fprintf(stderr, "memscope train: validation interrupted\n");
             else if (!isfinite(v))
                 rc = fail("train", "the validation loss is not finite (NaN or Inf): the model's weights overflow");
             else {
-                printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, r.t.valid.n_steps);
+                printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, run_valid_segments(&r.run));
                 char err[1200];
-                if (train_log_valid(&r.log, "final", r.t.step, -1.0, v, err, sizeof err))
+                if (train_log_valid(&r.log, "final", r.run.t.step, -1.0, v, err, sizeof err))
                     fprintf(stderr, "memscope train: %s\n", err);
             }
         }

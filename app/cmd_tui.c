@@ -60,9 +60,8 @@ typedef struct {
     Options o;
     Corpus corpus;
     Checkpoint ck;
-    int have_ck, trainer_ready;
-    Model *model;
-    Trainer t;
+    int have_ck, run_open;
+    Run run;
     char corpus_name[64];
     TrainLog log;
     TuiQueue queue;
@@ -137,17 +136,12 @@ static int setup(App *a) {
     if (a->have_ck && encode_with_vocab(&a->corpus, &a->ck.vocab, "tui")) return 1;
     cfg.vocab_size = a->corpus.vocab.size;
     if (config_validate(&cfg, err, sizeof err)) return fail("tui", "%s", err), 2;
-    a->model = build_model(&cfg, a->have_ck ? &a->ck : NULL, "tui");
-    if (!a->model) return 1;
-    if (trainer_init(&a->t, a->model, &a->corpus, err, sizeof err)) return fail("tui", "%s", err);
-    a->trainer_ready = 1;
-    trainer_threads(&a->t, tui_threads(a));
-    if (a->have_ck && a->ck.has_state && checkpoint_load_state(&a->ck, &a->t, err, sizeof err))
-        return fail("tui", "%s", err);
-    if (par_attach(&a->t, err, sizeof err)) return fail("tui", "%s", err);
-    if (a->have_ck && checkpoint_load_history(&a->ck, &a->t, err, sizeof err)) return fail("tui", "%s", err);
+    if (open_run(&a->run, &cfg, &a->corpus, a->have_ck ? &a->ck : NULL, tui_threads(a), "tui")) return 1;
+    a->run_open = 1;
+    if (par_attach(&a->run, err, sizeof err)) return fail("tui", "%s", err);
     if (a->o.log && !par_rank() && train_log_open(&a->log, a->o.log, err, sizeof err)) return fail("tui", "%s", err);
-    if (train_log_header(&a->log, &a->model->cfg, &a->corpus, (int)tui_threads(a), a->t.step, err, sizeof err))
+    if (train_log_header(&a->log, &a->run.model->cfg, &a->corpus, (int)tui_threads(a), a->run.t.step, err,
+                         sizeof err))
         return fail("tui", "%s", err);
     const char *slash = strrchr(a->corpus.source, '/');
     snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1, slash ? slash + 1 : a->corpus.source);
@@ -156,8 +150,7 @@ static int setup(App *a) {
 
 static void teardown(App *a) {
     train_log_close(&a->log);
-    if (a->trainer_ready) trainer_free(&a->t);
-    model_free(a->model);
+    if (a->run_open) run_close(&a->run);
     if (a->have_ck) checkpoint_close(&a->ck);
     corpus_free(&a->corpus);
 }
@@ -286,7 +279,7 @@ static int run(App *a) {
     }
     ui_snapshot_reset(snap);
 
-    a->tt = (TuiTrainer){.model = a->model, .trainer = &a->t, .corpus = &a->corpus,
+    a->tt = (TuiTrainer){.run = &a->run,
                          .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .load_path = a->o.load,
                          .corpus_name = a->corpus_name,
                          .max_steps = a->o.max_steps, .validate_every = a->o.valid_every ? 0 : VALIDATE_EVERY,
@@ -332,7 +325,7 @@ static int run(App *a) {
     ui_term_end();
     grid_free(&grid);
     free(snap);
-    const Config *c = &a->model->cfg;
+    const Config *c = &a->run.model->cfg;
     if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
         fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
     print_frame_stats();
@@ -356,7 +349,7 @@ int cmd_tui(int argc, char **argv) {
     else if (check_limits(&a->o)) rc = 2;
     else if (par_rank() > 0) { // memscope-mpi: rank 0 runs the TUI, this rank trains along
         rc = setup(a);
-        if (!rc) rc = tui_follow(a->model, &a->t, &a->corpus.vocab);
+        if (!rc) rc = tui_follow(&a->run);
         teardown(a);
     } else if (par_ranks() > 1 && tui_take_terminal(terminal_err, sizeof terminal_err))
         rc = fail("tui", "%s", terminal_err);

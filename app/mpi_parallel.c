@@ -102,10 +102,10 @@ static void broadcast_block(ParamBlock *b) {
     MPI_Bcast(&b->adam_t, 1, MPI_LONG, 0, MPI_COMM_WORLD);
 }
 
-int par_attach(Trainer *t, char *err, size_t errlen) {
+int par_attach(Run *r, char *err, size_t errlen) {
     world.ranks = (Ranks){world.rank, world.n_ranks, NULL, sum, start_sum, finish_sums, gather, world.by_layer};
-    if (trainer_set_ranks(t, &world.ranks, err, errlen)) return -1;
-    Model *m = t->model;
+    if (run_set_ranks(r, &world.ranks, err, errlen)) return -1;
+    Model *m = r->model;
     int n_convs = par_root_decides(m->n_convs);
     if (n_convs != m->n_convs) {
         snprintf(err, errlen, "rank %d holds %d compression parameter sets, rank 0 %d: give every rank the same "
@@ -144,9 +144,8 @@ int par_check_params(const Model *m, long step, char *err, size_t errlen) {
     return -1;
 }
 
-int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, char *err, size_t errlen) {
-    trainer_gather_memory(t);
-    int rc = world.rank ? 0 : checkpoint_save(path, m, vocab, t, err, errlen);
+int par_save(const char *path, Run *r, char *err, size_t errlen) {
+    int rc = run_save(r, path, err, errlen); // every rank gathers, rank 0 writes
     rc = par_root_decides(rc);
     if (rc && world.rank) snprintf(err, errlen, "rank 0 could not save %s", path);
     return rc;

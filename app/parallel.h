@@ -6,8 +6,7 @@
 
 #include <stddef.h>
 
-#include "engine/checkpoint.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 // memscope-mpi starts MPI before main (ranks other than 0 then write nothing to stdout or stderr) and ends it
 // at exit.
@@ -15,9 +14,9 @@ int par_rank(void);
 int par_ranks(void);
 // 1 in memscope-mpi (built with Open MPI), 0 in memscope: what --version reports.
 int par_built_with_mpi(void);
-// Splits the trainer's batch over the ranks (one line naming B and N in err when it does not split) and
+// Splits the run's batch over the ranks (one line naming B and N in err when it does not split) and
 // gives every rank rank 0's parameters and optimizer state.
-int par_attach(Trainer *t, char *err, size_t errlen);
+int par_attach(Run *r, char *err, size_t errlen);
 // Rank 0's value, on every rank: decisions made from a clock or a signal must be the same everywhere.
 int par_root_decides(int value);
 // Every 100th step (MEMSCOPE_MPI_CHECK_EVERY steps), on every rank after the same step: compares a checksum
@@ -30,7 +29,7 @@ typedef enum { PAR_STEP = 1, PAR_VALIDATE, PAR_RATE, PAR_COMPRESSION, PAR_SAVE, 
 void par_announce(ParOrder order, int a, int b); // rank 0; nothing with one rank
 ParOrder par_next_order(int *a, int *b);         // the other ranks
 // Gathers every rank's streams of the training memory and saves on rank 0; every rank gets its result.
-int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, char *err, size_t errlen);
+int par_save(const char *path, Run *r, char *err, size_t errlen);
 // Seconds one sum of n floats takes across the ranks when they all arrive at once (after a barrier): the
 // transfer alone, without the wait for a slower rank that a training step adds. 0 with one rank.
 double par_time_sum(long n);

@@ -4,8 +4,8 @@
 int par_rank(void) { return 0; }
 int par_ranks(void) { return 1; }
 
-int par_attach(Trainer *t, char *err, size_t errlen) {
-    (void)t;
+int par_attach(Run *r, char *err, size_t errlen) {
+    (void)r;
     (void)err;
     (void)errlen;
     return 0;
@@ -21,9 +21,7 @@ int par_check_params(const Model *m, long step, char *err, size_t errlen) {
     return 0;
 }
 
-int par_save(const char *path, const Model *m, const Vocab *vocab, Trainer *t, char *err, size_t errlen) {
-    return checkpoint_save(path, m, vocab, t, err, errlen);
-}
+int par_save(const char *path, Run *r, char *err, size_t errlen) { return run_save(r, path, err, errlen); }
 
 double par_time_sum(long n) {
     (void)n;

@@ -8,7 +8,8 @@
 
 #include "app/parallel.h"
 
-int tui_follow(Model *m, Trainer *t, const Vocab *vocab) {
+int tui_follow(Run *r) {
+    Model *m = r->model;
     // mpirun signals every rank; rank 0 decides (a save, then QUIT), the others must live to follow it
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
@@ -18,17 +19,17 @@ int tui_follow(Model *m, Trainer *t, const Vocab *vocab) {
         int a, b;
         switch (par_next_order(&a, &b)) {
         case PAR_STEP:
-            trainer_step(t, NULL);
-            par_check_params(m, t->step, err, sizeof err); // rank 0 reports and stops
+            run_step(r, NULL);
+            par_check_params(m, r->t.step, err, sizeof err); // rank 0 reports and stops
             break;
-        case PAR_VALIDATE: trainer_validate_segments(t, a, b, NULL, NULL); break; // rank 0's segments, in step
+        case PAR_VALIDATE: run_validate(r, a, b, NULL, NULL); break; // rank 0's segments, in step
         case PAR_RATE: // rank 0 applied it already, so it cannot fail here but for memory
             if (model_set_rate(m, a, err, sizeof err)) return 1;
             break;
         case PAR_COMPRESSION:
             if (model_set_compression(m, a, b, err, sizeof err)) return 1;
             break;
-        case PAR_SAVE: par_save("", m, vocab, t, err, sizeof err); break;
+        case PAR_SAVE: par_save("", r, err, sizeof err); break;
         case PAR_QUIT: return 0;
         }
     }

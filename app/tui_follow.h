@@ -4,12 +4,10 @@
 
 #include <stddef.h>
 
-#include "engine/data.h"
-#include "engine/model.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 // Does what rank 0's trainer thread announces (app/parallel.h) until it quits; returns the exit status.
-int tui_follow(Model *m, Trainer *t, const Vocab *vocab);
+int tui_follow(Run *r);
 // Rank 0 of several: mpirun's stdin is a pipe and its stdout not the user's terminal, so the TUI reads
 // and draws on the terminal named by MEMSCOPE_TTY. -1 and a line in err without it.
 int tui_take_terminal(char *err, size_t errlen);

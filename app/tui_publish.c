@@ -94,12 +94,9 @@ static void fill_status(TuiTrainer *tt) {
     const Config *c = &tt->model->cfg;
     s->state = run_state(P);
     s->step = t->step;
-    long per_epoch = t->train.n_steps;
-    // The trainer moves to the next epoch lazily (at the start of the step after the last batch).
-    long epoch = t->epoch, index = t->batch_index;
-    if (index >= per_epoch) epoch++, index = 0;
-    s->epoch = (int)epoch + 1;
-    s->epoch_progress = per_epoch > 0 ? (float)index / (float)per_epoch : 0.0f;
+    RunPosition pos = run_position(tt->run);
+    s->epoch = (int)pos.epoch + 1;
+    s->epoch_progress = pos.per_epoch > 0 ? (float)pos.batch / (float)pos.per_epoch : 0.0f;
     s->tokens_per_sec = P->tps;
     if (P->have_last) {
         s->lr = P->last.lr;

@@ -79,7 +79,7 @@ static int validation_tick(void *ctx, long done, long total) {
 // Mean CE over n validation segments, publishing the progress; `whole`: the whole split from a fresh
 // validation memory, as `train` measures it. NAN when a quit cut it short.
 static float validate_segments(TuiTrainer *tt, long n, int whole) {
-    float ce = trainer_validate_segments(tt->trainer, n, whole, validation_tick, tt);
+    float ce = run_validate(tt->run, n, whole, validation_tick, tt);
     set_activity(tt, "", 0, 0);
     return ce;
 }
@@ -93,14 +93,14 @@ static void log_error(TuiTrainer *tt, int rc, const char *err) {
 // whole: the whole validation split (--valid-every), else the next validate_segments segments.
 static void validate(TuiTrainer *tt, int announce, int whole) {
     TuiPriv *P = tt->priv;
-    if (tt->trainer->valid.n_steps < 1) {
+    if (run_valid_segments(tt->run) < 1) {
         if (announce) tui_message(tt, 1, "no validation: the validation split is shorter than one batch");
         return;
     }
     tui_stash(tt);
     // validation time is not training time: neither the log's train_seconds nor the tokens/s window count it
     double v0 = now_seconds(), trained = trained_seconds(tt);
-    long n = whole ? tt->trainer->valid.n_steps : tt->validate_segments > 0 ? tt->validate_segments : 20;
+    long n = whole ? run_valid_segments(tt->run) : tt->validate_segments > 0 ? tt->validate_segments : 20;
     par_announce(PAR_VALIDATE, (int)n, whole); // the other ranks read the same segments in lock-step
     float ce = validate_segments(tt, n, whole);
     double spent = now_seconds() - v0;
@@ -156,7 +156,7 @@ static void check_limits(TuiTrainer *tt) {
     char why[96] = "";
     if (tt->max_steps > 0 && t->step - P->start_step >= tt->max_steps)
         snprintf(why, sizeof why, "--max-steps %ld", tt->max_steps);
-    else if (tt->epochs > 0 && t->epoch * t->train.n_steps + t->batch_index >= tt->epochs * t->train.n_steps)
+    else if (tt->epochs > 0 && run_batches_done(tt->run) >= tt->epochs * run_position(tt->run).per_epoch)
         snprintf(why, sizeof why, "--epochs %ld", tt->epochs);
     else if (tt->minutes > 0 && trained >= tt->minutes * 60)
         snprintf(why, sizeof why, "--minutes %g of training", tt->minutes);
@@ -183,19 +183,18 @@ static void train_one(TuiTrainer *tt, int counted) {
     const Config *c = &tt->model->cfg;
     // Where the keys of this step come from: the memory before its update (empty when the step starts
     // a new epoch, which resets the memory), current rows at the segment's positions.
-    int wraps = t->batch_index >= t->train.n_steps;
-    long index = wraps ? 0 : t->batch_index;
-    if (wraps) {
+    RunPosition pos = run_position(tt->run);
+    if (pos.new_epoch) {
         P->pre.n_cmem = P->pre.n_mem = 0;
         P->pre.cur_first = 0;
-    } else key_origins_capture(&P->pre, &t->mem, index * c->seq_len);
+    } else key_origins_capture(&P->pre, &t->mem, pos.batch * c->seq_len);
     int val_due = tt->validate_every > 0 && (t->step + 1) % tt->validate_every == 0;
 
     StepStats s;
     double reduced0, reduced1, bytes, t0 = now_seconds();
     par_reduce_totals(&reduced0, &bytes);
     par_announce(PAR_STEP, 0, 0);
-    trainer_step(t, &s);
+    run_step(tt->run, &s);
     par_reduce_totals(&reduced1, &bytes);
     double took = now_seconds() - t0;
     if (took > 0) P->allreduce_share += 0.1f * ((float)((reduced1 - reduced0) / took) - P->allreduce_share);
@@ -350,7 +349,7 @@ static void save(TuiTrainer *tt, const char *path_arg) {
     set_activity(tt, "saving", 0, 0);
     tui_publish(tt);
     par_announce(PAR_SAVE, 0, 0);
-    int rc = par_save(path, tt->model, &tt->corpus->vocab, tt->trainer, err, sizeof err);
+    int rc = par_save(path, tt->run, err, sizeof err);
     set_activity(tt, "", 0, 0);
     if (rc) {
         tt->last_save_failed = 1;
@@ -506,6 +505,9 @@ static void load_history(UiSnapshot *s, const Trainer *t) {
 }
 
 int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
+    tt->model = tt->run->model;
+    tt->trainer = &tt->run->t;
+    tt->corpus = tt->run->corpus;
     const Config *c = &tt->model->cfg;
     const Memory *mem = &tt->trainer->mem;
     TuiPriv *P = calloc(1, sizeof *P);

@@ -22,12 +22,14 @@
 #include "app/tui_queue.h"
 #include "engine/data.h"
 #include "engine/model.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 typedef struct TuiPriv TuiPriv;
 
 typedef struct {
     // Set before tui_trainer_start (owned by the caller, which must keep them alive until the join).
+    Run *run;
+    // The run's model, trainer and corpus, set by tui_trainer_start.
     Model *model;
     Trainer *trainer;
     const Corpus *corpus;

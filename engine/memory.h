@@ -3,6 +3,8 @@
 #ifndef MEMSCOPE_MEMORY_H
 #define MEMSCOPE_MEMORY_H
 
+#include <stddef.h>
+
 typedef struct {
     int n_layers, batch, d;
     int mem_len, c_mem_len;  // N_m, N_cm
@@ -28,9 +30,12 @@ typedef struct {
     // The streams this process computes (one rank of several: its share; else all): the rows of the others
     // are only held, for a save, and never moved.
     int stream_lo, n_streams;
+    size_t bytes;            // allocated by memory_init (memory_bytes of its shape)
 } Memory;
 
 int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len);
+// The bytes memory_init allocates for this shape (run_budget's share of the memories).
+size_t memory_bytes(int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len);
 void memory_free(Memory *mem);
 void memory_reset(Memory *mem);
 // Copies rows and counts of src (same shape) into dst.

@@ -8,36 +8,40 @@
 #include "vecmath.h"
 #include "workspace.h"
 
-static float *alloc_floats(size_t n) {
+// Every buffer of a workspace comes from here: it counts the bytes into ws->bytes and, when the workspace is
+// only a plan (workspace_bytes), allocates nothing, so the budget and the allocation are the same code.
+static float *ws_floats(Workspace *ws, size_t n) {
+    ws->bytes += (n + 1) * sizeof(float);
+    if (ws->plan_only) return NULL;
     float *x = calloc(n + 1, sizeof(float));
     if (!x) abort();
     return x;
 }
 
 // absorbed: the memory attention never projects memory keys (absorbed_attention.h), so no room for them.
-static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, int max_M, int absorbed) {
+static void layer_acts_alloc(Workspace *ws, LayerActs *a, const Config *c, int B, int max_K, int max_M, int absorbed) {
     size_t d = c->d_model, Q = c->seq_len, BQ = (size_t)B * Q;
-    a->x_in = alloc_floats(BQ * d);
-    a->ln1 = alloc_floats(BQ * d);
-    a->ln1_mean = alloc_floats(BQ);
-    a->ln1_rstd = alloc_floats(BQ);
-    a->qkv = alloc_floats(BQ * 3 * d);
-    a->mem_xhat = alloc_floats((size_t)B * max_M * d);
-    a->mem_mean = alloc_floats((size_t)B * max_M);
-    a->mem_rstd = alloc_floats((size_t)B * max_M);
-    a->kv_mem = absorbed ? NULL : alloc_floats((size_t)B * max_M * 2 * d);
-    a->probs = alloc_floats(BQ * c->n_heads * max_K);
-    a->ctx = alloc_floats(BQ * d);
-    a->x_mid = alloc_floats(BQ * d);
-    a->ln2 = alloc_floats(BQ * d);
-    a->ln2_mean = alloc_floats(BQ);
-    a->ln2_rstd = alloc_floats(BQ);
-    a->ff_pre = alloc_floats(BQ * c->d_ff);
-    a->ff_act = alloc_floats(BQ * c->d_ff);
+    a->x_in = ws_floats(ws, BQ * d);
+    a->ln1 = ws_floats(ws, BQ * d);
+    a->ln1_mean = ws_floats(ws, BQ);
+    a->ln1_rstd = ws_floats(ws, BQ);
+    a->qkv = ws_floats(ws, BQ * 3 * d);
+    a->mem_xhat = ws_floats(ws, (size_t)B * max_M * d);
+    a->mem_mean = ws_floats(ws, (size_t)B * max_M);
+    a->mem_rstd = ws_floats(ws, (size_t)B * max_M);
+    a->kv_mem = absorbed ? NULL : ws_floats(ws, (size_t)B * max_M * 2 * d);
+    a->probs = ws_floats(ws, BQ * c->n_heads * max_K);
+    a->ctx = ws_floats(ws, BQ * d);
+    a->x_mid = ws_floats(ws, BQ * d);
+    a->ln2 = ws_floats(ws, BQ * d);
+    a->ln2_mean = ws_floats(ws, BQ);
+    a->ln2_rstd = ws_floats(ws, BQ);
+    a->ff_pre = ws_floats(ws, BQ * c->d_ff);
+    a->ff_act = ws_floats(ws, BQ * c->d_ff);
 }
 
-static AttentionDims max_dims(const Model *m, const Workspace *ws) {
-    return (AttentionDims){ws->batch, ws->max_T, ws->max_M, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
+static AttentionDims max_dims(const Config *c, const Workspace *ws) {
+    return (AttentionDims){ws->batch, ws->max_T, ws->max_M, c->d_model, c->n_heads, config_rel_len(c)};
 }
 
 static void layer_acts_free(LayerActs *a) {
@@ -49,10 +53,9 @@ static void layer_acts_free(LayerActs *a) {
 
 Workspace *workspace_new(const Model *m, int batch) { return workspace_new_shard(m, batch, 0); }
 
-Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
-    const Config *c = &m->cfg;
-    Workspace *ws = calloc(1, sizeof *ws);
-    if (!ws) abort();
+// Lays out (plan_only: counts) every buffer of a workspace of `batch` streams into ws.
+static void workspace_build(Workspace *ws, const Config *c, int batch, int stream0) {
+    ws->bytes += sizeof *ws + (size_t)c->n_layers * sizeof(LayerActs);
     ws->n_layers = c->n_layers;
     ws->batch = batch;
     ws->stream0 = stream0;
@@ -61,38 +64,51 @@ Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
     ws->max_K = ws->max_M + c->seq_len;
     ws->layer = calloc(c->n_layers, sizeof(LayerActs));
     if (!ws->layer) abort();
-    AttentionDims dm = max_dims(m, ws);
+    AttentionDims dm = max_dims(c, ws);
     ws->absorbed = absorbed_attention_pays(dm);
     for (int l = 0; l < c->n_layers; l++)
-        layer_acts_alloc(&ws->layer[l], c, batch, ws->max_K, ws->max_M, ws->absorbed);
+        layer_acts_alloc(ws, &ws->layer[l], c, batch, ws->max_K, ws->max_M, ws->absorbed);
     size_t d = c->d_model, BQ = (size_t)batch * c->seq_len, V = c->vocab_size;
     size_t wide = BQ * (d > (size_t)c->d_ff ? d : (size_t)c->d_ff);
-    ws->x_out = alloc_floats(BQ * d);
-    ws->lnf = alloc_floats(BQ * d);
-    ws->lnf_mean = alloc_floats(BQ);
-    ws->lnf_rstd = alloc_floats(BQ);
-    ws->logits = alloc_floats(BQ * V);
-    ws->probs = alloc_floats(BQ * V);
-    ws->losses = alloc_floats(BQ);
+    ws->x_out = ws_floats(ws, BQ * d);
+    ws->lnf = ws_floats(ws, BQ * d);
+    ws->lnf_mean = ws_floats(ws, BQ);
+    ws->lnf_rstd = ws_floats(ws, BQ);
+    ws->logits = ws_floats(ws, BQ * V);
+    ws->probs = ws_floats(ws, BQ * V);
+    ws->losses = ws_floats(ws, BQ);
     float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dz};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = alloc_floats(wide + BQ * V);
-    ws->dqkv = alloc_floats(BQ * 3 * d);
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = ws_floats(ws, wide + BQ * V);
+    ws->dqkv = ws_floats(ws, BQ * 3 * d);
     long scratch = attention_scratch_floats(dm);
     if (!ws->absorbed) {
-        ws->dkv_mem = alloc_floats((size_t)batch * ws->max_M * 2 * d);
-        ws->proj_scratch = alloc_floats(3 * d * d + 3 * d);
+        ws->dkv_mem = ws_floats(ws, (size_t)batch * ws->max_M * 2 * d);
+        ws->proj_scratch = ws_floats(ws, 3 * d * d + 3 * d);
     } else {
-        for (int l = 0; l < c->n_layers; l++) ws->layer[l].absorbed = alloc_floats(absorbed_attention_saved_floats(dm));
+        for (int l = 0; l < c->n_layers; l++) ws->layer[l].absorbed = ws_floats(ws, absorbed_attention_saved_floats(dm));
         long need = absorbed_attention_scratch_floats(dm);
         scratch = need > scratch ? need : scratch;
     }
-    ws->scratch = alloc_floats(scratch);
-    ws->bias3 = alloc_floats(3 * d);
-    ws->dbias3 = alloc_floats(3 * d);
+    ws->scratch = ws_floats(ws, scratch);
+    ws->bias3 = ws_floats(ws, 3 * d);
+    ws->dbias3 = ws_floats(ws, 3 * d);
     ws->rows_max = c->mem_len + c->seq_len;
-    ws->to_compress = alloc_floats((size_t)c->n_layers * batch * ws->rows_max * d);
-    ws->comp = alloc_floats((size_t)batch * ws->rows_max * d);
+    ws->to_compress = ws_floats(ws, (size_t)c->n_layers * batch * ws->rows_max * d);
+    ws->comp = ws_floats(ws, (size_t)batch * ws->rows_max * d);
+}
+
+Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
+    Workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) abort();
+    workspace_build(ws, &m->cfg, batch, stream0);
     return ws;
+}
+
+size_t workspace_bytes(const Config *c, int batch) {
+    Workspace plan = {.plan_only = 1};
+    workspace_build(&plan, c, batch, 0);
+    free(plan.layer);
+    return plan.bytes;
 }
 
 void workspace_free(Workspace *ws) {

@@ -87,6 +87,11 @@ typedef struct {
 Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen);
 void model_free(Model *m);
 long model_param_count(const Model *m); // main + active conv
+long model_main_floats(const Config *cfg); // floats of the main block's layout (every tensor but the sets)
+// Bytes model_new(cfg) allocates (parameters, gradients, Adam m and v, tensor tables), from the layout code
+// that allocates them; model_bytes: those a model holds now (it grows with every compression set made).
+size_t model_new_bytes(const Config *cfg);
+size_t model_bytes(const Model *m);
 
 // Selects compression rate c, creating its convs as mean pooling when the rate is new.
 int model_set_rate(Model *m, int rate, char *err, size_t errlen);

@@ -48,9 +48,19 @@ static void layout_add_layer(TensorLayout *lay, const Config *c, int l, int R) {
 #undef ADD
 }
 
+// Tensor-table slots of the main layout and of a compression set's (the tables build_*_layout allocate).
+static size_t main_slots(const Config *c) { return 4 + 17 * (size_t)c->n_layers + 2; }
+static size_t set_slots(int n_layers) { return 8 * (size_t)n_layers + 1; }
+
+// Bytes of a block with room for `capacity` floats in each of its four arrays (block_alloc, grow_block) and
+// a table of `slots` tensors.
+static size_t block_bytes(long capacity, size_t slots) {
+    return 4 * sizeof(float) * ((size_t)capacity + 1) + slots * sizeof(TensorInfo);
+}
+
 static void build_main_layout(TensorLayout *lay, const Config *c) {
     int R = config_rel_len(c);
-    lay->tensors = calloc(4 + 17 * (size_t)c->n_layers + 2, sizeof(TensorInfo));
+    lay->tensors = calloc(main_slots(c), sizeof(TensorInfo));
     if (!lay->tensors) abort();
     layout_add(lay, "embed.weight", 2, c->vocab_size, c->d_model, 0);
     for (int l = 0; l < c->n_layers; l++) layout_add_layer(lay, c, l, R);
@@ -208,7 +218,7 @@ int compress_set_parse(const char *name, int *fn, int *rate) {
 static void build_set_layout(TensorLayout *lay, int fn, int n_layers, int d, int rate, int with_decoder) {
     free(lay->tensors);
     memset(lay, 0, sizeof *lay);
-    lay->tensors = calloc(8 * (size_t)n_layers + 1, sizeof(TensorInfo));
+    lay->tensors = calloc(set_slots(n_layers), sizeof(TensorInfo));
     if (!lay->tensors) abort();
     char stem[48], n[96];
     for (int l = 0; l < n_layers; l++) {
@@ -459,6 +469,36 @@ oom:
 fail:
     model_free(m);
     return NULL;
+}
+
+long model_main_floats(const Config *cfg) {
+    TensorLayout lay = {0};
+    build_main_layout(&lay, cfg);
+    free(lay.tensors);
+    return lay.total;
+}
+
+static size_t set_plan_bytes(int fn, const Config *c, int with_decoder) {
+    TensorLayout lay = {0};
+    build_set_layout(&lay, fn, c->n_layers, c->d_model, c->compression_rate, with_decoder);
+    free(lay.tensors);
+    return block_bytes(lay.total, set_slots(c->n_layers));
+}
+
+// model_new's blocks: the main one, the rate's conv and, for another function, its set (with decoders
+// under the autoencode loss).
+size_t model_new_bytes(const Config *cfg) {
+    size_t bytes = sizeof(Model) + block_bytes(model_main_floats(cfg), main_slots(cfg));
+    int decoders = cfg->compress_loss == COMPRESS_LOSS_AUTOENCODE;
+    bytes += set_plan_bytes(COMPRESS_CONV, cfg, decoders);
+    if (cfg->compress != COMPRESS_CONV) bytes += set_plan_bytes(cfg->compress, cfg, decoders);
+    return bytes;
+}
+
+size_t model_bytes(const Model *m) {
+    size_t bytes = sizeof *m + block_bytes(m->main.layout.total, main_slots(&m->cfg));
+    for (int i = 0; i < m->n_convs; i++) bytes += block_bytes(m->convs[i].capacity, set_slots(m->cfg.n_layers));
+    return bytes;
 }
 
 void model_free(Model *m) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adam.h"
+#include "workspace.h"
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen) {
     const Config *c = &model->cfg;
@@ -48,14 +49,20 @@ static void free_shards(Trainer *t) {
     t->ws = NULL;
 }
 
+// Threads asked for → shards of B streams, and the streams of shard k of n.
+static int shard_count(int threads, int B) {
+    return threads < 1 ? 1 : threads > MAX_SHARDS ? MAX_SHARDS : threads > B ? B : threads;
+}
+static int shard_batch(int B, int n, int k) { return B / n + (k < B % n); }
+
 void trainer_set_threads(Trainer *t, int n) {
     const Config *c = &t->model->cfg;
     int B = t->n_streams;
-    n = n < 1 ? 1 : n > MAX_SHARDS ? MAX_SHARDS : n > B ? B : n;
+    n = shard_count(n, B);
     free_shards(t);
     int stream0 = t->stream_lo;
     for (int k = 0; k < n; k++) {
-        int batch = B / n + (k < B % n);
+        int batch = shard_batch(B, n, k);
         t->shard_ws[k] = workspace_new_shard(t->model, batch, stream0);
         stream0 += batch;
         if (k == 0) continue;
@@ -104,6 +111,28 @@ int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen) 
 
 void trainer_gather_memory(Trainer *t) {
     if (t->ranks) memory_gather(&t->mem, t->ranks->n_ranks, t->ranks->gather, t->ranks->ctx);
+}
+
+// What trainer_init and trainer_set_threads allocate, shard by shard as trainer_set_threads lays them out.
+size_t trainer_plan_bytes(const Config *c, int threads) {
+    int B = c->batch_size, n = shard_count(threads, B);
+    size_t bytes = 2 * memory_bytes(c->n_layers, B, c->d_model, c->mem_len, c->c_mem_len, c->seq_len) +
+                   2 * sizeof(int32_t) * (size_t)B * c->seq_len;
+    for (int k = 0; k < n; k++)
+        bytes += workspace_bytes(c, shard_batch(B, n, k)) + (k ? sizeof(float) * (size_t)model_main_floats(c) : 0);
+    return bytes;
+}
+
+size_t trainer_bytes(const Trainer *t) {
+    size_t bytes = t->mem.bytes + t->valid_mem.bytes + 2 * sizeof(int32_t) * (size_t)t->model->cfg.batch_size *
+                   t->model->cfg.seq_len + sizeof(float) * (size_t)t->ar_pack_floats;
+    for (int k = 0; k < t->n_shards; k++) {
+        bytes += t->shard_ws[k]->bytes;
+        if (!k) continue;
+        bytes += sizeof(float) * (size_t)t->model->main.layout.total;
+        if (t->shard_conv_grads[k]) bytes += sizeof(float) * ((size_t)t->shard_conv_floats[k] + 1);
+    }
+    return bytes;
 }
 
 void trainer_free(Trainer *t) {
@@ -351,11 +380,19 @@ void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *input
     step_on_batch(&one, mem, inputs, targets, segment_pos, out);
 }
 
+void trainer_next_position(const Trainer *t, long *epoch, long *batch_index) {
+    int wraps = t->batch_index >= t->train.n_steps;
+    *epoch = t->epoch + wraps;
+    *batch_index = wraps ? 0 : t->batch_index;
+}
+
 void trainer_step(Trainer *t, StepStats *out) {
     const Config *c = &t->model->cfg;
-    if (t->batch_index >= t->train.n_steps) {
-        t->epoch++;
-        t->batch_index = 0;
+    long epoch, index;
+    trainer_next_position(t, &epoch, &index);
+    if (epoch != t->epoch) { // a new epoch reads every stream from its start: the memory starts empty
+        t->epoch = epoch;
+        t->batch_index = index;
         memory_reset(&t->mem);
     }
     batcher_get(&t->train, t->batch_index, t->inputs, t->targets);

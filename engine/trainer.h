@@ -68,11 +68,19 @@ typedef struct {
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);
 void trainer_free(Trainer *t);
+// Bytes trainer_init and trainer_set_threads(threads) allocate for config c (memories, workspaces, gradient
+// shards, the batch), counted by the code that lays them out; trainer_bytes: what t holds now (the AR
+// gradients of the shards and the ranks' pack, made at the first compression, included; the workspaces' AR
+// scratch not).
+size_t trainer_plan_bytes(const Config *c, int threads);
+size_t trainer_bytes(const Trainer *t);
 // Splits each step over n threads (shards of the batch; at most batch_size, MAX_SHARDS). Each shard runs
 // its own forward and backward; gradients are summed before the optimizer step. With n > 1 keep BLAS at
 // one thread per caller.
 void trainer_set_threads(Trainer *t, int n);
 void trainer_step(Trainer *t, StepStats *out);
+// The epoch and batch the next step reads: the epoch moves on lazily, when a step starts after the last batch.
+void trainer_next_position(const Trainer *t, long *epoch, long *batch_index);
 // Makes the trainer one of ranks->n_ranks: it keeps the same number of threads over its share of the
 // streams. The batch must split evenly (else -1 and one line naming B and N in err). ranks must outlive t.
 int trainer_set_ranks(Trainer *t, const Ranks *ranks, char *err, size_t errlen);

@@ -47,6 +47,11 @@ struct Workspace {
     float *ar_buf;              // AR scratch
     long ar_floats;
     int rows_max;
+    size_t bytes;               // allocated by workspace_new (the AR scratch, made at the first compression, apart)
+    int plan_only;              // a plan: the sizes are counted, nothing is allocated (workspace_bytes)
 };
+
+// The bytes workspace_new(m, batch) allocates for a model of config c: the same code counts them.
+size_t workspace_bytes(const Config *c, int batch);
 
 #endif

@@ -17,8 +17,8 @@
 
 typedef struct {
     Corpus corpus;
-    Model *model;
-    Trainer t;
+    Run run;
+    Model *model; // the run's
     TuiQueue q;
     TuiBox box;
     TuiTrainer tt;
@@ -48,15 +48,14 @@ static void rig_start_text(Rig *r, long max_steps, unsigned char *text, size_t n
                    .seq_len = 8, .mem_len = 8, .c_mem_len = 16, .compression_rate = 2, .batch_size = 2,
                    .lr = 1e-3f, .warmup = 10, .clip = 1.0f, .seed = 1};
     CHECK_MSG(config_validate(&cfg, err, sizeof err) == 0, "%s", err);
-    r->model = model_new(&cfg, 1, err, sizeof err);
-    CHECK(r->model != NULL);
-    CHECK(trainer_init(&r->t, r->model, &r->corpus, err, sizeof err) == 0);
+    CHECK_MSG(run_open(&r->run, &cfg, &r->corpus, NULL, 1, err, sizeof err) == 0, "%s", err);
+    r->model = r->run.model;
     CHECK(tui_queue_init(&r->q) == 0);
     CHECK(tui_box_init(&r->box) == 0);
     r->snap = malloc(sizeof *r->snap);
     ui_snapshot_reset(r->snap);
     snprintf(r->save_path, sizeof r->save_path, "%s/tui.safetensors", test_tmpdir());
-    r->tt = (TuiTrainer){.model = r->model, .trainer = &r->t, .corpus = &r->corpus, .save_path = r->save_path,
+    r->tt = (TuiTrainer){.run = &r->run, .save_path = r->save_path,
                          .max_steps = max_steps, .validate_every = 10, .validate_segments = 3,
                          .publish_interval = 0.01, .queue = &r->q, .box = &r->box};
     CHECK(tui_trainer_start(&r->tt, err, sizeof err) == 0);
@@ -69,8 +68,7 @@ static void rig_stop(Rig *r) {
     CHECK(tui_box_done(&r->box, NULL, 0));
     tui_box_destroy(&r->box);
     tui_queue_destroy(&r->q);
-    trainer_free(&r->t);
-    model_free(r->model);
+    run_close(&r->run);
     corpus_free(&r->corpus);
     free(r->snap);
 }
@@ -131,7 +129,7 @@ TEST(app_trainer_trains_publishes_and_stops_at_max_steps) {
     CHECK_INT_EQ(s->n_layers, 2);
     CHECK_INT_EQ(s->compression_rate, 2);
     CHECK(!strcmp(s->compress_fn, "conv"));
-    CHECK_INT_EQ(s->mem_fill, r.t.mem.m);
+    CHECK_INT_EQ(s->mem_fill, r.run.t.mem.m);
     CHECK_INT_EQ(s->cmem_fill, 16);
     CHECK(s->unsaved);
     CHECK(s->epoch == 1 && s->epoch_progress > 0);
@@ -242,8 +240,8 @@ TEST(app_trainer_generates_on_a_copy_and_saves) {
     int stopped = UI_RUN_STOPPED;
     wait_for(&r, state_is, &stopped, "--max-steps");
     // The trainer is idle (waiting for a command) and published after its last write: safe to read.
-    unsigned long before = mem_checksum(&r.t.mem);
-    long base = tui_next_position(&r.t.mem);
+    unsigned long before = mem_checksum(&r.run.t.mem);
+    long base = tui_next_position(&r.run.t.mem);
     post(&r, UI_CMD_GENERATE, 30, "ROMEO: ");
     wait_for(&r, message_has, "generated 30 characters", "the generation");
     const UiSnapshot *s = r.snap;
@@ -267,7 +265,7 @@ TEST(app_trainer_generates_on_a_copy_and_saves) {
             CHECK_MSG(sl->text[p - sl->first] == want, "slot %d position %ld", k, p);
         }
     }
-    CHECK(mem_checksum(&r.t.mem) == before); // the training memory is untouched
+    CHECK(mem_checksum(&r.run.t.mem) == before); // the training memory is untouched
     CHECK_INT_EQ(s->step, 20);
     // Save: a full checkpoint that opens, at the current step; unsaved clears.
     post(&r, UI_CMD_SAVE, 0, NULL);

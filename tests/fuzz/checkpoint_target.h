@@ -3,10 +3,11 @@
 //
 // One input is one file's bytes. It goes through everything memscope does with a checkpoint it is
 // given: st_open (every tensor's bytes are read, so an offset outside the file shows up under ASan),
-// checkpoint_open, build_model (the memory budget, model_new and checkpoint_load_weights, exactly as
-// `memscope info/sample/eval/train --load` call them), and for a full checkpoint trainer_init on a
-// corpus of the checkpoint's own characters plus checkpoint_load_state. Whatever loads must then take
-// a training step, save, and load again: a file memscope accepts is one it can use.
+// checkpoint_open, the memory budget (run_budget), and run_open on a corpus of the checkpoint's own
+// characters (model_new, checkpoint_load_weights and, for a full checkpoint, checkpoint_load_state and the
+// history, exactly as `memscope train --load` opens its run). Whatever loads must generate; a full
+// checkpoint must then take a training step, save, and load again: a file memscope accepts is one it can use.
+// Engine code only: the target links no app/ object.
 #ifndef MEMSCOPE_FUZZ_CHECKPOINT_TARGET_H
 #define MEMSCOPE_FUZZ_CHECKPOINT_TARGET_H
 
@@ -17,11 +18,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "app/cli.h"
 #include "engine/checkpoint.h"
 #include "engine/generate.h"
+#include "engine/run.h"
 #include "engine/safetensors.h"
-#include "engine/trainer.h"
 
 // What one input produced: the furthest stage it reached.
 typedef enum {
@@ -94,44 +94,85 @@ static int fuzz_corpus(Corpus *c, const Checkpoint *ck, const Config *cfg) {
     return 0;
 }
 
-static FuzzOutcome fuzz_after_weights(Checkpoint *ck, Model *m, const Config *cfg, const char *save_path) {
-    char err[1024];
-    // A loaded model must generate: feed two characters and sample.
+// A loaded model must generate: feed two characters and sample.
+static void fuzz_generate(Model *m, const Checkpoint *ck) {
     Generator g;
     fuzz_require(generator_init(&g, m) == 0, "generator_init", "");
     int32_t ids[2] = {0, (int32_t)(ck->vocab.size - 1)};
     const float *logits = generator_feed(&g, ids, 2);
     Rng rng;
     rng_seed(&rng, 1);
-    int next = sample_logits(logits, cfg->vocab_size, 1.0f, 0, &rng);
-    fuzz_require(next >= 0 && next < cfg->vocab_size, "sample_logits", "id out of range");
+    int next = sample_logits(logits, m->cfg.vocab_size, 1.0f, 0, &rng);
+    fuzz_require(next >= 0 && next < m->cfg.vocab_size, "sample_logits", "id out of range");
     generator_free(&g);
-    if (!ck->has_state) return FUZZ_LOADED_WEIGHTS;
+}
 
+// A resumed run must take a step, save, and the file must open again.
+static void fuzz_step_and_save(Run *run, const char *save_path) {
+    char err[1024];
+    run_step(run, NULL);
+    if (!save_path) return;
+    // Whatever was accepted and stepped must save and be accepted again.
+    // (Weights so large that the step overflowed are refused by the save, with its message.)
+    if (run_save(run, save_path, err, sizeof err) == 0) {
+        Checkpoint again;
+        fuzz_require(checkpoint_open(&again, save_path, err, sizeof err) == 0, "reopen", err);
+        checkpoint_close(&again);
+    } else {
+        fuzz_require(strstr(err, "NaN or Inf") != NULL, "run_save", err);
+    }
+    unlink(save_path);
+}
+
+// As `memscope train --load` without options: the checkpoint's model keys, and its training keys or, in a
+// file without them, the default preset's.
+static void fuzz_config(Config *cfg, const Checkpoint *ck) {
+    Config preset;
+    config_preset(&preset, "default");
+    *cfg = ck->cfg;
+    if (!ck->has_training_keys) {
+        cfg->batch_size = preset.batch_size;
+        cfg->lr = preset.lr;
+        cfg->warmup = preset.warmup;
+        cfg->lr_decay_steps = preset.lr_decay_steps;
+        cfg->clip = preset.clip;
+        cfg->seed = preset.seed;
+    }
+    cfg->vocab_size = ck->vocab.size;
+}
+
+// The budget memscope refuses a config above: MEMSCOPE_MEMORY_LIMIT_MB, else 2 GiB (libFuzzer's RSS limit).
+static int fuzz_fits(const Config *cfg) {
+    const char *env = getenv("MEMSCOPE_MEMORY_LIMIT_MB");
+    double limit = (env && atof(env) > 0 ? atof(env) : 2048.0) * 1048576.0;
+    RunBudget b = run_budget(cfg, cfg->batch_size, 1);
+    return (double)b.params + (double)b.activations <= limit;
+}
+
+// Everything after checkpoint_open: the config, the memory budget, the run (weights, state, history), then
+// generation and, for a full checkpoint, a step and a save.
+static FuzzOutcome fuzz_run(Checkpoint *ck, const char *save_path) {
+    char err[1024];
+    Config cfg;
+    fuzz_config(&cfg, ck);
+    if (config_validate(&cfg, err, sizeof err) != 0) {
+        fuzz_check_message(err);
+        return FUZZ_REJECTED_BY_MODEL;
+    }
+    if (!fuzz_fits(&cfg)) return FUZZ_REJECTED_BY_MODEL;
     Corpus corpus;
-    fuzz_require(fuzz_corpus(&corpus, ck, cfg) == 0, "fuzz corpus", "");
-    Trainer t;
-    fuzz_require(trainer_init(&t, m, &corpus, err, sizeof err) == 0, "trainer_init", err);
-    FuzzOutcome out = FUZZ_REJECTED_STATE;
-    if (checkpoint_load_state(ck, &t, err, sizeof err) != 0) {
+    fuzz_require(fuzz_corpus(&corpus, ck, &cfg) == 0, "fuzz corpus", "");
+    Run run;
+    int rc = run_open(&run, &cfg, &corpus, ck, 1, err, sizeof err);
+    FuzzOutcome out = rc == -1 ? FUZZ_REJECTED_BY_MODEL : rc ? FUZZ_REJECTED_STATE
+                      : ck->has_state ? FUZZ_LOADED_FULL : FUZZ_LOADED_WEIGHTS;
+    if (rc) {
         fuzz_check_message(err);
     } else {
-        trainer_step(&t, NULL);
-        if (save_path) {
-            // Whatever was accepted and stepped must save and be accepted again.
-            // (Weights so large that the step overflowed are refused by the save, with its message.)
-            if (checkpoint_save(save_path, m, &ck->vocab, &t, err, sizeof err) == 0) {
-                Checkpoint again;
-                fuzz_require(checkpoint_open(&again, save_path, err, sizeof err) == 0, "reopen", err);
-                checkpoint_close(&again);
-            } else {
-                fuzz_require(strstr(err, "NaN or Inf") != NULL, "checkpoint_save", err);
-            }
-            unlink(save_path);
-        }
-        out = FUZZ_LOADED_FULL;
+        fuzz_generate(run.model, ck);
+        if (ck->has_state) fuzz_step_and_save(&run, save_path);
+        run_close(&run);
     }
-    trainer_free(&t);
     corpus_free(&corpus);
     return out;
 }
@@ -141,7 +182,6 @@ static FuzzOutcome fuzz_checkpoint_input(const uint8_t *data, size_t size, const
     char path[64], err[1024];
     int fd = fuzz_memfd(data, size, path, sizeof path);
     if (fd < 0) abort();
-    FuzzOutcome out;
     StFile f;
     if (st_open(&f, path, err, sizeof err) != 0) {
         fuzz_check_message(err);
@@ -158,19 +198,7 @@ static FuzzOutcome fuzz_checkpoint_input(const uint8_t *data, size_t size, const
         close(fd);
         return FUZZ_REJECTED_AS_CHECKPOINT;
     }
-    // As `memscope train --load`: the checkpoint's model keys; training keys from it or the preset.
-    Config cfg = ck.cfg;
-    Options o;
-    memset(&o, 0, sizeof o);
-    fuzz_require(build_config(&cfg, &o, &ck, "fuzz") == 0, "build_config", "");
-    cfg.vocab_size = ck.vocab.size;
-    Model *m = build_model(&cfg, &ck, "train");
-    if (!m) {
-        out = FUZZ_REJECTED_BY_MODEL;
-    } else {
-        out = fuzz_after_weights(&ck, m, &cfg, save_path);
-        model_free(m);
-    }
+    FuzzOutcome out = fuzz_run(&ck, save_path);
     checkpoint_close(&ck);
     close(fd);
     return out;
