@@ -21,6 +21,7 @@
 #include "app/train_log.h"
 #include "app/tui_queue.h"
 #include "engine/data.h"
+#include "engine/ar_loss.h"
 #include "engine/model.h"
 #include "engine/trainer.h"
 

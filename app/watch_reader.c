@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/workspace.h"
 
 static long mini(long a, long b) { return a < b ? a : b; }

@@ -3,13 +3,14 @@
 // LayerNorm and the q/k/v projections are used as constants.
 // The memory lab (issue 6) runs it through whichever compression function is active (its gradient reaches the
 // function's parameters, when it has any) and adds the autoencode loss and none.
+#include "ar_loss.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "compress_ops.h"
-#include "lab.h"
+#include "compression.h"
 #include "ops.h"
-#include "workspace.h"
 
 typedef struct {
     float *hn, *h_mean, *h_rstd;       // (B, T, d), (B, T), (B, T)
@@ -19,7 +20,6 @@ typedef struct {
     float *ao, *ac, *po, *pc;          // attention outputs (B, T, d) and probabilities
     float *dac, *dkc, *dvc, *dcn, *dcp, *scratch;
     float *rec, *drec, *dcomp;         // autoencode: g(f(old)) (B, S, d), its gradient, f's output gradient
-    float *sel;                        // (L, B, S) int32: the rows most-used kept at the last update
 } ArBuffers;
 
 // Carves the buffers out of one allocation sized for the largest segment (B streams, Q ≤ max_T queries,
@@ -28,8 +28,7 @@ static ArBuffers ar_buffers(Workspace *ws, const Model *m) {
     int B = ws->batch, Q = ws->max_T, S = ws->rows_max, d = m->cfg.d_model, H = m->cfg.n_heads;
     long BQd = (long)B * Q * d, BSd = (long)B * S * d, BQ = (long)B * Q, BS = (long)B * S;
     long sizes[] = {BQd, BQ,  BQ,  BSd, BS,  BS,  BSd, BSd, BS,  BS, BQd, BSd, BSd, BSd, BSd, BQd, BQd,
-                    BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S, BSd, BSd, BSd,
-                    (long)m->cfg.n_layers * BS};
+                    BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S, BSd, BSd, BSd};
     int count = (int)(sizeof sizes / sizeof sizes[0]);
     long total = 0;
     for (int i = 0; i < count; i++) total += sizes[i];
@@ -40,7 +39,7 @@ static ArBuffers ar_buffers(Workspace *ws, const Model *m) {
     ArBuffers a;
     float **slots[] = {&a.hn, &a.h_mean, &a.h_rstd, &a.on, &a.o_mean, &a.o_rstd, &a.cp, &a.cn, &a.c_mean,
                        &a.c_rstd, &a.q, &a.ko, &a.vo, &a.kc, &a.vc, &a.ao, &a.ac, &a.po, &a.pc, &a.dac,
-                       &a.dkc, &a.dvc, &a.dcn, &a.dcp, &a.scratch, &a.rec, &a.drec, &a.dcomp, &a.sel};
+                       &a.dkc, &a.dvc, &a.dcn, &a.dcp, &a.scratch, &a.rec, &a.drec, &a.dcomp};
     float *x = ws->ar_buf;
     for (int i = 0; i < count; i++) {
         *slots[i] = x;
@@ -48,9 +47,6 @@ static ArBuffers ar_buffers(Workspace *ws, const Model *m) {
     }
     return a;
 }
-
-// The selection area holds only int32 (calloc'd memory takes the type it is written with).
-int32_t *lab_selection(Workspace *ws, const Model *m) { return (int32_t *)(void *)ar_buffers(ws, m).sel; }
 
 // attn(h, rows) with the layer's detached LayerNorm and projections; returns normalised rows in rn.
 static void project_rows(float *kout, float *vout, float *rn, float *mean, float *rstd, const float *rows,

@@ -1,117 +1,12 @@
 // Forward and backward of the Compressive Transformer over one segment (model.md, Architecture).
-#include <stdlib.h>
+#include "forward.h"
+
 #include <string.h>
 
 #include "absorbed_attention.h"
 #include "kv_cache.h"
 #include "ops.h"
 #include "vecmath.h"
-#include "workspace.h"
-
-static float *alloc_floats(size_t n) {
-    float *x = calloc(n + 1, sizeof(float));
-    if (!x) abort();
-    return x;
-}
-
-// absorbed: the memory attention never projects memory keys (absorbed_attention.h), so no room for them.
-static void layer_acts_alloc(LayerActs *a, const Config *c, int B, int max_K, int max_M, int absorbed) {
-    size_t d = c->d_model, Q = c->seq_len, BQ = (size_t)B * Q;
-    a->x_in = alloc_floats(BQ * d);
-    a->ln1 = alloc_floats(BQ * d);
-    a->ln1_mean = alloc_floats(BQ);
-    a->ln1_rstd = alloc_floats(BQ);
-    a->qkv = alloc_floats(BQ * 3 * d);
-    a->mem_xhat = alloc_floats((size_t)B * max_M * d);
-    a->mem_mean = alloc_floats((size_t)B * max_M);
-    a->mem_rstd = alloc_floats((size_t)B * max_M);
-    a->kv_mem = absorbed ? NULL : alloc_floats((size_t)B * max_M * 2 * d);
-    a->probs = alloc_floats(BQ * c->n_heads * max_K);
-    a->ctx = alloc_floats(BQ * d);
-    a->x_mid = alloc_floats(BQ * d);
-    a->ln2 = alloc_floats(BQ * d);
-    a->ln2_mean = alloc_floats(BQ);
-    a->ln2_rstd = alloc_floats(BQ);
-    a->ff_pre = alloc_floats(BQ * c->d_ff);
-    a->ff_act = alloc_floats(BQ * c->d_ff);
-}
-
-static AttentionDims max_dims(const Model *m, const Workspace *ws) {
-    return (AttentionDims){ws->batch, ws->max_T, ws->max_M, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
-}
-
-static void layer_acts_free(LayerActs *a) {
-    float *all[] = {a->x_in,  a->ln1,   a->ln1_mean, a->ln1_rstd, a->qkv,      a->mem_xhat,
-                    a->mem_mean, a->mem_rstd, a->kv_mem, a->probs, a->ctx,      a->x_mid,
-                    a->ln2,   a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act, a->absorbed};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
-}
-
-Workspace *workspace_new(const Model *m, int batch) { return workspace_new_shard(m, batch, 0); }
-
-Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
-    const Config *c = &m->cfg;
-    Workspace *ws = calloc(1, sizeof *ws);
-    if (!ws) abort();
-    ws->n_layers = c->n_layers;
-    ws->batch = batch;
-    ws->stream0 = stream0;
-    ws->max_T = c->seq_len;
-    ws->max_M = c->mem_len + c->c_mem_len;
-    ws->max_K = ws->max_M + c->seq_len;
-    ws->layer = calloc(c->n_layers, sizeof(LayerActs));
-    if (!ws->layer) abort();
-    AttentionDims dm = max_dims(m, ws);
-    ws->absorbed = absorbed_attention_pays(dm);
-    for (int l = 0; l < c->n_layers; l++)
-        layer_acts_alloc(&ws->layer[l], c, batch, ws->max_K, ws->max_M, ws->absorbed);
-    size_t d = c->d_model, BQ = (size_t)batch * c->seq_len, V = c->vocab_size;
-    size_t wide = BQ * (d > (size_t)c->d_ff ? d : (size_t)c->d_ff);
-    ws->x_out = alloc_floats(BQ * d);
-    ws->lnf = alloc_floats(BQ * d);
-    ws->lnf_mean = alloc_floats(BQ);
-    ws->lnf_rstd = alloc_floats(BQ);
-    ws->logits = alloc_floats(BQ * V);
-    ws->probs = alloc_floats(BQ * V);
-    ws->losses = alloc_floats(BQ);
-    float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dz};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = alloc_floats(wide + BQ * V);
-    ws->dqkv = alloc_floats(BQ * 3 * d);
-    long scratch = attention_scratch_floats(dm);
-    if (!ws->absorbed) {
-        ws->dkv_mem = alloc_floats((size_t)batch * ws->max_M * 2 * d);
-        ws->proj_scratch = alloc_floats(3 * d * d + 3 * d);
-    } else {
-        for (int l = 0; l < c->n_layers; l++) ws->layer[l].absorbed = alloc_floats(absorbed_attention_saved_floats(dm));
-        long need = absorbed_attention_scratch_floats(dm);
-        scratch = need > scratch ? need : scratch;
-    }
-    ws->scratch = alloc_floats(scratch);
-    ws->bias3 = alloc_floats(3 * d);
-    ws->dbias3 = alloc_floats(3 * d);
-    ws->rows_max = c->mem_len + c->seq_len;
-    ws->to_compress = alloc_floats((size_t)c->n_layers * batch * ws->rows_max * d);
-    ws->comp = alloc_floats((size_t)batch * ws->rows_max * d);
-    return ws;
-}
-
-void workspace_free(Workspace *ws) {
-    if (!ws) return;
-    for (int l = 0; l < ws->n_layers; l++) layer_acts_free(&ws->layer[l]);
-    free(ws->x_out);
-    free(ws->lnf);
-    free(ws->lnf_mean);
-    free(ws->lnf_rstd);
-    free(ws->logits);
-    free(ws->probs);
-    free(ws->losses);
-    float *bufs[] = {ws->dx,   ws->dmid,    ws->dln,          ws->dff_act, ws->dff_pre, ws->dctx,
-                     ws->dz,   ws->dqkv,    ws->dkv_mem,      ws->scratch, ws->proj_scratch,
-                     ws->bias3, ws->dbias3, ws->to_compress, ws->comp,    ws->ar_buf};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-    free(ws->layer);
-    free(ws);
-}
 
 // Memory rows of every stream, [cmem; mem], normalised without the affine part (it is folded into the
 // projection by memory_projection_forward).
@@ -297,11 +192,3 @@ void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *i
     (void)mem; // the normalised memory rows the backward needs are kept in the workspace
     model_backward_into(m, ws, inputs, targets, 1.0f, &m->g);
 }
-
-const float *workspace_logits(const Workspace *ws) { return ws->logits; }
-const float *workspace_layer_inputs(const Workspace *ws, int layer) { return ws->layer[layer].x_in; }
-const float *workspace_attention(const Workspace *ws, int layer) { return ws->layer[layer].probs; }
-int workspace_keys(const Workspace *ws) { return ws->K; }
-int workspace_batch(const Workspace *ws) { return ws->batch; }
-int workspace_stream0(const Workspace *ws) { return ws->stream0; }
-void workspace_use_cache(Workspace *ws, const struct KvCache *cache) { ws->cache = cache; }

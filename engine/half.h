@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kv_cache.h"
-#include "memory.h"
 #include "model.h"
 
 // Room for n fp16 values on a 64-byte boundary (free() releases it): with rows of a multiple of 32 values
@@ -38,11 +36,5 @@ void half_weights_free(HalfWeights *hw);
 // Converts the model's current weights (round to nearest even). Returns -1, with the tensor named in err, when
 // a weight is beyond fp16's range (|w| > 65504) or not finite: the copy would turn it into Inf.
 int half_weights_update(HalfWeights *hw, const Model *m, char *err, size_t errlen);
-
-// model_forward of one token (T = 1, batch 1) through the fp16 copies, with memory keys/values from cache's
-// fp16 rows (kvcache_set_half). Fills the workspace as model_forward does (layer inputs, [q | k | v], attention
-// probabilities, logits), so model_update_memory and kvcache_follow_update follow it unchanged.
-void model_forward_half(const Model *m, Workspace *ws, const HalfWeights *hw, const KvCache *cache,
-                        const Memory *mem, int32_t token);
 
 #endif

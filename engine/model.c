@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "compress_ops.h"
-#include "lab.h"
 #include "model.h"
 
 static void layout_add(TensorLayout *lay, const char *name, int ndim, int64_t a, int64_t b, int64_t c) {

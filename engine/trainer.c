@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "adam.h"
+#include "ar_loss.h"
+#include "compression.h"
+#include "forward.h"
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen) {
     const Config *c = &model->cfg;

@@ -1,8 +1,37 @@
-// Activations and gradient buffers of one forward/backward (internal to the engine).
+// Activations, gradients and scratch of one forward/backward for `batch` streams and segments of up to
+// seq_len tokens, sized once at creation so that no step allocates. The layout below is internal to the
+// engine; app/ uses the functions only.
 #ifndef MEMSCOPE_WORKSPACE_H
 #define MEMSCOPE_WORKSPACE_H
 
-#include "model.h"
+#include <stdint.h>
+
+#include "ops.h"
+
+struct Model;
+struct KvCache;
+typedef struct Workspace Workspace;
+
+// How the memory attention reads the memory rows: absorbed into the queries (absorbed_attention.h), or by
+// projecting every memory row to keys and values; by default whichever does clearly fewer multiply-adds.
+typedef enum { MEMORY_ATTENTION_BY_COST, MEMORY_ATTENTION_ABSORBED, MEMORY_ATTENTION_PROJECTED } MemoryAttention;
+
+Workspace *workspace_new(const struct Model *m, int batch);
+// A workspace for `batch` streams of a larger memory, starting at memory stream stream0 (a shard).
+Workspace *workspace_new_shard(const struct Model *m, int batch, int stream0);
+void workspace_free(Workspace *ws);
+// Chooses the memory attention's path from the next forward on (re-sizing its buffers: not inside a step).
+// Both paths give the same values up to round-off; benchmarks and tests compare them.
+void workspace_set_memory_attention(Workspace *ws, MemoryAttention how);
+
+const float *workspace_logits(const Workspace *ws);      // (B, T, V)
+const float *workspace_layer_inputs(const Workspace *ws, int layer); // (B, T, d): new memory of layer
+const float *workspace_attention(const Workspace *ws, int layer);    // (B, H, T, K) of the last forward
+int workspace_keys(const Workspace *ws);                  // K of the last forward
+int workspace_batch(const Workspace *ws);
+int workspace_stream0(const Workspace *ws);            // first memory stream it covers
+// Forward passes read memory keys/values from cache instead of projecting memory rows (no backward).
+void workspace_use_cache(Workspace *ws, const struct KvCache *cache);
 
 typedef struct {
     float *x_in;                // (B, Q, d) layer input = this layer's new memory
@@ -21,11 +50,12 @@ typedef struct {
 
 struct Workspace {
     int n_layers;
-    int batch, T, K, M;
+    int batch, T, K, M;         // sizes of the last forward (T, K, M)
     int stream0;                // first memory stream this workspace covers (a shard of the batch)
-    const struct KvCache *cache; // memory keys/values kept by a generator (inference only), or NULL         // sizes of the last forward
+    const struct KvCache *cache; // memory keys/values kept by a generator (inference only), or NULL
     int max_T, max_K, max_M;
-    int absorbed;               // memory attention through absorbed_attention.h (chosen at creation by cost)
+    AttentionDims max_dims;     // the largest segment's attention shapes (buffers are sized for them)
+    int absorbed;               // memory attention through absorbed_attention.h (workspace_set_memory_attention)
     int absorbed_last;          // the last forward took that path (memory present, no cache)
     LayerActs *layer;           // (L)
     float *x_out;               // (B, Q, d) output of the last layer
@@ -44,6 +74,7 @@ struct Workspace {
     int rate;                   // rate used
     float *to_compress;         // (L, B, rows_max, d)
     float *comp;                // (B, rows_max, d)
+    int32_t *selection;         // (L, B, rows_max): the rows most-used kept at the last update
     float *ar_buf;              // AR scratch
     long ar_floats;
     int rows_max;

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/compress_ops.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/generate.h"
-#include "engine/lab.h"
 #include "engine/model.h"
 #include "engine/trainer.h"
 #include "engine/workspace.h"

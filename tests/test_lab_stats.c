@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/attention_stats.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/workspace.h"
 #include "tests/gradcheck.h"
