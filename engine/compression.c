@@ -40,10 +40,12 @@ void compress_fn_forward(const Model *m, const ConvSet *cs, Workspace *ws, int l
                          int n_old) {
     int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
     switch (cs->fn) {
-    case COMPRESS_CONV: compress_forward(out, in, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, c); break;
+    case COMPRESS_CONV:
+        compress_forward(out, ws->compress_scratch, in, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, c);
+        break;
     case COMPRESS_MEAN: pool_mean_forward(out, in, B * n, d, c); break;
     case COMPRESS_MAX: pool_max_forward(out, in, B * n, d, c); break;
-    case COMPRESS_DILATED: dilated_forward(out, in, set_fn_params(cs, l, d), B * n, d, c); break;
+    case COMPRESS_DILATED: dilated_forward(out, ws->compress_scratch, in, set_fn_params(cs, l, d), B * n, d, c); break;
     case COMPRESS_MOST_USED: {
         const int32_t *sel = ws->selection + (long)l * B * ws->rows_max;
         for (int b = 0; b < B; b++)
@@ -58,12 +60,14 @@ void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int 
     int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
     switch (cs->fn) {
     case COMPRESS_CONV:
-        compress_backward(din, dparams, dparams ? dparams + (long)d * d * c : NULL, dout, in, conv_weight(cs, l, d),
-                          B * n, d, c);
+        compress_backward(din, dparams, dparams ? dparams + (long)d * d * c : NULL, ws->compress_scratch, dout, in,
+                          conv_weight(cs, l, d), B * n, d, c);
         break;
     case COMPRESS_MEAN: pool_mean_backward(din, dout, B * n, d, c); break;
     case COMPRESS_MAX: pool_max_backward(din, dout, in, B * n, d, c); break;
-    case COMPRESS_DILATED: dilated_backward(din, dparams, dout, in, set_fn_params(cs, l, d), B * n, d, c); break;
+    case COMPRESS_DILATED:
+        dilated_backward(din, dparams, ws->compress_scratch, dout, in, set_fn_params(cs, l, d), B * n, d, c);
+        break;
     case COMPRESS_MOST_USED: {
         const int32_t *sel = ws->selection + (long)l * B * ws->rows_max;
         if (din)

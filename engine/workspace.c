@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "absorbed_attention.h"
+#include "compress_ops.h"
 #include "model.h"
 
 static float *alloc_floats(size_t n) {
@@ -81,6 +82,42 @@ void workspace_set_memory_attention(Workspace *ws, MemoryAttention how) {
     attention_path_alloc(ws);
 }
 
+// The compression loss's buffers in the order of CompressLossBuffers; returns how many.
+static int loss_slots(CompressLossBuffers *a, float **slots[]) {
+    float **all[] = {&a->hn, &a->h_mean, &a->h_rstd, &a->on,  &a->o_mean, &a->o_rstd, &a->cp,  &a->cn,
+                     &a->c_mean, &a->c_rstd, &a->q,  &a->ko,  &a->vo,     &a->kc,     &a->vc,  &a->ao,
+                     &a->ac, &a->po,  &a->pc,     &a->dac, &a->dkc,    &a->dvc,    &a->dcn, &a->dcp,
+                     &a->scratch, &a->rec, &a->drec, &a->dcomp};
+    int n = (int)(sizeof all / sizeof all[0]);
+    for (int i = 0; i < n; i++) slots[i] = all[i];
+    return n;
+}
+
+// Sized for the largest segment: B streams, Q ≤ max_T queries, S ≤ rows_max evicted rows per stream.
+static void loss_buffers_alloc(CompressLossBuffers *a, int B, int Q, int S, int d, int H) {
+    long BQd = (long)B * Q * d, BSd = (long)B * S * d, BQ = (long)B * Q, BS = (long)B * S;
+    long sizes[] = {BQd, BQ,  BQ,  BSd, BS,  BS,  BSd, BSd, BS,  BS, BQd, BSd, BSd, BSd, BSd, BQd, BQd,
+                    BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S, BSd, BSd, BSd};
+    float **slots[32];
+    int n = loss_slots(a, slots);
+    for (int i = 0; i < n; i++) *slots[i] = alloc_floats((size_t)sizes[i]);
+}
+
+static void loss_buffers_free(CompressLossBuffers *a) {
+    float **slots[32];
+    int n = loss_slots(a, slots);
+    for (int i = 0; i < n; i++) free(*slots[i]);
+}
+
+// The compression function's and the decoder's scratch for up to `rows` evicted rows (any rate).
+static long compress_scratch_for(long rows, int d) {
+    long need[] = {compress_scratch_floats((int)rows, d, 1), dilated_scratch_floats((int)rows, d, 1),
+                   deconv_scratch_floats((int)rows, d, 1)};
+    long most = 0;
+    for (int i = 0; i < 3; i++) most = need[i] > most ? need[i] : most;
+    return most;
+}
+
 Workspace *workspace_new(const Model *m, int batch) { return workspace_new_shard(m, batch, 0); }
 
 Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
@@ -116,6 +153,8 @@ Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
     ws->rows_max = c->mem_len + c->seq_len;
     ws->to_compress = alloc_floats((size_t)c->n_layers * batch * ws->rows_max * d);
     ws->comp = alloc_floats((size_t)batch * ws->rows_max * d);
+    ws->compress_scratch = alloc_floats(compress_scratch_for((long)batch * ws->rows_max, c->d_model));
+    loss_buffers_alloc(&ws->loss, batch, ws->max_T, ws->rows_max, c->d_model, c->n_heads);
     ws->selection = calloc((size_t)c->n_layers * batch * ws->rows_max + 1, sizeof(int32_t));
     if (!ws->selection) abort();
     return ws;
@@ -124,11 +163,12 @@ Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
 void workspace_free(Workspace *ws) {
     if (!ws) return;
     attention_path_free(ws);
+    loss_buffers_free(&ws->loss);
     for (int l = 0; l < ws->n_layers; l++) layer_acts_free(&ws->layer[l]);
     float *bufs[] = {ws->x_out, ws->lnf,     ws->lnf_mean, ws->lnf_rstd, ws->logits,      ws->probs,
                      ws->losses, ws->dx,     ws->dmid,     ws->dln,      ws->dff_act,     ws->dff_pre,
                      ws->dctx,  ws->dz,      ws->dqkv,     ws->bias3,    ws->dbias3,      ws->to_compress,
-                     ws->comp,  ws->ar_buf};
+                     ws->comp,  ws->compress_scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     free(ws->selection);
     free(ws->layer);

@@ -48,6 +48,17 @@ typedef struct {
     float *absorbed;            // AbsorbedSaved of the absorbed memory attention (NULL when not used)
 } LayerActs;
 
+// The compression loss's buffers (ar_loss.c) for B streams, Q ≤ max_T queries and S ≤ B·rows_max evicted rows.
+typedef struct {
+    float *hn, *h_mean, *h_rstd;       // (B, Q, d), (B, Q), (B, Q) the segment's rows normalised
+    float *on, *o_mean, *o_rstd;       // (B, S, d), (B, S), (B, S) the evicted rows normalised
+    float *cp, *cn, *c_mean, *c_rstd;  // (B, n, d) compressed rows raw and normalised
+    float *q, *ko, *vo, *kc, *vc;      // projections: (B, Q, d), then (B, S, d) each
+    float *ao, *ac, *po, *pc;          // attention outputs (B, Q, d) and probabilities (B, H, Q, S)
+    float *dac, *dkc, *dvc, *dcn, *dcp, *scratch; // their gradients, and plain attention's scratch (Q, S)
+    float *rec, *drec, *dcomp;         // autoencode: g(f(old)) (B, S, d), its gradient, f's output gradient
+} CompressLossBuffers;
+
 struct Workspace {
     int n_layers;
     int batch, T, K, M;         // sizes of the last forward (T, K, M)
@@ -75,9 +86,9 @@ struct Workspace {
     float *to_compress;         // (L, B, rows_max, d)
     float *comp;                // (B, rows_max, d)
     int32_t *selection;         // (L, B, rows_max): the rows most-used kept at the last update
-    float *ar_buf;              // AR scratch
-    long ar_floats;
-    int rows_max;
+    float *compress_scratch;    // the compression function's and the decoder's scratch (compress_ops.h)
+    CompressLossBuffers loss;
+    int rows_max;               // rows one stream can evict at once (mem_len + seq_len)
 };
 
 #endif
