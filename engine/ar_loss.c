@@ -1,8 +1,8 @@
 // Attention-reconstruction loss (model.md): for each layer, how differently the layer's attention reads
 // the rows just evicted from memory and their compressed version. Its gradient reaches only the convs:
 // LayerNorm and the q/k/v projections are used as constants.
-// The memory lab (issue 6) runs it through whichever compression function is active (its gradient reaches the
-// function's parameters, when it has any) and adds the autoencode loss and none.
+// To compare compression functions on one measure it runs through whichever function is active (its gradient
+// reaches the function's parameters, when it has any); the autoencode loss and none are the alternatives.
 #include "ar_loss.h"
 
 #include <string.h>

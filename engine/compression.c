@@ -1,6 +1,7 @@
 // The memory step of model.md (2–4): append each layer's input, move the overflow beyond N_m through
 // the active compression function into the compressed memory, keep the last N_cm compressed rows.
-// The memory lab (issue 6) adds the other compression functions and the attention accounting of most-used.
+// The memory lab's other compression functions (compress_ops.h) go through the same step so that they can be
+// compared with model.md's conv; most-used also needs the attention each memory row received (most_used.h).
 #include "compression.h"
 
 #include <string.h>

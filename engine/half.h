@@ -1,4 +1,4 @@
-// Opt-in fp16 generation (issue 4): a character costs one row of every layer's products plus attention over
+// Opt-in fp16 generation: a character costs one row of every layer's products plus attention over
 // the cached memory slots, and at the labml shape that is bandwidth-bound (≈5 MB streamed from L3 per
 // character). A generation-only fp16 copy of the per-row weights, the relative-key tables and the cached
 // memory keys/values halves those bytes; F16C widens them to fp32, and every product and sum stays fp32.
