@@ -71,7 +71,8 @@ static float layer_autoencode(Model *m, Workspace *ws, CompressLossBuffers *a, i
     float *gdec = grads + set_decoder_offset(cs, l, d);
     int through_f = compress_fn_has_params(cs->fn);
     if (through_f) memset(a->dcomp, 0, sizeof(float) * B * n * d);
-    deconv_backward(through_f ? a->dcomp : NULL, gdec, gdec + (long)d * d * c, ws->compress_scratch, a->drec, a->cp, dec, B * n, d, c);
+    deconv_backward(through_f ? a->dcomp : NULL, gdec, gdec + (long)d * d * c, ws->compress_scratch, a->drec, a->cp,
+                    dec, B * n, d, c);
     if (through_f) compress_fn_backward(m, cs, ws, l, NULL, grads + set_fn_offset(cs, l, d), a->dcomp, old, n, S);
     return loss;
 }

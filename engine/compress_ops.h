@@ -1,7 +1,8 @@
-// The compression functions the memory lab compares with model.md's conv, llm.c style like engine/ops.h: op_forward(outputs..., inputs...,
-// dims) and op_backward(input grads..., output grad, saved inputs..., dims); backward ADDS into every gradient
-// it writes and a NULL gradient pointer skips that gradient. Rows are contiguous: (N, d) is N rows of d floats.
-// Every compression op maps n_out windows of c consecutive rows, (n_out·c, d), to n_out rows, (n_out, d).
+// The compression functions the memory lab compares with model.md's conv, llm.c style like engine/ops.h:
+// op_forward(outputs..., inputs..., dims) and op_backward(input grads..., output grad, saved inputs..., dims);
+// backward ADDS into every gradient it writes and a NULL gradient pointer skips that gradient. Rows are
+// contiguous: (N, d) is N rows of d floats. Every compression op maps n_out windows of c consecutive rows,
+// (n_out·c, d), to n_out rows, (n_out, d).
 #ifndef MEMSCOPE_COMPRESS_OPS_H
 #define MEMSCOPE_COMPRESS_OPS_H
 

@@ -152,7 +152,8 @@ typedef struct {
 static double dil_loss(void *p) {
     DilCtx *c = p;
     gc_fill_const(c->out, (long)c->n_out * c->d, NAN);
-    dilated_forward(c->out, op_scratch(dilated_scratch_floats(c->n_out, c->d, c->c)), c->in, c->params, c->n_out, c->d, c->c);
+    dilated_forward(c->out, op_scratch(dilated_scratch_floats(c->n_out, c->d, c->c)), c->in, c->params, c->n_out,
+                    c->d, c->c);
     return gc_dot(c->out, c->R, (long)c->n_out * c->d);
 }
 
@@ -185,8 +186,10 @@ static double dilated_case(int rate, unsigned seed) {
                             "dilated.dconv2.bias",   "dilated.dreduce.weight", "dilated.dreduce.bias"};
     Grad din = grad_make(&r, "dilated.din", c.in, nin, KINK_EPS, KINK_FLOOR, 2e-3);
     Grad dp = grad_make(&r, "dilated.dparams", c.params, np, KINK_EPS, KINK_FLOOR, 2e-3);
-    dilated_backward(din.g0, dp.g0, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D, rate);
-    dilated_backward(din.gacc, dp.gacc, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D, rate);
+    dilated_backward(din.g0, dp.g0, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D,
+                     rate);
+    dilated_backward(din.gacc, dp.gacc, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT,
+                     D, rate);
     // din = NULL: the parameter gradient is unchanged; dparams = NULL: din is unchanged
     float *dp2 = fcopy(dp.pre, np), *din2 = fcopy(din.pre, nin);
     dilated_backward(NULL, dp2, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D, rate);
@@ -299,7 +302,8 @@ typedef struct {
 static double deconv_loss(void *p) {
     DeconvCtx *c = p;
     gc_fill_const(c->out, (long)c->n_in * c->c * c->d, NAN);
-    deconv_forward(c->out, op_scratch(deconv_scratch_floats(c->n_in, c->d, c->c)), c->in, c->weight, c->bias, c->n_in, c->d, c->c);
+    deconv_forward(c->out, op_scratch(deconv_scratch_floats(c->n_in, c->d, c->c)), c->in, c->weight, c->bias, c->n_in,
+                   c->d, c->c);
     return gc_dot(c->out, c->R, (long)c->n_in * c->c * c->d);
 }
 
@@ -324,10 +328,13 @@ static void deconv_case(int rate, int n_in) {
     Grad g[3] = {grad_make(&r, "deconv.din", c.in, n_in * D, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "deconv.dweight", c.weight, nw, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "deconv.dbias", c.bias, D, LIN_EPS, LIN_FLOOR, 1e-3)};
-    deconv_backward(g[0].g0, g[1].g0, g[2].g0, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight, n_in, D, rate);
-    deconv_backward(g[0].gacc, g[1].gacc, g[2].gacc, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight, n_in, D, rate);
+    deconv_backward(g[0].g0, g[1].g0, g[2].g0, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight,
+                    n_in, D, rate);
+    deconv_backward(g[0].gacc, g[1].gacc, g[2].gacc, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in,
+                    c.weight, n_in, D, rate);
     float *dw = fcopy(g[1].pre, nw);
-    deconv_backward(NULL, dw, NULL, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight, n_in, D, rate);
+    deconv_backward(NULL, dw, NULL, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight, n_in, D,
+                    rate);
     gradcheck_identical("deconv.dweight (din NULL)", dw, g[1].gacc, nw);
     check_grads(g, 3, deconv_loss, &c, 1310 + (unsigned)rate);
     release_all();

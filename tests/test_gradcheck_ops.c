@@ -667,7 +667,8 @@ typedef struct {
 static double comp_loss(void *p) {
     CompCtx *c = p;
     gc_fill_const(c->out, (long)c->n_out * c->d, NAN);
-    compress_forward(c->out, op_scratch(compress_scratch_floats(c->n_out, c->d, c->c)), c->in, c->weight, c->bias, c->n_out, c->d, c->c);
+    compress_forward(c->out, op_scratch(compress_scratch_floats(c->n_out, c->d, c->c)), c->in, c->weight, c->bias,
+                     c->n_out, c->d, c->c);
     return gc_dot(c->out, c->R, (long)c->n_out * c->d);
 }
 
@@ -695,12 +696,15 @@ static void compress_case(int rate) {
     Grad g[3] = {grad_make(&r, "compress.din", c.in, nin, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "compress.dweight", c.weight, nw, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "compress.dbias", c.bias, D, LIN_EPS, LIN_FLOOR, 1e-3)};
-    compress_backward(g[0].g0, g[1].g0, g[2].g0, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in, c.weight, NOUT, D, rate);
-    compress_backward(g[0].gacc, g[1].gacc, g[2].gacc, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in, c.weight, NOUT, D, rate);
+    compress_backward(g[0].g0, g[1].g0, g[2].g0, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in,
+                      c.weight, NOUT, D, rate);
+    compress_backward(g[0].gacc, g[1].gacc, g[2].gacc, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in,
+                      c.weight, NOUT, D, rate);
 
     // din = NULL (the AR loss: only the conv's parameters get gradient).
     float *dw = fcopy(g[1].pre, nw), *db = fcopy(g[2].pre, D);
-    compress_backward(NULL, dw, db, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in, c.weight, NOUT, D, rate);
+    compress_backward(NULL, dw, db, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in, c.weight, NOUT, D,
+                      rate);
     gradcheck_identical("compress.dweight (din NULL)", dw, g[1].gacc, nw);
     gradcheck_identical("compress.dbias (din NULL)", db, g[2].gacc, D);
 

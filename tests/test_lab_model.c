@@ -174,7 +174,8 @@ TEST(lab_new_sets_start_as_mean_pooling) {
     for (int i = 0; i < 16; i++) CHECK_NEAR(a[i], b[i], 1e-6);
     const TensorInfo *dec = &cs->block.layout.tensors[12];
     CHECK(strstr(dec->name, "decoder.weight") != NULL);
-    deconv_forward(rec, op_scratch(deconv_scratch_floats(2, 8, 2)), b, cs->block.params + dec->offset, cs->block.params + dec->offset + 8 * 8 * 2, 2, 8, 2);
+    deconv_forward(rec, op_scratch(deconv_scratch_floats(2, 8, 2)), b, cs->block.params + dec->offset,
+                   cs->block.params + dec->offset + 8 * 8 * 2, 2, 8, 2);
     for (int t = 0; t < 4; t++)
         for (int e = 0; e < 8; e++) CHECK(rec[t * 8 + e] == b[(t / 2) * 8 + e]);
     model_free(m);
