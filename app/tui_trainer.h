@@ -20,8 +20,8 @@
 
 #include "app/train_log.h"
 #include "app/tui_queue.h"
-#include "engine/data.h"
 #include "engine/ar_loss.h"
+#include "engine/data.h"
 #include "engine/model.h"
 #include "engine/trainer.h"
 
