@@ -176,6 +176,7 @@ void workspace_free(Workspace *ws) {
 }
 
 const float *workspace_logits(const Workspace *ws) { return ws->logits; }
+const float *workspace_losses(const Workspace *ws) { return ws->losses; }
 const float *workspace_layer_inputs(const Workspace *ws, int layer) { return ws->layer[layer].x_in; }
 const float *workspace_attention(const Workspace *ws, int layer) { return ws->layer[layer].probs; }
 int workspace_keys(const Workspace *ws) { return ws->K; }

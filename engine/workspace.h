@@ -25,6 +25,7 @@ void workspace_free(Workspace *ws);
 void workspace_set_memory_attention(Workspace *ws, MemoryAttention how);
 
 const float *workspace_logits(const Workspace *ws);      // (B, T, V)
+const float *workspace_losses(const Workspace *ws);      // (B, T) CE of each position (a forward with targets)
 const float *workspace_layer_inputs(const Workspace *ws, int layer); // (B, T, d): new memory of layer
 const float *workspace_attention(const Workspace *ws, int layer);    // (B, H, T, K) of the last forward
 int workspace_keys(const Workspace *ws);                  // K of the last forward
