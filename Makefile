@@ -53,14 +53,17 @@ $(B)/memscope: $(call objs,$(B),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) app/main.c)
 	$(CC) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 	ln -sf $@ memscope
 
+# The tests count the allocations of the code under test (tests/alloc_count.h).
+TEST_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 $(B)/run_tests: $(call objs,$(B),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) $(TEST_SRC))
-	$(CC) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ARCH_FLAGS) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BA)/memscope: $(call objs,$(BA),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) app/main.c)
 	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(BA)/run_tests: $(call objs,$(BA),$(ENGINE_SRC) $(UI_SRC) $(APP_SRC) $(TEST_SRC))
-	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 # The version header is rewritten only when VERSION or the git description changes.
 build/version.h: FORCE

@@ -193,13 +193,13 @@ static InferenceSpeed inference_speed(const Corpus *corpus) {
         if (generator_set_half(&g, 1, err, sizeof err) == 0) s.sample_half = sample_speed(&g, corpus, 4000);
         generator_free(&g);
     }
-    absorbed_attention_mode = -1; // the baseline projects every memory slot anew for every character
     if (generator_init(&g, m) == 0) {
         workspace_use_cache(g.ws, NULL);
+        // the baseline projects every memory slot anew for every character
+        workspace_set_memory_attention(g.ws, MEMORY_ATTENTION_PROJECTED);
         s.sample_recompute = sample_speed(&g, corpus, 400);
         generator_free(&g);
     }
-    absorbed_attention_mode = 0;
     s.bytes_per_char = generation_bytes_per_char(&cfg, 0);
     s.bytes_per_char_half = generation_bytes_per_char(&cfg, 1);
     s.read_gb_per_s = read_gb_per_s(s.bytes_per_char);

@@ -1,6 +1,7 @@
-// memscope lab: the memory lab (issue 6). `lab recall` shows or writes the recall corpus; `lab compare` trains a
-// Compressive Transformer and two Transformer-XLs on it and reports recall accuracy by distance; `lab ablation`
-// trains every compression function and loss for the same steps (the paper's Table 5 at a CPU budget);
+// memscope lab: the memory lab, where compression functions and losses are compared. `lab recall` shows or
+// writes the recall corpus; `lab compare` trains a Compressive Transformer and two Transformer-XLs on it and
+// reports recall accuracy by distance; `lab ablation` trains every compression function and loss for the same
+// steps (the paper's Table 5 at a CPU budget);
 // `lab attention` prints and exports the attention picture of a checkpoint (the paper's Figures 2 and 6).
 #include <errno.h>
 #include <limits.h>

@@ -21,6 +21,7 @@
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/prompt.h"
+#include "ui/render.h"
 #include "ui/term.h"
 #include "ui/tui.h"
 

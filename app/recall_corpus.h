@@ -1,4 +1,4 @@
-// The memory lab's recall task (issue 6): text that states facts, a short key and a value ("key QXA is 7."),
+// The memory lab's recall task: text that states facts, a short key and a value ("key QXA is 7."),
 // and asks for them again after a controlled distance with filler in between ("what is QXA?7."). The answer
 // follows the '?' directly, so the character that must predict it is the same in every question. Only a
 // model that can look back that far can predict the answer's digits, so recall accuracy by distance shows how

@@ -8,6 +8,7 @@
 
 #include "app/cli.h"
 #include "app/prompt_vocab.h"
+#include "app/tui_trainer.h"
 #include "app/tui_trainer_priv.h"
 
 long tui_encode_prompt(const Vocab *vocab, const char *text, int32_t *ids, unsigned char *fed, int *skipped,

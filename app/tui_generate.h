@@ -1,15 +1,11 @@
-// Generation in the TUI's trainer thread (tui_generate.c).
+// The TUI trainer's prompts: how a typed prompt becomes ids (the generation itself: tui_trainer_priv.h).
 #ifndef MEMSCOPE_APP_TUI_GENERATE_H
 #define MEMSCOPE_APP_TUI_GENERATE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/tui_trainer.h"
-
-// Continues cmd's prompt (and any prompt posted meanwhile) on a copy of the training memory, publishing as it
-// goes; commands that arrive between characters are served. Runs on the trainer thread.
-void tui_generate(TuiTrainer *tt, const UiCommand *cmd);
+#include "engine/data.h"
 
 // Encodes a prompt with vocab, character by character (a UTF-8 sequence is kept only when every byte
 // of it is in the vocabulary). ids and fed (the bytes kept) need strlen(text) room. Returns the ids

@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 #include "app/parallel.h"
+#include "app/tui_trainer.h"
 #include "app/tui_trainer_priv.h"
 
 int key_origins_init(KeyOrigins *l, const Memory *mem) {

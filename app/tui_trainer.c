@@ -1,7 +1,6 @@
 // The TUI's trainer thread: training steps, commands, validation and saves (generation: tui_generate.c,
 // the snapshot: tui_publish.c).
 #include "app/tui_trainer.h"
-#include "app/tui_generate.h"
 #include "app/tui_trainer_priv.h"
 
 #include "app/parallel.h"

@@ -20,13 +20,14 @@
 
 #include "app/train_log.h"
 #include "app/tui_queue.h"
+#include "engine/ar_loss.h"
 #include "engine/data.h"
 #include "engine/model.h"
 #include "engine/run.h"
 
 typedef struct TuiPriv TuiPriv;
 
-typedef struct {
+typedef struct TuiTrainer {
     // Set before tui_trainer_start (owned by the caller, which must keep them alive until the join).
     Run *run;
     // The run's model, trainer and corpus, set by tui_trainer_start.

@@ -5,9 +5,15 @@
 #define MEMSCOPE_APP_TUI_TRAINER_PRIV_H
 
 #include "app/tui_fill.h"
+#include "app/tui_queue.h"
 #include "app/tui_recall.h"
-#include "app/tui_trainer.h"
 #include "engine/generate.h"
+#include "engine/trainer.h"
+
+// tui_trainer.h's types, by name only: the three files include it themselves, this header does not (the
+// trainer's public header must not depend on its private one, nor the other way round).
+typedef struct TuiTrainer TuiTrainer;
+typedef struct TuiPriv TuiPriv;
 
 #define TUI_DEFERRED_CAP 16
 // Figure-2 view: the weight of the samples of a step already collected when a newer one is added, and of
@@ -93,5 +99,9 @@ void tui_fill_training_view(TuiTrainer *tt);
 void tui_publish(TuiTrainer *tt);
 // Keeps a copy of the training attention before something else runs through the workspace.
 void tui_stash(TuiTrainer *tt);
+
+// tui_generate.c: continues cmd's prompt (and any prompt posted meanwhile) on a copy of the training memory,
+// publishing as it goes; commands that arrive between characters are served.
+void tui_generate(TuiTrainer *tt, const UiCommand *cmd);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/workspace.h"
 
 static long mini(long a, long b) { return a < b ? a : b; }
@@ -158,7 +159,7 @@ static void on_segment(void *ctx, Model *m, Workspace *ws, const Memory *mem, lo
     HookCtx *h = ctx;
     WatchReader *w = h->w;
     // the forward's cross-entropy already holds each position's -log p (one stream: row t is position t)
-    memcpy(w->loss + start + 1, ws->losses, sizeof(float) * (size_t)T);
+    memcpy(w->loss + start + 1, workspace_losses(ws), sizeof(float) * (size_t)T);
     h->compressed_upto = mem->cm ? mem->cmem_last[mem->cm - 1] : -1;
     if (!h->picture) return;
     WatchSegment *s = &w->last;

@@ -16,10 +16,8 @@
 
 #include "vecmath.h"
 
-int absorbed_attention_mode = 0;
-
 int absorbed_attention_pays(AttentionDims dm) {
-    if (dm.mem_keys == 0 || absorbed_attention_mode) return dm.mem_keys > 0 && absorbed_attention_mode > 0;
+    if (dm.mem_keys == 0) return 0;
     double T = dm.queries, M = dm.mem_keys, d = dm.d_model, H = dm.heads, dk = d / H;
     double absorbed = 2 * T * d * d + 2 * T * H * M * d, projected = 2 * M * d * d + 2 * T * H * M * dk;
     return M > 0 && 3 * absorbed < 2 * projected; // a margin for the smaller GEMMs' lower efficiency

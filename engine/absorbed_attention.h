@@ -28,11 +28,9 @@ typedef struct {
     float *pm;  // (B, H, T)    Σ_{j < M} p_ij
 } AbsorbedSaved;
 
-// Whether the absorbed form does clearly fewer multiply-adds than projecting the memory rows.
+// Whether the absorbed form does clearly fewer multiply-adds than projecting the memory rows (a workspace's
+// default; workspace_set_memory_attention chooses otherwise).
 int absorbed_attention_pays(AttentionDims dm);
-// 0: decide by cost; 1: always when there is memory; -1: never (tests compare the two paths). Read when a
-// workspace is created.
-extern int absorbed_attention_mode;
 long absorbed_attention_scratch_floats(AttentionDims dm);
 long absorbed_attention_saved_floats(AttentionDims dm); // u + cx + pm
 

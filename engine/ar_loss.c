@@ -1,56 +1,15 @@
 // Attention-reconstruction loss (model.md): for each layer, how differently the layer's attention reads
 // the rows just evicted from memory and their compressed version. Its gradient reaches only the convs:
 // LayerNorm and the q/k/v projections are used as constants.
-// The memory lab (issue 6) runs it through whichever compression function is active (its gradient reaches the
-// function's parameters, when it has any) and adds the autoencode loss and none.
-#include <stdlib.h>
+// To compare compression functions on one measure it runs through whichever function is active (its gradient
+// reaches the function's parameters, when it has any); the autoencode loss and none are the alternatives.
+#include "ar_loss.h"
+
 #include <string.h>
 
 #include "compress_ops.h"
-#include "lab.h"
+#include "compression.h"
 #include "ops.h"
-#include "workspace.h"
-
-typedef struct {
-    float *hn, *h_mean, *h_rstd;       // (B, T, d), (B, T), (B, T)
-    float *on, *o_mean, *o_rstd;       // (B, S, d) normalised evicted rows
-    float *cp, *cn, *c_mean, *c_rstd;  // (B, n, d) conv output raw and normalised
-    float *q, *ko, *vo, *kc, *vc;      // projections
-    float *ao, *ac, *po, *pc;          // attention outputs (B, T, d) and probabilities
-    float *dac, *dkc, *dvc, *dcn, *dcp, *scratch;
-    float *rec, *drec, *dcomp;         // autoencode: g(f(old)) (B, S, d), its gradient, f's output gradient
-    float *sel;                        // (L, B, S) int32: the rows most-used kept at the last update
-} ArBuffers;
-
-// Carves the buffers out of one allocation sized for the largest segment (B streams, Q ≤ max_T queries,
-// S ≤ rows_max evicted rows; every size is fixed by the workspace and the model).
-static ArBuffers ar_buffers(Workspace *ws, const Model *m) {
-    int B = ws->batch, Q = ws->max_T, S = ws->rows_max, d = m->cfg.d_model, H = m->cfg.n_heads;
-    long BQd = (long)B * Q * d, BSd = (long)B * S * d, BQ = (long)B * Q, BS = (long)B * S;
-    long sizes[] = {BQd, BQ,  BQ,  BSd, BS,  BS,  BSd, BSd, BS,  BS, BQd, BSd, BSd, BSd, BSd, BQd, BQd,
-                    BQ * H * S, BQ * H * S, BQd, BSd, BSd, BSd, BSd, (long)Q * S, BSd, BSd, BSd,
-                    (long)m->cfg.n_layers * BS};
-    int count = (int)(sizeof sizes / sizeof sizes[0]);
-    long total = 0;
-    for (int i = 0; i < count; i++) total += sizes[i];
-    if (!ws->ar_buf) {
-        ws->ar_buf = calloc((size_t)total, sizeof(float));
-        if (!ws->ar_buf) abort();
-    }
-    ArBuffers a;
-    float **slots[] = {&a.hn, &a.h_mean, &a.h_rstd, &a.on, &a.o_mean, &a.o_rstd, &a.cp, &a.cn, &a.c_mean,
-                       &a.c_rstd, &a.q, &a.ko, &a.vo, &a.kc, &a.vc, &a.ao, &a.ac, &a.po, &a.pc, &a.dac,
-                       &a.dkc, &a.dvc, &a.dcn, &a.dcp, &a.scratch, &a.rec, &a.drec, &a.dcomp, &a.sel};
-    float *x = ws->ar_buf;
-    for (int i = 0; i < count; i++) {
-        *slots[i] = x;
-        x += sizes[i];
-    }
-    return a;
-}
-
-// The selection area holds only int32 (calloc'd memory takes the type it is written with).
-int32_t *lab_selection(Workspace *ws, const Model *m) { return (int32_t *)(void *)ar_buffers(ws, m).sel; }
 
 // attn(h, rows) with the layer's detached LayerNorm and projections; returns normalised rows in rn.
 static void project_rows(float *kout, float *vout, float *rn, float *mean, float *rstd, const float *rows,
@@ -62,7 +21,7 @@ static void project_rows(float *kout, float *vout, float *rn, float *mean, float
 
 // conv_grads: where the gradient goes, laid out like the active ConvSet's block (weight then bias per layer);
 // NULL, or a function without parameters, computes the loss only.
-static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, float *conv_grads, float weight) {
+static float layer_ar(Model *m, Workspace *ws, CompressLossBuffers *a, int l, float *conv_grads, float weight) {
     const LayerParams *lp = &m->p.layer[l];
     ConvSet *cs = &m->convs[m->active];
     int B = ws->batch, T = ws->T, d = m->cfg.d_model, H = m->cfg.n_heads, S = ws->n_old, n = ws->n_comp;
@@ -98,21 +57,22 @@ static float layer_ar(Model *m, Workspace *ws, ArBuffers *a, int l, float *conv_
 
 // The autoencode loss of one layer: mean over the B·S·d elements of (g(f(old)) − old)², g the set's decoder of
 // this layer; its gradient reaches g and, when f has parameters, f.
-static float layer_autoencode(Model *m, Workspace *ws, ArBuffers *a, int l, float *grads, float weight) {
+static float layer_autoencode(Model *m, Workspace *ws, CompressLossBuffers *a, int l, float *grads, float weight) {
     ConvSet *cs = &m->convs[m->active];
     int B = ws->batch, d = m->cfg.d_model, S = ws->n_old, n = ws->n_comp, c = cs->rate;
     const float *old = ws->to_compress + (long)l * B * S * d;
     const float *dec = cs->block.params + set_decoder_offset(cs, l, d);
     long count = (long)B * S * d;
     compress_fn_forward(m, cs, ws, l, a->cp, old, n, S);
-    deconv_forward(a->rec, a->cp, dec, dec + (long)d * d * c, B * n, d, c);
+    deconv_forward(a->rec, ws->compress_scratch, a->cp, dec, dec + (long)d * d * c, B * n, d, c);
     if (!grads) return mse_forward_backward(NULL, a->rec, old, count, 0.0f);
     memset(a->drec, 0, sizeof(float) * count);
     float loss = mse_forward_backward(a->drec, a->rec, old, count, weight);
     float *gdec = grads + set_decoder_offset(cs, l, d);
     int through_f = compress_fn_has_params(cs->fn);
     if (through_f) memset(a->dcomp, 0, sizeof(float) * B * n * d);
-    deconv_backward(through_f ? a->dcomp : NULL, gdec, gdec + (long)d * d * c, a->drec, a->cp, dec, B * n, d, c);
+    deconv_backward(through_f ? a->dcomp : NULL, gdec, gdec + (long)d * d * c, ws->compress_scratch, a->drec, a->cp,
+                    dec, B * n, d, c);
     if (through_f) compress_fn_backward(m, cs, ws, l, NULL, grads + set_fn_offset(cs, l, d), a->dcomp, old, n, S);
     return loss;
 }
@@ -120,12 +80,11 @@ static float layer_autoencode(Model *m, Workspace *ws, ArBuffers *a, int l, floa
 float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight) {
     int L = m->cfg.n_layers;
     if (ws->n_old == 0 || m->cfg.compress_loss == COMPRESS_LOSS_NONE) return 0.0f;
-    ArBuffers a = ar_buffers(ws, m);
     float total = 0.0f;
     for (int l = 0; l < L; l++) {
         float loss = weight * (m->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE
-                                   ? layer_autoencode(m, ws, &a, l, conv_grads, weight)
-                                   : layer_ar(m, ws, &a, l, conv_grads, weight));
+                                   ? layer_autoencode(m, ws, &ws->loss, l, conv_grads, weight)
+                                   : layer_ar(m, ws, &ws->loss, l, conv_grads, weight));
         if (ar) ar[l] += loss;
         total += loss;
     }
@@ -143,10 +102,9 @@ float model_attention_reconstruction(Model *m, Workspace *ws, float *ar) {
     int L = m->cfg.n_layers;
     if (ar) memset(ar, 0, sizeof(float) * L);
     if (ws->n_old == 0) return 0.0f;
-    ArBuffers a = ar_buffers(ws, m);
     float total = 0.0f;
     for (int l = 0; l < L; l++) {
-        float loss = layer_ar(m, ws, &a, l, NULL, 1.0f);
+        float loss = layer_ar(m, ws, &ws->loss, l, NULL, 1.0f);
         if (ar) ar[l] = loss;
         total += loss;
     }

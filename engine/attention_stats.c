@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ar_loss.h"
 #include "eval_stream.h"
 #include "workspace.h"
 

@@ -3,20 +3,16 @@
 // as (d_in, d_out·c) the weight maps each input row to one window of c output rows in (d_out, c) order, so the
 // op is one GEMM and a rearrangement.
 #include <cblas.h>
-#include <stdlib.h>
 
 #include "compress_ops.h"
 
-static float *alloc_floats(long n) {
-    float *x = calloc((size_t)n + 1, sizeof(float));
-    if (!x) abort();
-    return x;
-}
+long deconv_scratch_floats(int n_in, int d, int c) { return (long)n_in * d * c; }
 
-void deconv_forward(float *out, const float *in, const float *weight, const float *bias, int n_in, int d, int c) {
+void deconv_forward(float *out, float *scratch, const float *in, const float *weight, const float *bias, int n_in,
+                    int d, int c) {
     if (n_in == 0) return;
     long wide = (long)d * c;
-    float *win = alloc_floats((long)n_in * wide); // win[t][o·c + k] = out[t·c + k][o] − bias[o]
+    float *win = scratch; // win[t][o·c + k] = out[t·c + k][o] − bias[o]
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n_in, (int)wide, d, 1.0f, in, d, weight, (int)wide, 0.0f,
                 win, (int)wide);
     for (int t = 0; t < n_in; t++)
@@ -25,14 +21,13 @@ void deconv_forward(float *out, const float *in, const float *weight, const floa
             const float *w = win + t * wide + k;
             for (int e = 0; e < d; e++) o[e] = w[(long)e * c] + (bias ? bias[e] : 0.0f);
         }
-    free(win);
 }
 
-void deconv_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+void deconv_backward(float *din, float *dweight, float *dbias, float *scratch, const float *dout, const float *in,
                      const float *weight, int n_in, int d, int c) {
     if (n_in == 0) return;
     long wide = (long)d * c;
-    float *dwin = alloc_floats((long)n_in * wide);
+    float *dwin = scratch; // every element is written below
     for (int t = 0; t < n_in; t++)
         for (int k = 0; k < c; k++) {
             const float *g = dout + ((long)t * c + k) * d;
@@ -48,7 +43,6 @@ void deconv_backward(float *din, float *dweight, float *dbias, const float *dout
     if (dbias)
         for (long r = 0; r < (long)n_in * c; r++)
             for (int e = 0; e < d; e++) dbias[e] += dout[r * d + e];
-    free(dwin);
 }
 
 float mse_forward_backward(float *da, const float *a, const float *b, long n, float scale) {

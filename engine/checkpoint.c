@@ -161,7 +161,7 @@ static int read_config(Checkpoint *ck, char *err, size_t errlen) {
 }
 
 // Parameters of the model the metadata describes (main tensors + the active rate's convs), as in
-// params.c; every factor is range-checked by config_validate, so the product fits easily in 64 bits.
+// model.c; every factor is range-checked by config_validate, so the product fits easily in 64 bits.
 static uint64_t expected_params(const Config *c) {
     uint64_t d = (uint64_t)c->d_model, V = (uint64_t)c->vocab_size, ff = (uint64_t)c->d_ff, L = (uint64_t)c->n_layers;
     uint64_t R = (uint64_t)config_rel_len(c), H = (uint64_t)c->n_heads, rate = (uint64_t)c->compression_rate;

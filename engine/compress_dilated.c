@@ -3,7 +3,6 @@
 // rows, then the stride-c Conv1d of model.md. Receptive field: the whole window for c ≤ 4 (1 + 1 + 2 rows).
 // Each kernel-2 conv is one linear layer over "pairs": row s holds [x[s−dil] | x[s]] interleaved as (d_in, 2),
 // which is PyTorch's (d_out, d_in, 2) weight as stored.
-#include <stdlib.h>
 #include <string.h>
 
 #include "compress_ops.h"
@@ -24,12 +23,6 @@ static DilatedView view(const float *p, int d, int c) {
     v.w = v.b2 + d;
     v.b = v.w + (long)c * d * d;
     return v;
-}
-
-static float *alloc_floats(long n) {
-    float *x = calloc((size_t)n + 1, sizeof(float));
-    if (!x) abort();
-    return x;
 }
 
 // pairs[s][i·2 + 0] = relu(x[s − dil][i]) within the window (else 0), pairs[s][i·2 + 1] = relu(x[s][i])
@@ -65,21 +58,24 @@ static void residual_block(float *y, float *pairs, const float *x, const float *
     for (long i = 0; i < (long)S * d; i++) y[i] += x[i];
 }
 
-void dilated_forward(float *out, const float *in, const float *params, int n_out, int d, int c) {
-    if (n_out == 0) return;
-    int S = n_out * c;
-    DilatedView v = view(params, d, c);
-    float *pairs = alloc_floats(2L * S * d), *h1 = alloc_floats((long)S * d), *h2 = alloc_floats((long)S * d);
-    residual_block(h1, pairs, in, v.w1, v.b1, S, d, c, 1);
-    residual_block(h2, pairs, h1, v.w2, v.b2, S, d, c, 2);
-    compress_forward(out, h2, v.w, v.b, n_out, d, c);
-    free(pairs);
-    free(h1);
-    free(h2);
+long dilated_scratch_floats(int n_out, int d, int c) {
+    long Sd = (long)n_out * c * d;
+    return 10 * Sd + compress_scratch_floats(n_out, d, c); // the backward's; the forward needs less
 }
 
-void dilated_backward(float *din, float *dparams, const float *dout, const float *in, const float *params, int n_out,
-                      int d, int c) {
+void dilated_forward(float *out, float *scratch, const float *in, const float *params, int n_out, int d, int c) {
+    if (n_out == 0) return;
+    int S = n_out * c;
+    long Sd = (long)S * d;
+    DilatedView v = view(params, d, c);
+    float *pairs = scratch, *h1 = pairs + 2 * Sd, *h2 = h1 + Sd;
+    residual_block(h1, pairs, in, v.w1, v.b1, S, d, c, 1);
+    residual_block(h2, pairs, h1, v.w2, v.b2, S, d, c, 2);
+    compress_forward(out, h2 + Sd, h2, v.w, v.b, n_out, d, c);
+}
+
+void dilated_backward(float *din, float *dparams, float *scratch, const float *dout, const float *in,
+                      const float *params, int n_out, int d, int c) {
     if (n_out == 0) return;
     int S = n_out * c;
     long Sd = (long)S * d;
@@ -91,11 +87,13 @@ void dilated_backward(float *din, float *dparams, const float *dout, const float
         db = (float *)g.b;
     }
     // the forward again, keeping both blocks' pairs
-    float *pairs1 = alloc_floats(2 * Sd), *pairs2 = alloc_floats(2 * Sd), *h1 = alloc_floats(Sd), *h2 = alloc_floats(Sd);
+    float *pairs1 = scratch, *pairs2 = pairs1 + 2 * Sd, *h1 = pairs2 + 2 * Sd, *h2 = h1 + Sd;
+    float *dh2 = h2 + Sd, *dh1 = dh2 + Sd, *dpairs = dh1 + Sd, *rest = dpairs + 2 * Sd;
     residual_block(h1, pairs1, in, v.w1, v.b1, S, d, c, 1);
     residual_block(h2, pairs2, h1, v.w2, v.b2, S, d, c, 2);
-    float *dh2 = alloc_floats(Sd), *dh1 = alloc_floats(Sd), *dpairs = alloc_floats(2 * Sd);
-    compress_backward(dh2, dw, db, dout, h2, v.w, n_out, d, c);
+    memset(dh2, 0, sizeof(float) * Sd);
+    memset(dpairs, 0, sizeof(float) * 2 * Sd);
+    compress_backward(dh2, dw, db, rest, dout, h2, v.w, n_out, d, c);
     // h2 = h1 + block2(h1)
     memcpy(dh1, dh2, sizeof(float) * Sd);
     linear_backward(dpairs, dw2, db2, dh2, pairs2, v.w2, S, 2 * d, d);
@@ -109,11 +107,4 @@ void dilated_backward(float *din, float *dparams, const float *dout, const float
     } else {
         linear_backward(NULL, dw1, db1, dh1, pairs1, v.w1, S, 2 * d, d);
     }
-    free(pairs1);
-    free(pairs2);
-    free(h1);
-    free(h2);
-    free(dh2);
-    free(dh1);
-    free(dpairs);
 }

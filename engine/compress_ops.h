@@ -1,7 +1,8 @@
-// The memory lab's compression ops (issue 6), llm.c style like engine/ops.h: op_forward(outputs..., inputs...,
-// dims) and op_backward(input grads..., output grad, saved inputs..., dims); backward ADDS into every gradient
-// it writes and a NULL gradient pointer skips that gradient. Rows are contiguous: (N, d) is N rows of d floats.
-// Every compression op maps n_out windows of c consecutive rows, (n_out·c, d), to n_out rows, (n_out, d).
+// The compression functions the memory lab compares with model.md's conv, llm.c style like engine/ops.h:
+// op_forward(outputs..., inputs..., dims) and op_backward(input grads..., output grad, saved inputs..., dims);
+// backward ADDS into every gradient it writes and a NULL gradient pointer skips that gradient. Rows are
+// contiguous: (N, d) is N rows of d floats. Every compression op maps n_out windows of c consecutive rows,
+// (n_out·c, d), to n_out rows, (n_out, d).
 #ifndef MEMSCOPE_COMPRESS_OPS_H
 #define MEMSCOPE_COMPRESS_OPS_H
 
@@ -24,9 +25,11 @@ void pool_max_backward(float *din, const float *dout, const float *in, int n_out
 // W (d, d, c), b (d); weights laid out (d_out, d_in, k) as PyTorch's Conv1d, tap k = 1 on the row itself.
 // With W1 = W2 = 0 the residual blocks are the identity, so it starts as whatever W does (mean pooling).
 long dilated_params_floats(int d, int c);
-void dilated_forward(float *out, const float *in, const float *params, int n_out, int d, int c);
-void dilated_backward(float *din, float *dparams, const float *dout, const float *in, const float *params, int n_out,
-                      int d, int c);
+// scratch: dilated_scratch_floats(n_out, d, c) floats (both passes)
+long dilated_scratch_floats(int n_out, int d, int c);
+void dilated_forward(float *out, float *scratch, const float *in, const float *params, int n_out, int d, int c);
+void dilated_backward(float *din, float *dparams, float *scratch, const float *dout, const float *in,
+                      const float *params, int n_out, int d, int c);
 // dparams laid out like params
 
 // engine/most_used.c: "most-used" keeps, of the n·c rows about to leave memory, the n that received the most
@@ -39,9 +42,12 @@ void gather_rows_backward(float *din, const float *dout, const int32_t *sel, int
 
 // engine/autoencode.c: the decoder g of the "autoencode" compression loss, ConvTranspose1d(d → d, kernel = stride
 // = c) with weight (d_in, d_out, c) as PyTorch: out[t·c + k, o] = bias[o] + Σ_i in[t, i] · weight[i, o, k].
-void deconv_forward(float *out, const float *in, const float *weight, const float *bias, int n_in, int d, int c);
+// scratch: deconv_scratch_floats(n_in, d, c) floats
+long deconv_scratch_floats(int n_in, int d, int c);
+void deconv_forward(float *out, float *scratch, const float *in, const float *weight, const float *bias, int n_in,
+                    int d, int c);
 // out (n_in·c, d), in (n_in, d)
-void deconv_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+void deconv_backward(float *din, float *dweight, float *dbias, float *scratch, const float *dout, const float *in,
                      const float *weight, int n_in, int d, int c);
 // Mean squared error over n elements: returns mean((a − b)²) and, with da, adds scale·2(a − b)/n into da.
 float mse_forward_backward(float *da, const float *a, const float *b, long n, float scale);

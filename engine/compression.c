@@ -1,12 +1,14 @@
 // The memory step of model.md (2–4): append each layer's input, move the overflow beyond N_m through
 // the active compression function into the compressed memory, keep the last N_cm compressed rows.
-// The memory lab (issue 6) adds the other compression functions and the attention accounting of most-used.
+// The memory lab's other compression functions (compress_ops.h) go through the same step so that they can be
+// compared with model.md's conv; most-used also needs the attention each memory row received (most_used.h).
+#include "compression.h"
+
 #include <string.h>
 
 #include "compress_ops.h"
-#include "lab.h"
+#include "most_used.h"
 #include "ops.h"
-#include "workspace.h"
 
 // Appends a shard's layer inputs after the m rows its streams hold (the caller then advances m).
 static void append_segment(Memory *mem, const Workspace *ws) {
@@ -39,12 +41,14 @@ void compress_fn_forward(const Model *m, const ConvSet *cs, Workspace *ws, int l
                          int n_old) {
     int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
     switch (cs->fn) {
-    case COMPRESS_CONV: compress_forward(out, in, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, c); break;
+    case COMPRESS_CONV:
+        compress_forward(out, ws->compress_scratch, in, conv_weight(cs, l, d), conv_bias(cs, l, d), B * n, d, c);
+        break;
     case COMPRESS_MEAN: pool_mean_forward(out, in, B * n, d, c); break;
     case COMPRESS_MAX: pool_max_forward(out, in, B * n, d, c); break;
-    case COMPRESS_DILATED: dilated_forward(out, in, set_fn_params(cs, l, d), B * n, d, c); break;
+    case COMPRESS_DILATED: dilated_forward(out, ws->compress_scratch, in, set_fn_params(cs, l, d), B * n, d, c); break;
     case COMPRESS_MOST_USED: {
-        const int32_t *sel = lab_selection(ws, m) + (long)l * B * ws->rows_max;
+        const int32_t *sel = ws->selection + (long)l * B * ws->rows_max;
         for (int b = 0; b < B; b++)
             gather_rows_forward(out + (long)b * n * d, in + (long)b * n_old * d, sel + (long)b * ws->rows_max, n, d);
         break;
@@ -57,14 +61,16 @@ void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int 
     int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
     switch (cs->fn) {
     case COMPRESS_CONV:
-        compress_backward(din, dparams, dparams ? dparams + (long)d * d * c : NULL, dout, in, conv_weight(cs, l, d),
-                          B * n, d, c);
+        compress_backward(din, dparams, dparams ? dparams + (long)d * d * c : NULL, ws->compress_scratch, dout, in,
+                          conv_weight(cs, l, d), B * n, d, c);
         break;
     case COMPRESS_MEAN: pool_mean_backward(din, dout, B * n, d, c); break;
     case COMPRESS_MAX: pool_max_backward(din, dout, in, B * n, d, c); break;
-    case COMPRESS_DILATED: dilated_backward(din, dparams, dout, in, set_fn_params(cs, l, d), B * n, d, c); break;
+    case COMPRESS_DILATED:
+        dilated_backward(din, dparams, ws->compress_scratch, dout, in, set_fn_params(cs, l, d), B * n, d, c);
+        break;
     case COMPRESS_MOST_USED: {
-        const int32_t *sel = lab_selection(ws, m) + (long)l * B * ws->rows_max;
+        const int32_t *sel = ws->selection + (long)l * B * ws->rows_max;
         if (din)
             for (int b = 0; b < B; b++)
                 gather_rows_backward(din + (long)b * n_old * d, dout + (long)b * n * d, sel + (long)b * ws->rows_max, n,
@@ -78,7 +84,7 @@ void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int 
 static void compress_shard(const Model *m, const ConvSet *cs, Memory *mem, Workspace *ws, int n, int n_old) {
     int d = mem->d, B = ws->batch, c = cs->rate;
     if (cs->fn == COMPRESS_MOST_USED) { // choose before the rows (and their usage) leave memory
-        int32_t *sel = lab_selection(ws, m);
+        int32_t *sel = ws->selection;
         for (int l = 0; l < mem->n_layers; l++)
             for (int b = 0; b < B; b++)
                 most_used_choose(sel + ((long)l * B + b) * ws->rows_max, mem, l, ws->stream0 + b, n_old, n);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "generate.h"
-#include "workspace.h"
+#include "ar_loss.h"
+#include "compression.h"
+#include "forward.h"
 
 int eval_stream_segment(Generator *g, const int32_t *ids, long n, long start, uint8_t *correct,
                         const EvalHooks *hooks, EvalSums *sums) {

@@ -5,7 +5,7 @@
 #include "flops.h"
 
 #include "absorbed_attention.h"
-#include "lab.h"
+#include "model.h"
 
 static double matmul(double rows, double in, double out) { return 2.0 * rows * in * out; }
 

@@ -1,6 +1,6 @@
-// model_forward of one token through the fp16 copies (half.h): model.c's layer order, with the row products
+// model_forward of one token through the fp16 copies (half.h): forward.c's layer order, with the row products
 // and the memory attention reading fp16, and the LayerNorms, residuals, biases and the head in fp32.
-#include "half.h"
+#include "forward_half.h"
 #include "ops.h"
 #include "vecmath.h"
 #include "workspace.h"

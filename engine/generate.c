@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workspace.h"
+#include "compression.h"
+#include "forward.h"
+#include "forward_half.h"
 
 int generator_init(Generator *g, Model *model) {
     const Config *c = &model->cfg;

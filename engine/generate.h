@@ -8,6 +8,7 @@
 #include "half.h"
 #include "kv_cache.h"
 #include "model.h"
+#include "workspace.h"
 
 typedef struct {
     Model *model;

@@ -1,4 +1,4 @@
-// Opt-in fp16 generation (issue 4): a character costs one row of every layer's products plus attention over
+// Opt-in fp16 generation: a character costs one row of every layer's products plus attention over
 // the cached memory slots, and at the labml shape that is bandwidth-bound (≈5 MB streamed from L3 per
 // character). A generation-only fp16 copy of the per-row weights, the relative-key tables and the cached
 // memory keys/values halves those bytes; F16C widens them to fp32, and every product and sum stays fp32.
@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kv_cache.h"
-#include "memory.h"
 #include "model.h"
 
 // Room for n fp16 values on a 64-byte boundary (free() releases it): with rows of a multiple of 32 values
@@ -38,11 +36,5 @@ void half_weights_free(HalfWeights *hw);
 // Converts the model's current weights (round to nearest even). Returns -1, with the tensor named in err, when
 // a weight is beyond fp16's range (|w| > 65504) or not finite: the copy would turn it into Inf.
 int half_weights_update(HalfWeights *hw, const Model *m, char *err, size_t errlen);
-
-// model_forward of one token (T = 1, batch 1) through the fp16 copies, with memory keys/values from cache's
-// fp16 rows (kvcache_set_half). Fills the workspace as model_forward does (layer inputs, [q | k | v], attention
-// probabilities, logits), so model_update_memory and kvcache_follow_update follow it unchanged.
-void model_forward_half(const Model *m, Workspace *ws, const HalfWeights *hw, const KvCache *cache,
-                        const Memory *mem, int32_t token);
 
 #endif

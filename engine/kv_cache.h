@@ -8,6 +8,7 @@
 
 #include "memory.h"
 #include "model.h"
+#include "workspace.h"
 
 typedef struct KvCache {
     int n_layers, d, cap; // rows of room per layer

@@ -1,323 +1,526 @@
-// Forward and backward of the Compressive Transformer over one segment (model.md, Architecture).
+// Parameter blocks: the named tensor layout of model.md, one allocation each for parameters,
+// gradients and Adam moments, PyTorch's default initialisation, and the per-rate compression convs.
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "absorbed_attention.h"
-#include "kv_cache.h"
-#include "ops.h"
-#include "vecmath.h"
-#include "workspace.h"
+#include "compress_ops.h"
+#include "model.h"
 
-// Every buffer of a workspace comes from here: it counts the bytes into ws->bytes and, when the workspace is
-// only a plan (workspace_bytes), allocates nothing, so the budget and the allocation are the same code.
-static float *ws_floats(Workspace *ws, size_t n) {
-    ws->bytes += (n + 1) * sizeof(float);
-    if (ws->plan_only) return NULL;
-    float *x = calloc(n + 1, sizeof(float));
-    if (!x) abort();
-    return x;
-}
-
-// absorbed: the memory attention never projects memory keys (absorbed_attention.h), so no room for them.
-static void layer_acts_alloc(Workspace *ws, LayerActs *a, const Config *c, int B, int max_K, int max_M, int absorbed) {
-    size_t d = c->d_model, Q = c->seq_len, BQ = (size_t)B * Q;
-    a->x_in = ws_floats(ws, BQ * d);
-    a->ln1 = ws_floats(ws, BQ * d);
-    a->ln1_mean = ws_floats(ws, BQ);
-    a->ln1_rstd = ws_floats(ws, BQ);
-    a->qkv = ws_floats(ws, BQ * 3 * d);
-    a->mem_xhat = ws_floats(ws, (size_t)B * max_M * d);
-    a->mem_mean = ws_floats(ws, (size_t)B * max_M);
-    a->mem_rstd = ws_floats(ws, (size_t)B * max_M);
-    a->kv_mem = absorbed ? NULL : ws_floats(ws, (size_t)B * max_M * 2 * d);
-    a->probs = ws_floats(ws, BQ * c->n_heads * max_K);
-    a->ctx = ws_floats(ws, BQ * d);
-    a->x_mid = ws_floats(ws, BQ * d);
-    a->ln2 = ws_floats(ws, BQ * d);
-    a->ln2_mean = ws_floats(ws, BQ);
-    a->ln2_rstd = ws_floats(ws, BQ);
-    a->ff_pre = ws_floats(ws, BQ * c->d_ff);
-    a->ff_act = ws_floats(ws, BQ * c->d_ff);
-}
-
-static AttentionDims max_dims(const Config *c, const Workspace *ws) {
-    return (AttentionDims){ws->batch, ws->max_T, ws->max_M, c->d_model, c->n_heads, config_rel_len(c)};
-}
-
-static void layer_acts_free(LayerActs *a) {
-    float *all[] = {a->x_in,  a->ln1,   a->ln1_mean, a->ln1_rstd, a->qkv,      a->mem_xhat,
-                    a->mem_mean, a->mem_rstd, a->kv_mem, a->probs, a->ctx,      a->x_mid,
-                    a->ln2,   a->ln2_mean, a->ln2_rstd, a->ff_pre, a->ff_act, a->absorbed};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
-}
-
-Workspace *workspace_new(const Model *m, int batch) { return workspace_new_shard(m, batch, 0); }
-
-// Lays out (plan_only: counts) every buffer of a workspace of `batch` streams into ws.
-static void workspace_build(Workspace *ws, const Config *c, int batch, int stream0) {
-    ws->bytes += sizeof *ws + (size_t)c->n_layers * sizeof(LayerActs);
-    ws->n_layers = c->n_layers;
-    ws->batch = batch;
-    ws->stream0 = stream0;
-    ws->max_T = c->seq_len;
-    ws->max_M = c->mem_len + c->c_mem_len;
-    ws->max_K = ws->max_M + c->seq_len;
-    ws->layer = calloc(c->n_layers, sizeof(LayerActs));
-    if (!ws->layer) abort();
-    AttentionDims dm = max_dims(c, ws);
-    ws->absorbed = absorbed_attention_pays(dm);
-    for (int l = 0; l < c->n_layers; l++)
-        layer_acts_alloc(ws, &ws->layer[l], c, batch, ws->max_K, ws->max_M, ws->absorbed);
-    size_t d = c->d_model, BQ = (size_t)batch * c->seq_len, V = c->vocab_size;
-    size_t wide = BQ * (d > (size_t)c->d_ff ? d : (size_t)c->d_ff);
-    ws->x_out = ws_floats(ws, BQ * d);
-    ws->lnf = ws_floats(ws, BQ * d);
-    ws->lnf_mean = ws_floats(ws, BQ);
-    ws->lnf_rstd = ws_floats(ws, BQ);
-    ws->logits = ws_floats(ws, BQ * V);
-    ws->probs = ws_floats(ws, BQ * V);
-    ws->losses = ws_floats(ws, BQ);
-    float **bufs[] = {&ws->dx, &ws->dmid, &ws->dln, &ws->dff_act, &ws->dff_pre, &ws->dctx, &ws->dz};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) *bufs[i] = ws_floats(ws, wide + BQ * V);
-    ws->dqkv = ws_floats(ws, BQ * 3 * d);
-    long scratch = attention_scratch_floats(dm);
-    if (!ws->absorbed) {
-        ws->dkv_mem = ws_floats(ws, (size_t)batch * ws->max_M * 2 * d);
-        ws->proj_scratch = ws_floats(ws, 3 * d * d + 3 * d);
-    } else {
-        for (int l = 0; l < c->n_layers; l++) ws->layer[l].absorbed = ws_floats(ws, absorbed_attention_saved_floats(dm));
-        long need = absorbed_attention_scratch_floats(dm);
-        scratch = need > scratch ? need : scratch;
+static void layout_add(TensorLayout *lay, const char *name, int ndim, int64_t a, int64_t b, int64_t c) {
+    TensorInfo *t = &lay->tensors[lay->n++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim;
+    int64_t shape[3] = {a, b, c};
+    t->numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        t->numel *= shape[i];
     }
-    ws->scratch = ws_floats(ws, scratch);
-    ws->bias3 = ws_floats(ws, 3 * d);
-    ws->dbias3 = ws_floats(ws, 3 * d);
-    ws->rows_max = c->mem_len + c->seq_len;
-    ws->to_compress = ws_floats(ws, (size_t)c->n_layers * batch * ws->rows_max * d);
-    ws->comp = ws_floats(ws, (size_t)batch * ws->rows_max * d);
+    t->offset = lay->total;
+    lay->total += t->numel;
 }
 
-Workspace *workspace_new_shard(const Model *m, int batch, int stream0) {
-    Workspace *ws = calloc(1, sizeof *ws);
-    if (!ws) abort();
-    workspace_build(ws, &m->cfg, batch, stream0);
-    return ws;
+static void layout_add_layer(TensorLayout *lay, const Config *c, int l, int R) {
+    int d = c->d_model, H = c->n_heads, dk = d / H;
+    char n[96];
+#define ADD(suffix, ...) (snprintf(n, sizeof n, "layers.%d.%s", l, suffix), layout_add(lay, n, __VA_ARGS__))
+    ADD("attn_norm.weight", 1, d, 0, 0);
+    ADD("attn_norm.bias", 1, d, 0, 0);
+    ADD("attn.q.weight", 2, d, d, 0);
+    ADD("attn.k.weight", 2, d, d, 0);
+    ADD("attn.v.weight", 2, d, d, 0);
+    ADD("attn.v.bias", 1, d, 0, 0);
+    ADD("attn.o.weight", 2, d, d, 0);
+    ADD("attn.o.bias", 1, d, 0, 0);
+    ADD("attn.rel_key", 3, R, H, dk);
+    ADD("attn.rel_bias", 2, R, H, 0);
+    ADD("attn.content_bias", 2, H, dk, 0);
+    ADD("ffn_norm.weight", 1, d, 0, 0);
+    ADD("ffn_norm.bias", 1, d, 0, 0);
+    ADD("ffn.up.weight", 2, c->d_ff, d, 0);
+    ADD("ffn.up.bias", 1, c->d_ff, 0, 0);
+    ADD("ffn.down.weight", 2, d, c->d_ff, 0);
+    ADD("ffn.down.bias", 1, d, 0, 0);
+#undef ADD
 }
 
-size_t workspace_bytes(const Config *c, int batch) {
-    Workspace plan = {.plan_only = 1};
-    workspace_build(&plan, c, batch, 0);
-    free(plan.layer);
-    return plan.bytes;
+// Tensor-table slots of the main layout and of a compression set's (the tables build_*_layout allocate).
+static size_t main_slots(const Config *c) { return 4 + 17 * (size_t)c->n_layers + 2; }
+static size_t set_slots(int n_layers) { return 8 * (size_t)n_layers + 1; }
+
+// Bytes of a block with room for `capacity` floats in each of its four arrays (block_alloc, grow_block) and
+// a table of `slots` tensors.
+static size_t block_bytes(long capacity, size_t slots) {
+    return 4 * sizeof(float) * ((size_t)capacity + 1) + slots * sizeof(TensorInfo);
 }
 
-void workspace_free(Workspace *ws) {
-    if (!ws) return;
-    for (int l = 0; l < ws->n_layers; l++) layer_acts_free(&ws->layer[l]);
-    free(ws->x_out);
-    free(ws->lnf);
-    free(ws->lnf_mean);
-    free(ws->lnf_rstd);
-    free(ws->logits);
-    free(ws->probs);
-    free(ws->losses);
-    float *bufs[] = {ws->dx,   ws->dmid,    ws->dln,          ws->dff_act, ws->dff_pre, ws->dctx,
-                     ws->dz,   ws->dqkv,    ws->dkv_mem,      ws->scratch, ws->proj_scratch,
-                     ws->bias3, ws->dbias3, ws->to_compress, ws->comp,    ws->ar_buf};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
-    free(ws->layer);
-    free(ws);
+static void build_main_layout(TensorLayout *lay, const Config *c) {
+    int R = config_rel_len(c);
+    lay->tensors = calloc(main_slots(c), sizeof(TensorInfo));
+    if (!lay->tensors) abort();
+    layout_add(lay, "embed.weight", 2, c->vocab_size, c->d_model, 0);
+    for (int l = 0; l < c->n_layers; l++) layout_add_layer(lay, c, l, R);
+    layout_add(lay, "norm.weight", 1, c->d_model, 0, 0);
+    layout_add(lay, "norm.bias", 1, c->d_model, 0, 0);
+    layout_add(lay, "head.weight", 2, c->vocab_size, c->d_model, 0);
+    layout_add(lay, "head.bias", 1, c->vocab_size, 0, 0);
 }
 
-// Memory rows of every stream, [cmem; mem], normalised without the affine part (it is folded into the
-// projection by memory_projection_forward).
-static void normalize_memory(LayerActs *a, const Memory *mem, int l, int B, int stream0, int d) {
-    int cm = mem->cm, m = mem->m, M = cm + m;
-    for (int b = 0; b < B; b++) {
-        int stream = stream0 + b;
-        float *xhat = a->mem_xhat + (long)b * M * d;
-        float *mean = a->mem_mean + (long)b * M, *rstd = a->mem_rstd + (long)b * M;
-        normalize_rows(xhat, mean, rstd, cmemory_rows(mem, l, stream), cm, d);
-        normalize_rows(xhat + (long)cm * d, mean + cm, rstd + cm, memory_rows(mem, l, stream), m, d);
+static int block_alloc(ParamBlock *b) {
+    size_t n = (size_t)b->layout.total + 1;
+    b->params = calloc(n, sizeof(float));
+    b->grads = calloc(n, sizeof(float));
+    b->adam_m = calloc(n, sizeof(float));
+    b->adam_v = calloc(n, sizeof(float));
+    b->adam_t = 0;
+    return b->params && b->grads && b->adam_m && b->adam_v ? 0 : -1;
+}
+
+static void block_free(ParamBlock *b) {
+    free(b->layout.tensors);
+    free(b->params);
+    free(b->grads);
+    free(b->adam_m);
+    free(b->adam_v);
+    memset(b, 0, sizeof *b);
+}
+
+void model_point_params(ModelParams *p, float *base, const Config *c) {
+    const int d = c->d_model, R = config_rel_len(c), ff = c->d_ff;
+    float *x = base;
+#define TAKE(ptr, count) (ptr = x, x += (count))
+    TAKE(p->embed, (long)c->vocab_size * d);
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerParams *lp = &p->layer[l];
+        TAKE(lp->attn_norm_w, d);
+        TAKE(lp->attn_norm_b, d);
+        TAKE(lp->wq, (long)d * d);
+        TAKE(lp->wk, (long)d * d);
+        TAKE(lp->wv, (long)d * d);
+        TAKE(lp->bv, d);
+        TAKE(lp->wo, (long)d * d);
+        TAKE(lp->bo, d);
+        TAKE(lp->rel_key, (long)R * d);
+        TAKE(lp->rel_bias, (long)R * c->n_heads);
+        TAKE(lp->content_bias, d);
+        TAKE(lp->ffn_norm_w, d);
+        TAKE(lp->ffn_norm_b, d);
+        TAKE(lp->w_up, (long)ff * d);
+        TAKE(lp->b_up, ff);
+        TAKE(lp->w_down, (long)d * ff);
+        TAKE(lp->b_down, d);
     }
+    TAKE(p->norm_w, d);
+    TAKE(p->norm_b, d);
+    TAKE(p->head_w, (long)c->vocab_size * d);
+    TAKE(p->head_b, c->vocab_size);
+#undef TAKE
 }
 
-static AttentionDims attention_dims(const Model *m, const Workspace *ws) {
-    return (AttentionDims){ws->batch, ws->T, ws->M, m->cfg.d_model, m->cfg.n_heads, m->rel_len};
+// nn.Linear / nn.Conv1d default: weight and bias ~ U(−1/sqrt(fan_in), 1/sqrt(fan_in)).
+static void init_uniform(Rng *r, float *x, long n, int fan_in) {
+    float bound = 1.0f / sqrtf((float)fan_in);
+    rng_fill_uniform(r, x, n, -bound, bound);
 }
 
-// q, k, v as column slices of the fused projections: [q | k | v] rows of the segment, [k | v] rows of memory.
-static AttentionRows attention_rows(float *qkv, float *kv_mem, int d) {
-    return (AttentionRows){qkv, qkv + d, qkv + 2 * d, kv_mem, kv_mem ? kv_mem + d : NULL, 3 * d, 2 * d};
+static void fill(float *x, long n, float value) {
+    for (long i = 0; i < n; i++) x[i] = value;
 }
 
-// [0 | 0 | b_v]: W_q and W_k have no bias; the three weights are adjacent, so [W_q; W_k; W_v] is one matrix.
-static void fill_qkv_bias(float *bias3, const LayerParams *lp, int d) {
-    memset(bias3, 0, sizeof(float) * 2 * d);
-    memcpy(bias3 + 2 * d, lp->bv, sizeof(float) * d);
-}
-
-static AbsorbedSaved absorbed_saved(const LayerActs *a, AttentionDims dm) {
-    long n = (long)dm.batch * dm.heads * dm.queries;
-    return (AbsorbedSaved){a->absorbed, a->absorbed + n * dm.d_model, a->absorbed + 2 * n * dm.d_model};
-}
-
-static AbsorbedWeights absorbed_weights(const LayerParams *p) {
-    return (AbsorbedWeights){p->attn_norm_w, p->attn_norm_b, p->wk, p->wv, p->bv, p->rel_key, p->rel_bias,
-                             p->content_bias};
-}
-
-static AbsorbedGrads absorbed_grads(LayerParams *g) {
-    return (AbsorbedGrads){g->attn_norm_w, g->attn_norm_b, g->wk, g->wv, g->bv, g->rel_key, g->rel_bias,
-                           g->content_bias};
-}
-
-// ctx of the attention block from the segment's [q | k | v]: memory keys and values from the cache, or
-// absorbed into the queries, or projected here.
-static void attention_block_forward(const Model *m, Workspace *ws, const Memory *mem, int l) {
-    const LayerParams *lp = &m->p.layer[l];
-    LayerActs *a = &ws->layer[l];
-    int BM = ws->batch * ws->M, d = m->cfg.d_model;
-    AttentionDims dm = attention_dims(m, ws);
-    ws->absorbed_last = BM && !ws->cache && ws->absorbed;
-    float *kv_mem = NULL;
-    if (BM && ws->cache) {
-        kv_mem = (float *)kvcache_layer(ws->cache, l);
-    } else if (BM) {
-        normalize_memory(a, mem, l, ws->batch, ws->stream0, d);
-        if (ws->absorbed_last) {
-            absorbed_attention_forward(a->ctx, a->probs, absorbed_saved(a, dm), ws->scratch, a->qkv, a->mem_xhat,
-                                       absorbed_weights(lp), dm);
-            return;
-        }
-        memory_projection_forward(a->kv_mem, ws->proj_scratch, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk,
-                                  ws->bias3 + d, BM, d, 2 * d);
-        kv_mem = a->kv_mem;
-    }
-    attention_forward(a->ctx, a->probs, ws->scratch, attention_rows(a->qkv, kv_mem, d), lp->rel_key, lp->rel_bias,
-                      lp->content_bias, dm);
-}
-
-static void layer_forward(const Model *m, Workspace *ws, const Memory *mem, int l, float *x_out) {
-    const LayerParams *lp = &m->p.layer[l];
-    LayerActs *a = &ws->layer[l];
-    int BT = ws->batch * ws->T, d = m->cfg.d_model, ff = m->cfg.d_ff;
-    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->x_in, lp->attn_norm_w, lp->attn_norm_b, BT, d);
-    fill_qkv_bias(ws->bias3, lp, d);
-    linear_forward(a->qkv, a->ln1, lp->wq, ws->bias3, BT, d, 3 * d);
-    attention_block_forward(m, ws, mem, l);
-    linear_forward(a->x_mid, a->ctx, lp->wo, lp->bo, BT, d, d);
-    vec_add_inplace(a->x_mid, a->x_in, (long)BT * d);
-    layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->x_mid, lp->ffn_norm_w, lp->ffn_norm_b, BT, d);
-    linear_forward(a->ff_pre, a->ln2, lp->w_up, lp->b_up, BT, d, ff);
-    relu_forward(a->ff_act, a->ff_pre, BT * ff);
-    linear_forward(x_out, a->ff_act, lp->w_down, lp->b_down, BT, ff, d);
-    vec_add_inplace(x_out, a->x_mid, (long)BT * d);
-}
-
-float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs,
-                    const int32_t *targets, int T) {
+static void init_main(Model *m, Rng *r) {
     const Config *c = &m->cfg;
-    int L = c->n_layers, d = c->d_model, V = c->vocab_size;
-    ws->T = T;
-    ws->M = mem->m + mem->cm;
-    ws->K = ws->M + T;
-    int BT = ws->batch * T;
-    embedding_forward(ws->layer[0].x_in, inputs, m->p.embed, BT, d);
-    for (int l = 0; l < L; l++) layer_forward(m, ws, mem, l, l + 1 < L ? ws->layer[l + 1].x_in : ws->x_out);
-    layernorm_forward(ws->lnf, ws->lnf_mean, ws->lnf_rstd, ws->x_out, m->p.norm_w, m->p.norm_b, BT, d);
-    linear_forward(ws->logits, ws->lnf, m->p.head_w, m->p.head_b, BT, d, V);
-    if (!targets) return 0.0f;
-    return crossentropy_forward(ws->probs, ws->losses, ws->logits, targets, BT, V);
+    int d = c->d_model, ff = c->d_ff;
+    ModelParams *p = &m->p;
+    rng_fill_normal(r, p->embed, (long)c->vocab_size * d, 0.0f, 1.0f);
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerParams *lp = &p->layer[l];
+        fill(lp->attn_norm_w, d, 1.0f);
+        fill(lp->ffn_norm_w, d, 1.0f);
+        init_uniform(r, lp->wq, (long)d * d, d);
+        init_uniform(r, lp->wk, (long)d * d, d);
+        init_uniform(r, lp->wv, (long)d * d, d);
+        init_uniform(r, lp->bv, d, d);
+        init_uniform(r, lp->wo, (long)d * d, d);
+        init_uniform(r, lp->bo, d, d);
+        init_uniform(r, lp->w_up, (long)ff * d, d);
+        init_uniform(r, lp->b_up, ff, d);
+        init_uniform(r, lp->w_down, (long)d * ff, ff);
+        init_uniform(r, lp->b_down, d, ff);
+        // rel_key, rel_bias, content_bias and the LayerNorm biases stay zero.
+    }
+    fill(p->norm_w, d, 1.0f);
+    init_uniform(r, p->head_w, (long)c->vocab_size * d, d);
+    init_uniform(r, p->head_b, c->vocab_size, d);
 }
 
-static void zero(float *x, long n) { memset(x, 0, sizeof(float) * n); }
+float *conv_weight(const ConvSet *cs, int layer, int d) {
+    return cs->block.params + (long)layer * ((long)d * d * cs->rate + d);
+}
+float *conv_bias(const ConvSet *cs, int layer, int d) { return conv_weight(cs, layer, d) + (long)d * d * cs->rate; }
+float *conv_grad_weight(const ConvSet *cs, int layer, int d) {
+    return cs->block.grads + (long)layer * ((long)d * d * cs->rate + d);
+}
+float *conv_grad_bias(const ConvSet *cs, int layer, int d) {
+    return conv_grad_weight(cs, layer, d) + (long)d * d * cs->rate;
+}
 
-// Gradient of the attention block from dctx: the segment rows' into dqkv, memory rows' straight into the
-// weights (memory itself is detached); the memory rows' b_v gradient lands in dbias3[2d, 3d).
-static void attention_block_backward(const Model *m, Workspace *ws, LayerParams *g, int l) {
-    const LayerParams *lp = &m->p.layer[l];
-    LayerActs *a = &ws->layer[l];
-    int BM = ws->batch * ws->M, d = m->cfg.d_model;
-    AttentionDims dm = attention_dims(m, ws);
-    if (ws->absorbed_last) {
-        absorbed_attention_backward(ws->dqkv, absorbed_grads(g), ws->scratch, ws->dctx, a->probs, absorbed_saved(a, dm),
-                                    a->qkv, a->mem_xhat, absorbed_weights(lp), dm);
+// ---------------------------------------------------------------------------------------------------------
+// Compression parameter sets of the memory lab: one per (function, rate), each a ParamBlock laid out as the
+// function's tensors layer after layer, then (with the autoencode loss) each layer's decoder.
+
+int compress_fn_has_params(int fn) { return fn >= 0 && fn < COMPRESS_FN_COUNT && compress_fn_choices[fn].has_params; }
+
+// Floats of one layer's function tensors (the conv layout of conv_weight for COMPRESS_CONV).
+long set_layer_floats(int fn, int d, int c) {
+    if (fn == COMPRESS_CONV) return (long)d * d * c + d;
+    if (fn == COMPRESS_DILATED) return dilated_params_floats(d, c);
+    return 0;
+}
+
+float *set_fn_params(const ConvSet *cs, int layer, int d) {
+    return cs->block.params + layer * set_layer_floats(cs->fn, d, cs->rate);
+}
+long set_fn_offset(const ConvSet *cs, int layer, int d) { return layer * set_layer_floats(cs->fn, d, cs->rate); }
+long set_decoder_offset(const ConvSet *cs, int layer, int d) {
+    return cs->fn_floats + (long)layer * ((long)d * d * cs->rate + d);
+}
+
+void compress_set_stem(int fn, int rate, int layer, char *out, size_t n) {
+    if (fn == COMPRESS_CONV) snprintf(out, n, "layers.%d.compress.", layer);
+    else snprintf(out, n, "layers.%d.compress_%s_r%d.", layer, compress_fn_choices[fn].tensor_stem, rate);
+}
+
+int compress_set_parse(const char *name, int *fn, int *rate) {
+    const char *prefix = "layers.0.compress_";
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n)) return 0;
+    for (int f = COMPRESS_MEAN; f < COMPRESS_FN_COUNT; f++) {
+        size_t k = strlen(compress_fn_choices[f].tensor_stem);
+        const char *p = name + n;
+        if (strncmp(p, compress_fn_choices[f].tensor_stem, k) || p[k] != '_' || p[k + 1] != 'r') continue;
+        p += k + 2;
+        long r = 0;
+        if (*p < '1' || *p > '9') return 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if ((r = r * 10 + (*p - '0')) > CONFIG_MAX_RATE) return 0;
+        if (*p != '.') return 0;
+        *fn = f;
+        *rate = (int)r;
+        return 1;
+    }
+    return 0;
+}
+
+static void build_set_layout(TensorLayout *lay, int fn, int n_layers, int d, int rate, int with_decoder) {
+    free(lay->tensors);
+    memset(lay, 0, sizeof *lay);
+    lay->tensors = calloc(set_slots(n_layers), sizeof(TensorInfo));
+    if (!lay->tensors) abort();
+    char stem[48], n[96];
+    for (int l = 0; l < n_layers; l++) {
+        compress_set_stem(fn, rate, l, stem, sizeof stem);
+#define ADD(suffix, ...) (snprintf(n, sizeof n, "%s%s", stem, suffix), layout_add(lay, n, __VA_ARGS__))
+        if (fn == COMPRESS_CONV) {
+            ADD("weight", 3, d, d, rate);
+            ADD("bias", 1, d, 0, 0);
+        } else if (fn == COMPRESS_DILATED) {
+            ADD("conv1.weight", 3, d, d, 2);
+            ADD("conv1.bias", 1, d, 0, 0);
+            ADD("conv2.weight", 3, d, d, 2);
+            ADD("conv2.bias", 1, d, 0, 0);
+            ADD("reduce.weight", 3, d, d, rate);
+            ADD("reduce.bias", 1, d, 0, 0);
+        }
+    }
+    for (int l = 0; with_decoder && l < n_layers; l++) {
+        compress_set_stem(fn, rate, l, stem, sizeof stem);
+        ADD("decoder.weight", 3, d, d, rate);
+        ADD("decoder.bias", 1, d, 0, 0);
+#undef ADD
+    }
+}
+
+static int grow_block(ParamBlock *b, long old_cap, long cap) {
+    float **arrays[] = {&b->params, &b->grads, &b->adam_m, &b->adam_v};
+    for (int i = 0; i < 4; i++) {
+        float *x = realloc(*arrays[i], sizeof(float) * ((size_t)cap + 1));
+        if (!x) return -1;
+        memset(x + old_cap, 0, sizeof(float) * (size_t)(cap + 1 - old_cap));
+        *arrays[i] = x;
+    }
+    return 0;
+}
+
+// g(x) = each row repeated c times: W[i, o, k] = [i == o], bias 0 (the transpose of mean pooling, up to c).
+static void init_decoders(ConvSet *cs, int n_layers, int d) {
+    for (int l = 0; l < n_layers; l++) {
+        float *w = cs->block.params + set_decoder_offset(cs, l, d);
+        memset(w, 0, sizeof(float) * ((size_t)d * d * cs->rate + d));
+        for (int i = 0; i < d; i++)
+            for (int k = 0; k < cs->rate; k++) w[((long)i * d + i) * cs->rate + k] = 1.0f;
+    }
+    cs->decoder_ready = 1;
+}
+
+// Lays a set out with or without its decoders, growing its arrays when they first need the room; out of
+// memory, the set keeps its old layout (never one larger than its arrays).
+static int set_relayout(ConvSet *cs, int n_layers, int d, int with_decoder) {
+    TensorLayout lay = {0};
+    build_set_layout(&lay, cs->fn, n_layers, d, cs->rate, with_decoder);
+    if (!cs->block.params || lay.total > cs->capacity) { // arrays exist even for 0 tensors
+        if (grow_block(&cs->block, cs->capacity, lay.total)) {
+            free(lay.tensors);
+            return -1;
+        }
+        cs->capacity = lay.total;
+    }
+    free(cs->block.layout.tensors);
+    cs->block.layout = lay;
+    cs->has_decoder = with_decoder;
+    if (with_decoder && !cs->decoder_ready) init_decoders(cs, n_layers, d);
+    return 0;
+}
+
+static ConvSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    if (m->n_convs == MAX_COMPRESS_SETS) {
+        snprintf(err, errlen, "compression: at most %d (function, rate) parameter sets per model", MAX_COMPRESS_SETS);
+        return NULL;
+    }
+    ConvSet *cs = &m->convs[m->n_convs];
+    memset(cs, 0, sizeof *cs);
+    cs->rate = rate;
+    cs->fn = fn;
+    int L = m->cfg.n_layers, d = m->cfg.d_model;
+    cs->fn_floats = L * set_layer_floats(fn, d, rate);
+    if (set_relayout(cs, L, d, m->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE)) {
+        block_free(&cs->block);
+        snprintf(err, errlen, "compression: out of memory for the %s parameters of rate %d", compress_fn_name(fn), rate);
+        return NULL;
+    }
+    m->n_convs++;
+    return cs;
+}
+
+static int find_set(const Model *m, int fn, int rate);
+
+// Floats of one (fn, rate) set with or without decoders, as build_set_layout lays it out.
+static double set_floats(const Model *m, int fn, int rate, int with_decoder) {
+    double L = m->cfg.n_layers, d = m->cfg.d_model;
+    return L * (double)set_layer_floats(fn, (int)d, rate) + (with_decoder ? L * (d * d * rate + d) : 0);
+}
+
+double model_compress_sets_bytes(const Model *m) {
+    double floats = 0;
+    for (int i = 0; i < m->n_convs; i++) floats += (double)m->convs[i].capacity;
+    return 4.0 * sizeof(float) * floats;
+}
+
+int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *err, size_t errlen) {
+    int dec = loss == COMPRESS_LOSS_AUTOENCODE, new_sets = 0;
+    double added = 0; // floats
+    for (int i = 0; i < m->n_convs; i++) // a change of loss lays every set out again (decoders)
+        added += fmax(0.0, set_floats(m, m->convs[i].fn, m->convs[i].rate, dec) - (double)m->convs[i].capacity);
+    int fns[2] = {COMPRESS_CONV, fn};
+    for (int k = 0; k < (fn == COMPRESS_CONV ? 1 : 2); k++)
+        if (find_set(m, fns[k], rate) < 0) {
+            new_sets++;
+            added += set_floats(m, fns[k], rate, dec);
+        }
+    double have = model_compress_sets_bytes(m), more = 4.0 * sizeof(float) * added;
+    if (new_sets && m->n_convs + new_sets > COMPRESS_SETS_CAP) {
+        snprintf(err, errlen, "compression: the model already keeps %d parameter sets (function x rate, %.0f MB "
+                 "with their optimizer state), the most it may; choose a function and rate it has used", m->n_convs,
+                 have / 1048576.0);
+        return -1;
+    }
+    if (more > 0 && have + more > COMPRESS_SETS_MAX_BYTES) {
+        snprintf(err, errlen, "compression: %s at rate %d would add %.0f MB to the %.0f MB the compression parameter "
+                 "sets take, more than the %.0f MB allowed; choose a lower rate or one already used",
+                 compress_fn_name(fn), rate, more / 1048576.0, have / 1048576.0, COMPRESS_SETS_MAX_BYTES / 1048576.0);
+        return -1;
+    }
+    return 0;
+}
+
+static ConvSet *add_conv_set(Model *m, int rate, char *err, size_t errlen) {
+    return add_set(m, COMPRESS_CONV, rate, err, errlen);
+}
+
+// A new rate starts as mean pooling so the memory it writes stays meaningful: W[o,i,k] = [o==i]/c.
+static void mean_pooling_weight(float *w, int d, int rate) {
+    for (int o = 0; o < d; o++)
+        for (int k = 0; k < rate; k++) w[((long)o * d + o) * rate + k] = 1.0f / rate;
+}
+
+static void init_mean_pooling(ConvSet *cs, int n_layers, int d) {
+    for (int l = 0; l < n_layers; l++) mean_pooling_weight(conv_weight(cs, l, d), d, cs->rate);
+}
+
+// A new dilated set: both residual blocks zero (the identity), the reduction mean pooling.
+static void init_dilated(ConvSet *cs, int n_layers, int d) {
+    for (int l = 0; l < n_layers; l++)
+        mean_pooling_weight(set_fn_params(cs, l, d) + 2 * (2L * d * d + d), d, cs->rate);
+}
+
+static int find_set(const Model *m, int fn, int rate) {
+    for (int i = 0; i < m->n_convs; i++)
+        if (m->convs[i].fn == fn && m->convs[i].rate == rate) return i;
+    return -1;
+}
+
+ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    int i = find_set(m, fn, rate);
+    if (i >= 0) return &m->convs[i];
+    ConvSet *cs = add_set(m, fn, rate, err, errlen);
+    if (!cs) return NULL;
+    if (fn == COMPRESS_CONV) init_mean_pooling(cs, m->cfg.n_layers, m->cfg.d_model);
+    if (fn == COMPRESS_DILATED) init_dilated(cs, m->cfg.n_layers, m->cfg.d_model);
+    return cs;
+}
+
+// Makes (fn, rate) active, creating its set and the rate's conv when new.
+static int select_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    if (!model_compress_set(m, COMPRESS_CONV, rate, err, errlen)) return -1;
+    if (!model_compress_set(m, fn, rate, err, errlen)) return -1;
+    m->active = find_set(m, fn, rate);
+    m->cfg.compress = fn;
+    m->cfg.compression_rate = rate;
+    return 0;
+}
+
+int model_set_rate(Model *m, int rate, char *err, size_t errlen) {
+    if (config_rate_check(&m->cfg, rate, err, errlen)) return -1;
+    return select_set(m, m->cfg.compress, rate, err, errlen);
+}
+
+int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) {
+    char names[128];
+    if (fn < 0 || fn >= COMPRESS_FN_COUNT) {
+        config_choice_list(compress_fn_choices, ", ", " or ", names, sizeof names);
+        snprintf(err, errlen, "compression function %d is unknown; use %s", fn, names);
+        return -1;
+    }
+    if (loss < 0 || loss >= COMPRESS_LOSS_COUNT) {
+        config_choice_list(compress_loss_choices, ", ", " or ", names, sizeof names);
+        snprintf(err, errlen, "compression loss %d is unknown; use %s", loss, names);
+        return -1;
+    }
+    if (loss != m->cfg.compress_loss) {
+        for (int i = 0; i < m->n_convs; i++)
+            if (set_relayout(&m->convs[i], m->cfg.n_layers, m->cfg.d_model, loss == COMPRESS_LOSS_AUTOENCODE)) {
+                snprintf(err, errlen, "compression: out of memory for the autoencoder's decoders");
+                return -1;
+            }
+        m->cfg.compress_loss = loss;
+    }
+    return select_set(m, fn, m->cfg.compression_rate, err, errlen);
+}
+
+void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *out, size_t n) {
+    const char *base = cs->block.layout.tensors[i].name;
+    const char *dot = strstr(base, ".compress.");
+    if (cs->fn != COMPRESS_CONV || cs->rate == m->cfg.compression_rate || !dot) {
+        snprintf(out, n, "%s", base);
         return;
     }
-    if (BM) zero(ws->dkv_mem, (long)BM * 2 * d);
-    attention_backward(attention_rows(ws->dqkv, BM ? ws->dkv_mem : NULL, d), g->rel_key, g->rel_bias, g->content_bias,
-                       ws->scratch, ws->dctx, a->probs, attention_rows(a->qkv, BM ? a->kv_mem : NULL, d), lp->rel_key,
-                       lp->content_bias, dm);
-    if (BM) // the bias gradient of [k | v] lands in dbias3[d, 3d), next to the segment rows' one
-        memory_projection_backward(g->wk, ws->dbias3 + d, g->attn_norm_w, g->attn_norm_b, ws->proj_scratch,
-                                   ws->dkv_mem, a->mem_xhat, lp->attn_norm_w, lp->attn_norm_b, lp->wk, BM, d, 2 * d);
+    snprintf(out, n, "%.*s.compress_r%d.%s", (int)(dot - base), base, cs->rate, dot + 10);
 }
 
-// dx holds the gradient of the layer output on entry and of the layer input on return.
-static void layer_backward(const Model *m, Workspace *ws, ModelParams *grads, int l) {
-    const LayerParams *lp = &m->p.layer[l];
-    LayerParams *g = &grads->layer[l];
-    LayerActs *a = &ws->layer[l];
-    int BT = ws->batch * ws->T, d = m->cfg.d_model, ff = m->cfg.d_ff;
-    // feed-forward block: x_out = x_mid + down(relu(up(LN_ff(x_mid))))
-    memcpy(ws->dmid, ws->dx, sizeof(float) * BT * d);
-    zero(ws->dff_act, (long)BT * ff);
-    linear_backward(ws->dff_act, g->w_down, g->b_down, ws->dx, a->ff_act, lp->w_down, BT, ff, d);
-    zero(ws->dff_pre, (long)BT * ff);
-    relu_backward(ws->dff_pre, ws->dff_act, a->ff_pre, BT * ff);
-    zero(ws->dln, (long)BT * d);
-    linear_backward(ws->dln, g->w_up, g->b_up, ws->dff_pre, a->ln2, lp->w_up, BT, d, ff);
-    layernorm_backward(ws->dmid, g->ffn_norm_w, g->ffn_norm_b, ws->dln, a->x_mid, a->ln2_mean, a->ln2_rstd,
-                       lp->ffn_norm_w, BT, d);
-    // attention block: x_mid = x_in + o(attention(LN_att(x_in), memories))
-    memcpy(ws->dx, ws->dmid, sizeof(float) * BT * d);
-    zero(ws->dctx, (long)BT * d);
-    linear_backward(ws->dctx, g->wo, g->bo, ws->dmid, a->ctx, lp->wo, BT, d, d);
-    zero(ws->dqkv, (long)BT * 3 * d);
-    zero(ws->dbias3, 3L * d);
-    attention_block_backward(m, ws, g, l);
-    zero(ws->dz, (long)BT * d);
-    linear_backward(ws->dz, g->wq, ws->dbias3, ws->dqkv, a->ln1, lp->wq, BT, d, 3 * d);
-    vec_add_inplace(g->bv, ws->dbias3 + 2 * d, d);
-    layernorm_backward(ws->dx, g->attn_norm_w, g->attn_norm_b, ws->dz, a->x_in, a->ln1_mean, a->ln1_rstd,
-                       lp->attn_norm_w, BT, d);
+void compress_set_state_key(const ConvSet *cs, char *out, size_t n) {
+    if (cs->fn == COMPRESS_CONV) snprintf(out, n, "optim.t.r%d", cs->rate);
+    else snprintf(out, n, "optim.t.%s_r%d", compress_fn_choices[cs->fn].tensor_stem, cs->rate);
 }
 
-void model_backward_parts(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
-                          ModelParams *g, void (*done)(void *ctx, int part), void *ctx) {
-    const Config *c = &m->cfg;
-    int BT = ws->batch * ws->T, d = c->d_model, V = c->vocab_size;
-    float *dlogits = ws->dff_pre; // (B, T, V): free until the last layer's backward starts
-    zero(dlogits, (long)BT * V);
-    crossentropy_backward(dlogits, ws->probs, targets, dloss, BT, V);
-    zero(ws->dln, (long)BT * d);
-    linear_backward(ws->dln, g->head_w, g->head_b, dlogits, ws->lnf, m->p.head_w, BT, d, V);
-    zero(ws->dx, (long)BT * d);
-    layernorm_backward(ws->dx, g->norm_w, g->norm_b, ws->dln, ws->x_out, ws->lnf_mean, ws->lnf_rstd, m->p.norm_w, BT, d);
-    if (done) done(ctx, c->n_layers);
-    for (int l = c->n_layers - 1; l >= 0; l--) {
-        layer_backward(m, ws, g, l);
-        if (done) done(ctx, l);
+ConvSet *model_conv(Model *m) { return &m->convs[m->active]; }
+
+Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
+    // validated where it entered; the shape the arrays and the head split below rest on, checked cheaply
+    assert(cfg->n_layers >= 1 && cfg->n_layers <= CONFIG_MAX_LAYERS && cfg->n_heads >= 1 &&
+           cfg->d_model % cfg->n_heads == 0 && cfg->compression_rate >= 1 && cfg->compression_rate <= CONFIG_MAX_RATE);
+    Model *m = calloc(1, sizeof *m);
+    if (!m) goto oom;
+    m->cfg = *cfg;
+    m->d_k = cfg->d_model / cfg->n_heads;
+    m->rel_len = config_rel_len(cfg);
+    build_main_layout(&m->main.layout, cfg);
+    if (block_alloc(&m->main)) goto oom;
+    model_point_params(&m->p, m->main.params, cfg);
+    model_point_params(&m->g, m->main.grads, cfg);
+    Rng r;
+    rng_seed(&r, seed);
+    init_main(m, &r);
+    m->cfg.compress = COMPRESS_CONV; // what the model has so far; model_set_compression below sets both
+    m->cfg.compress_loss = COMPRESS_LOSS_ATTENTION;
+    ConvSet *cs = add_conv_set(m, cfg->compression_rate, err, errlen);
+    if (!cs) goto fail;
+    int d = cfg->d_model;
+    for (int l = 0; l < cfg->n_layers; l++) {
+        init_uniform(&r, conv_weight(cs, l, d), (long)d * d * cs->rate, d * cs->rate);
+        init_uniform(&r, conv_bias(cs, l, d), d, d * cs->rate);
     }
-    embedding_backward(g->embed, ws->dx, inputs, BT, d);
-    if (done) done(ctx, -1);
+    if (model_set_compression(m, cfg->compress, cfg->compress_loss, err, errlen)) goto fail;
+    return m;
+oom:
+    snprintf(err, errlen, "model: out of memory for %d layers of width %d", cfg->n_layers, cfg->d_model);
+fail:
+    model_free(m);
+    return NULL;
 }
 
-void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
-                         ModelParams *g) {
-    model_backward_parts(m, ws, inputs, targets, dloss, g, NULL, NULL);
+long model_main_floats(const Config *cfg) {
+    TensorLayout lay = {0};
+    build_main_layout(&lay, cfg);
+    free(lay.tensors);
+    return lay.total;
 }
 
-void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets) {
-    (void)mem; // the normalised memory rows the backward needs are kept in the workspace
-    model_backward_into(m, ws, inputs, targets, 1.0f, &m->g);
+long model_active_set_floats(const Config *cfg) {
+    TensorLayout lay = {0};
+    build_set_layout(&lay, cfg->compress, cfg->n_layers, cfg->d_model, cfg->compression_rate,
+                     cfg->compress_loss == COMPRESS_LOSS_AUTOENCODE);
+    free(lay.tensors);
+    return lay.total;
 }
 
-const float *workspace_logits(const Workspace *ws) { return ws->logits; }
-const float *workspace_layer_inputs(const Workspace *ws, int layer) { return ws->layer[layer].x_in; }
-const float *workspace_attention(const Workspace *ws, int layer) { return ws->layer[layer].probs; }
-int workspace_keys(const Workspace *ws) { return ws->K; }
-int workspace_batch(const Workspace *ws) { return ws->batch; }
-int workspace_stream0(const Workspace *ws) { return ws->stream0; }
-void workspace_use_cache(Workspace *ws, const struct KvCache *cache) { ws->cache = cache; }
+static size_t set_plan_bytes(int fn, const Config *c, int with_decoder) {
+    TensorLayout lay = {0};
+    build_set_layout(&lay, fn, c->n_layers, c->d_model, c->compression_rate, with_decoder);
+    free(lay.tensors);
+    return block_bytes(lay.total, set_slots(c->n_layers));
+}
+
+// model_new's blocks: the main one, the rate's conv and, for another function, its set (with decoders
+// under the autoencode loss).
+size_t model_new_bytes(const Config *cfg) {
+    size_t bytes = sizeof(Model) + block_bytes(model_main_floats(cfg), main_slots(cfg));
+    int decoders = cfg->compress_loss == COMPRESS_LOSS_AUTOENCODE;
+    bytes += set_plan_bytes(COMPRESS_CONV, cfg, decoders);
+    if (cfg->compress != COMPRESS_CONV) bytes += set_plan_bytes(cfg->compress, cfg, decoders);
+    return bytes;
+}
+
+size_t model_bytes(const Model *m) {
+    size_t bytes = sizeof *m + block_bytes(m->main.layout.total, main_slots(&m->cfg));
+    for (int i = 0; i < m->n_convs; i++) bytes += block_bytes(m->convs[i].capacity, set_slots(m->cfg.n_layers));
+    return bytes;
+}
+
+void model_free(Model *m) {
+    if (!m) return;
+    block_free(&m->main);
+    for (int i = 0; i < m->n_convs; i++) block_free(&m->convs[i].block);
+    free(m);
+}
+
+long model_param_count(const Model *m) { return m->main.layout.total + m->convs[m->active].block.layout.total; }
+
+void model_zero_grad(Model *m) {
+    memset(m->main.grads, 0, sizeof(float) * m->main.layout.total);
+    for (int i = 0; i < m->n_convs; i++) {
+        memset(m->convs[i].block.grads, 0, sizeof(float) * m->convs[i].block.layout.total);
+        m->convs[i].used = 0;
+    }
+}

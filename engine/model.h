@@ -1,4 +1,5 @@
-// The Compressive Transformer: parameters, activations, forward and backward (model.md).
+// The Compressive Transformer's parameters (model.md): the Model, its main block and its compression sets.
+// The forward and backward are in forward.h, their buffers in workspace.h, the memory step in compression.h.
 #ifndef MEMSCOPE_MODEL_H
 #define MEMSCOPE_MODEL_H
 
@@ -72,7 +73,7 @@ typedef struct {
     int decoder_ready; // the decoders have been initialised
 } ConvSet;
 
-typedef struct {
+typedef struct Model {
     Config cfg;
     int d_k, rel_len;
     ParamBlock main; // every tensor but the convs
@@ -88,6 +89,7 @@ Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen);
 void model_free(Model *m);
 long model_param_count(const Model *m); // main + active conv
 long model_main_floats(const Config *cfg); // floats of the main block's layout (every tensor but the sets)
+long model_active_set_floats(const Config *cfg); // floats of the set model_new makes active (cfg->compress)
 // Bytes model_new(cfg) allocates (parameters, gradients, Adam m and v, tensor tables), from the layout code
 // that allocates them; model_bytes: those a model holds now (it grows with every compression set made).
 size_t model_new_bytes(const Config *cfg);
@@ -102,8 +104,10 @@ float *conv_grad_weight(const ConvSet *cs, int layer, int d);
 float *conv_grad_bias(const ConvSet *cs, int layer, int d);
 
 void model_zero_grad(Model *m);
+// Points g at a block laid out like the model's main parameters.
+void model_point_params(ModelParams *g, float *base, const Config *cfg);
 
-// ---- memory lab: compression functions and losses (engine/params.c)
+// ---- the compression functions' parameter sets and the compression losses
 int compress_fn_has_params(int fn);
 // Selects the compression function and loss from the next compression on (compressed slots already made stay).
 // Each (function, rate) keeps its own parameters; a new conv or dilated set starts as mean pooling, a new
@@ -129,56 +133,10 @@ void compress_set_stem(int fn, int rate, int layer, char *out, size_t n);
 // rate, returning 1; 0 for any other name.
 int compress_set_parse(const char *name, int *fn, int *rate);
 
-// Activations for `batch` streams and segments of up to seq_len tokens.
-typedef struct Workspace Workspace;
-Workspace *workspace_new(const Model *m, int batch);
-// A workspace for `batch` streams of a larger memory, starting at memory stream stream0 (a shard).
-Workspace *workspace_new_shard(const Model *m, int batch, int stream0);
-void workspace_free(Workspace *ws);
-
-// Forward one segment of T ≤ seq_len tokens per stream over the current memories.
-// inputs, targets (B, T); targets may be NULL (no loss). Returns the mean CE (0 without targets).
-float model_forward(const Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs,
-                    const int32_t *targets, int T);
-// Backward of the mean CE of the last forward (memory must be unchanged since).
-void model_backward(Model *m, Workspace *ws, const Memory *mem, const int32_t *inputs, const int32_t *targets);
-// The same, with the loss scaled by dloss and the gradients added into g (a gradient shard or &m->g).
-void model_backward_into(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
-                         ModelParams *g);
-// The same, calling done(ctx, part) as soon as a part's gradients are final: part n_layers (the final norm
-// and the head) first, then each layer from the last, then -1 (the embedding). Data parallelism starts
-// summing a part across ranks while the backward goes on.
-void model_backward_parts(const Model *m, Workspace *ws, const int32_t *inputs, const int32_t *targets, float dloss,
-                          ModelParams *g, void (*done)(void *ctx, int part), void *ctx);
-// Points g at a block laid out like the model's main parameters.
-void model_point_params(ModelParams *g, float *base, const Config *cfg);
-
-const float *workspace_logits(const Workspace *ws);      // (B, T, V)
-const float *workspace_layer_inputs(const Workspace *ws, int layer); // (B, T, d): new memory of layer
-const float *workspace_attention(const Workspace *ws, int layer);    // (B, H, T, K) of the last forward
-int workspace_keys(const Workspace *ws);                  // K of the last forward
-int workspace_batch(const Workspace *ws);
-int workspace_stream0(const Workspace *ws);            // first memory stream it covers
-// Forward passes read memory keys/values from cache instead of projecting memory rows (no backward).
-struct KvCache;
-void workspace_use_cache(Workspace *ws, const struct KvCache *cache);
-
-// Memory step of model.md 2–4 after a forward: appends the layer inputs, compresses the overflow with
-// the active convs (no gradient). Returns the number of rows removed (n·c, 0 when none) and leaves
-// them in the workspace for the AR loss.
-int model_update_memory(const Model *m, Workspace *ws, Memory *mem, long segment_pos);
-// The same when the batch was split over n workspaces (shards of consecutive streams).
-int model_update_memory_shards(const Model *m, Workspace *const *ws, int n, Memory *mem, long segment_pos);
-
-// AR loss of the rows removed by the last model_update_memory; per-layer values into ar (L).
-// With backward != 0, adds its gradient into the active convs' gradients.
-float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward);
-// For one shard: the loss scaled by weight (its share of the batch), added into ar; with conv_grads (laid
-// out like the active ConvSet's block) its gradient is added there. Safe to run shards in parallel.
-float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, float weight);
-// The loss above follows m->compress_loss (0 for none; the autoencode MSE per layer for autoencode). This is
-// model.md's attention-reconstruction loss of the same rows whatever the training loss, per layer into ar
-// (L), without gradient: the "reconstruction error" that compares compression functions.
-float model_attention_reconstruction(Model *m, Workspace *ws, float *ar);
+// Where a set's tensors sit (in its params, or in any buffer laid out like its block)
+long set_layer_floats(int fn, int d, int c);          // one layer's function tensors
+float *set_fn_params(const ConvSet *cs, int layer, int d);
+long set_fn_offset(const ConvSet *cs, int layer, int d);
+long set_decoder_offset(const ConvSet *cs, int layer, int d); // weight (d, d, c) then bias (d)
 
 #endif

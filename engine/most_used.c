@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "compress_ops.h"
-#include "lab.h"
+#include "most_used.h"
 #include "workspace.h"
 
 void most_used_select(int32_t *sel, const float *score, int n_rows, int n_keep) {

@@ -102,9 +102,12 @@ void memory_projection_backward(float *dweight, float *dbias, float *dln_weight,
 // dbias may be NULL
 
 // engine/compress.c: Conv1d(d → d, kernel = stride = c) over time, weight (d_out, d_in, c) as PyTorch.
-void compress_forward(float *out, const float *in, const float *weight, const float *bias, int n_out, int d, int c);
+// scratch: compress_scratch_floats(n_out, d, c) floats (the windows rearranged, and their gradient).
+long compress_scratch_floats(int n_out, int d, int c);
+void compress_forward(float *out, float *scratch, const float *in, const float *weight, const float *bias, int n_out,
+                      int d, int c);
 // out (n_out, d), in (n_out·c, d)
-void compress_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+void compress_backward(float *din, float *dweight, float *dbias, float *scratch, const float *dout, const float *in,
                        const float *weight, int n_out, int d, int c);
 
 #endif

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "adam.h"
+#include "ar_loss.h"
+#include "compression.h"
+#include "forward.h"
 #include "workspace.h"
 
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen) {
@@ -33,6 +36,26 @@ int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size
     t->targets = malloc(sizeof(int32_t) * c->batch_size * c->seq_len);
     if (!t->inputs || !t->targets) abort();
     return 0;
+}
+
+// Sizes the buffers that follow the active compression set (the shards' AR gradients, the ranks' pack) when
+// the threads or ranks are set, so that a step allocates only the first time after the set grew.
+static void fit_set_buffers(Trainer *t) {
+    long n = model_conv(t->model)->block.layout.total;
+    for (int k = 1; k < t->n_shards; k++) {
+        if (t->shard_conv_floats[k] >= n && t->shard_conv_grads[k]) continue;
+        free(t->shard_conv_grads[k]);
+        t->shard_conv_grads[k] = malloc(sizeof(float) * (n + 1));
+        if (!t->shard_conv_grads[k]) abort();
+        t->shard_conv_floats[k] = n;
+    }
+    long pack = n + t->model->cfg.n_layers + 1;
+    if (t->ranks && t->ar_pack_floats < pack) {
+        free(t->ar_pack);
+        t->ar_pack = malloc(sizeof(float) * pack);
+        if (!t->ar_pack) abort();
+        t->ar_pack_floats = pack;
+    }
 }
 
 static void free_shards(Trainer *t) {
@@ -73,6 +96,7 @@ void trainer_set_threads(Trainer *t, int n) {
     t->shard_g[0] = t->model->g;
     t->n_shards = n;
     t->ws = t->shard_ws[0];
+    fit_set_buffers(t);
 }
 
 // part_start[p + 1]: where the gradients of backward part p begin (model_backward_parts: -1 the embedding,
@@ -118,8 +142,8 @@ size_t trainer_plan_bytes(const Config *c, int threads) {
     int B = c->batch_size, n = shard_count(threads, B);
     size_t bytes = 2 * memory_bytes(c->n_layers, B, c->d_model, c->mem_len, c->c_mem_len, c->seq_len) +
                    2 * sizeof(int32_t) * (size_t)B * c->seq_len;
-    for (int k = 0; k < n; k++)
-        bytes += workspace_bytes(c, shard_batch(B, n, k)) + (k ? sizeof(float) * (size_t)model_main_floats(c) : 0);
+    size_t shard_grads = sizeof(float) * ((size_t)model_main_floats(c) + (size_t)model_active_set_floats(c) + 1);
+    for (int k = 0; k < n; k++) bytes += workspace_bytes(c, shard_batch(B, n, k)) + (k ? shard_grads : 0);
     return bytes;
 }
 
@@ -291,15 +315,8 @@ static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
     if (!compressed) return 0.0f;
     ConvSet *cs = model_conv(t->model);
     long n = cs->block.layout.total;
-    for (int k = 1; k < t->n_shards; k++) {
-        if (t->shard_conv_floats[k] < n || !t->shard_conv_grads[k]) { // a larger set (or a first, empty one)
-            free(t->shard_conv_grads[k]);
-            t->shard_conv_grads[k] = malloc(sizeof(float) * (n + 1));
-            if (!t->shard_conv_grads[k]) abort();
-            t->shard_conv_floats[k] = n;
-        }
-        memset(t->shard_conv_grads[k], 0, sizeof(float) * n);
-    }
+    fit_set_buffers(t);
+    for (int k = 1; k < t->n_shards; k++) memset(t->shard_conv_grads[k], 0, sizeof(float) * n);
     float total = on_all_shards(t, JOB_AR, NULL, NULL, NULL);
     for (int k = 0; k < t->n_shards; k++) {
         for (int l = 0; l < L; l++) ar[l] += t->shard_ar[k][l];
@@ -315,12 +332,7 @@ static void sum_ar_across_ranks(Trainer *t, StepStats *s) {
     int L = t->model->cfg.n_layers;
     ParamBlock *b = &model_conv(t->model)->block;
     long n = b->layout.total, total = n + L + 1;
-    if (t->ar_pack_floats < total) {
-        free(t->ar_pack);
-        t->ar_pack = malloc(sizeof(float) * total);
-        if (!t->ar_pack) abort();
-        t->ar_pack_floats = total;
-    }
+    fit_set_buffers(t);
     memcpy(t->ar_pack, b->grads, sizeof(float) * n);
     memcpy(t->ar_pack + n, s->ar, sizeof(float) * L);
     t->ar_pack[n + L] = s->ar_total;

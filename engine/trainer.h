@@ -5,6 +5,7 @@
 #include "data.h"
 #include "history.h"
 #include "model.h"
+#include "workspace.h"
 
 typedef struct {
     long step;        // optimizer steps taken after this one

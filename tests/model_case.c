@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "tests/harness.h"
 
 Config model_case_config(int rate) {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "engine/absorbed_attention.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/workspace.h"
 #include "tests/gradcheck.h"
@@ -37,15 +39,14 @@ static void randomise(Model *m) {
 }
 
 // Segments of T tokens with a memory update after each; the last one also runs the backward.
-static void run_path(PathRun *p, int mode, int T, int segments) {
+static void run_path(PathRun *p, MemoryAttention how, int T, int segments) {
     Config cfg = small_config();
     char err[256];
-    absorbed_attention_mode = mode;
     p->m = model_new(&cfg, 3, err, sizeof err);
     CHECK_MSG(p->m, "%s", err);
     randomise(p->m);
     p->ws = workspace_new(p->m, cfg.batch_size);
-    absorbed_attention_mode = 0;
+    workspace_set_memory_attention(p->ws, how);
     CHECK(!memory_init(&p->mem, cfg.n_layers, cfg.batch_size, cfg.d_model, cfg.mem_len, cfg.c_mem_len, cfg.seq_len));
     GcRng r;
     gc_rng_init(&r, 5);
@@ -73,8 +74,8 @@ static void free_run(PathRun *p) {
 
 static void compare_paths(int T, int segments) {
     PathRun a, p;
-    run_path(&a, 1, T, segments);
-    run_path(&p, -1, T, segments);
+    run_path(&a, MEMORY_ATTENTION_ABSORBED, T, segments);
+    run_path(&p, MEMORY_ATTENTION_PROJECTED, T, segments);
     CHECK(a.mem.m > 0 && a.mem.cm > 0);
     CHECK(a.ws->absorbed_last && !p.ws->absorbed_last);
     CHECK_NEAR(a.ce, p.ce, 1e-5);

@@ -17,6 +17,13 @@
 #include "tests/op_check.h"
 #include "tests/harness.h"
 
+// The ops' scratch: one buffer large enough for every case of this file.
+static float *op_scratch(long n) {
+    static float buf[1 << 16];
+    CHECK(n <= (long)(sizeof buf / sizeof buf[0]));
+    return buf;
+}
+
 #define LIN_EPS 1e-1
 #define LIN_FLOOR 1e-2
 #define KINK_EPS 1e-2
@@ -145,7 +152,8 @@ typedef struct {
 static double dil_loss(void *p) {
     DilCtx *c = p;
     gc_fill_const(c->out, (long)c->n_out * c->d, NAN);
-    dilated_forward(c->out, c->in, c->params, c->n_out, c->d, c->c);
+    dilated_forward(c->out, op_scratch(dilated_scratch_floats(c->n_out, c->d, c->c)), c->in, c->params, c->n_out,
+                    c->d, c->c);
     return gc_dot(c->out, c->R, (long)c->n_out * c->d);
 }
 
@@ -178,12 +186,14 @@ static double dilated_case(int rate, unsigned seed) {
                             "dilated.dconv2.bias",   "dilated.dreduce.weight", "dilated.dreduce.bias"};
     Grad din = grad_make(&r, "dilated.din", c.in, nin, KINK_EPS, KINK_FLOOR, 2e-3);
     Grad dp = grad_make(&r, "dilated.dparams", c.params, np, KINK_EPS, KINK_FLOOR, 2e-3);
-    dilated_backward(din.g0, dp.g0, c.R, c.in, c.params, NOUT, D, rate);
-    dilated_backward(din.gacc, dp.gacc, c.R, c.in, c.params, NOUT, D, rate);
+    dilated_backward(din.g0, dp.g0, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D,
+                     rate);
+    dilated_backward(din.gacc, dp.gacc, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT,
+                     D, rate);
     // din = NULL: the parameter gradient is unchanged; dparams = NULL: din is unchanged
     float *dp2 = fcopy(dp.pre, np), *din2 = fcopy(din.pre, nin);
-    dilated_backward(NULL, dp2, c.R, c.in, c.params, NOUT, D, rate);
-    dilated_backward(din2, NULL, c.R, c.in, c.params, NOUT, D, rate);
+    dilated_backward(NULL, dp2, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D, rate);
+    dilated_backward(din2, NULL, op_scratch(dilated_scratch_floats(NOUT, D, rate)), c.R, c.in, c.params, NOUT, D, rate);
     gradcheck_identical("dilated.dparams (din NULL)", dp2, dp.gacc, np);
     gradcheck_identical("dilated.din (dparams NULL)", din2, din.gacc, nin);
     Grad g[7];
@@ -209,8 +219,8 @@ TEST(dilated_with_zero_blocks_is_the_reduction_conv) {
     float *p = fzeros(np), *in = fnormal(&r, NOUT * C * D, 1.0), *a = fnan(NOUT * D), *b = fnan(NOUT * D);
     float *w = p + 4L * D * D + 2 * D, *bias = w + (long)C * D * D;
     gc_fill_normal(&r, w, (long)C * D * D + D, 0.5);
-    dilated_forward(a, in, p, NOUT, D, C);
-    compress_forward(b, in, w, bias, NOUT, D, C);
+    dilated_forward(a, op_scratch(dilated_scratch_floats(NOUT, D, C)), in, p, NOUT, D, C);
+    compress_forward(b, op_scratch(compress_scratch_floats(NOUT, D, C)), in, w, bias, NOUT, D, C);
     for (int i = 0; i < NOUT * D; i++) CHECK_NEAR(a[i], b[i], 1e-6);
     release_all();
 }
@@ -223,9 +233,9 @@ TEST(dilated_windows_are_independent) {
     gc_rng_init(&r, 78);
     long np = dilated_params_floats(D, C), nin = NOUT * C * D;
     float *p = fnormal(&r, np, 0.4), *in = fnormal(&r, nin, 1.0), *a = fnan(NOUT * D), *b = fnan(NOUT * D);
-    dilated_forward(a, in, p, NOUT, D, C);
+    dilated_forward(a, op_scratch(dilated_scratch_floats(NOUT, D, C)), in, p, NOUT, D, C);
     in[(1 * C + 2) * D + 1] += 1.0f; // a row of window 1
-    dilated_forward(b, in, p, NOUT, D, C);
+    dilated_forward(b, op_scratch(dilated_scratch_floats(NOUT, D, C)), in, p, NOUT, D, C);
     for (int t = 0; t < NOUT; t++) {
         int changed = 0;
         for (int o = 0; o < D; o++) changed |= a[t * D + o] != b[t * D + o];
@@ -292,7 +302,8 @@ typedef struct {
 static double deconv_loss(void *p) {
     DeconvCtx *c = p;
     gc_fill_const(c->out, (long)c->n_in * c->c * c->d, NAN);
-    deconv_forward(c->out, c->in, c->weight, c->bias, c->n_in, c->d, c->c);
+    deconv_forward(c->out, op_scratch(deconv_scratch_floats(c->n_in, c->d, c->c)), c->in, c->weight, c->bias, c->n_in,
+                   c->d, c->c);
     return gc_dot(c->out, c->R, (long)c->n_in * c->c * c->d);
 }
 
@@ -317,10 +328,13 @@ static void deconv_case(int rate, int n_in) {
     Grad g[3] = {grad_make(&r, "deconv.din", c.in, n_in * D, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "deconv.dweight", c.weight, nw, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "deconv.dbias", c.bias, D, LIN_EPS, LIN_FLOOR, 1e-3)};
-    deconv_backward(g[0].g0, g[1].g0, g[2].g0, c.R, c.in, c.weight, n_in, D, rate);
-    deconv_backward(g[0].gacc, g[1].gacc, g[2].gacc, c.R, c.in, c.weight, n_in, D, rate);
+    deconv_backward(g[0].g0, g[1].g0, g[2].g0, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight,
+                    n_in, D, rate);
+    deconv_backward(g[0].gacc, g[1].gacc, g[2].gacc, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in,
+                    c.weight, n_in, D, rate);
     float *dw = fcopy(g[1].pre, nw);
-    deconv_backward(NULL, dw, NULL, c.R, c.in, c.weight, n_in, D, rate);
+    deconv_backward(NULL, dw, NULL, op_scratch(deconv_scratch_floats(n_in, D, rate)), c.R, c.in, c.weight, n_in, D,
+                    rate);
     gradcheck_identical("deconv.dweight (din NULL)", dw, g[1].gacc, nw);
     check_grads(g, 3, deconv_loss, &c, 1310 + (unsigned)rate);
     release_all();
@@ -336,7 +350,7 @@ TEST(deconv_identity_repeats_rows) {
     float in[N * D] = {1, 2, 3, 4, 5, 6}, w[D * D * C] = {0}, out[N * C * D];
     for (int i = 0; i < D; i++)
         for (int k = 0; k < C; k++) w[(i * D + i) * C + k] = 1.0f;
-    deconv_forward(out, in, w, NULL, N, D, C);
+    deconv_forward(out, op_scratch(deconv_scratch_floats(N, D, C)), in, w, NULL, N, D, C);
     for (int t = 0; t < N; t++)
         for (int k = 0; k < C; k++)
             for (int o = 0; o < D; o++) CHECK(out[(t * C + k) * D + o] == in[t * D + o]);

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/checkpoint.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/trainer.h"
 #include "tests/gradcheck.h"
 #include "tests/harness.h"

@@ -28,6 +28,13 @@
 #include "tests/gradcheck.h"
 #include "tests/op_check.h"
 
+// The ops' scratch: one buffer large enough for every case of this file.
+static float *op_scratch(long n) {
+    static float buf[1 << 16];
+    CHECK(n <= (long)(sizeof buf / sizeof buf[0]));
+    return buf;
+}
+
 #define LIN_EPS 1e-1   // linear and compress
 #define LIN_FLOOR 1e-2
 #define LN_EPS 1e-2    // layernorm
@@ -660,7 +667,8 @@ typedef struct {
 static double comp_loss(void *p) {
     CompCtx *c = p;
     gc_fill_const(c->out, (long)c->n_out * c->d, NAN);
-    compress_forward(c->out, c->in, c->weight, c->bias, c->n_out, c->d, c->c);
+    compress_forward(c->out, op_scratch(compress_scratch_floats(c->n_out, c->d, c->c)), c->in, c->weight, c->bias,
+                     c->n_out, c->d, c->c);
     return gc_dot(c->out, c->R, (long)c->n_out * c->d);
 }
 
@@ -688,12 +696,15 @@ static void compress_case(int rate) {
     Grad g[3] = {grad_make(&r, "compress.din", c.in, nin, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "compress.dweight", c.weight, nw, LIN_EPS, LIN_FLOOR, 1e-3),
                  grad_make(&r, "compress.dbias", c.bias, D, LIN_EPS, LIN_FLOOR, 1e-3)};
-    compress_backward(g[0].g0, g[1].g0, g[2].g0, c.R, c.in, c.weight, NOUT, D, rate);
-    compress_backward(g[0].gacc, g[1].gacc, g[2].gacc, c.R, c.in, c.weight, NOUT, D, rate);
+    compress_backward(g[0].g0, g[1].g0, g[2].g0, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in,
+                      c.weight, NOUT, D, rate);
+    compress_backward(g[0].gacc, g[1].gacc, g[2].gacc, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in,
+                      c.weight, NOUT, D, rate);
 
     // din = NULL (the AR loss: only the conv's parameters get gradient).
     float *dw = fcopy(g[1].pre, nw), *db = fcopy(g[2].pre, D);
-    compress_backward(NULL, dw, db, c.R, c.in, c.weight, NOUT, D, rate);
+    compress_backward(NULL, dw, db, op_scratch(compress_scratch_floats(NOUT, D, rate)), c.R, c.in, c.weight, NOUT, D,
+                      rate);
     gradcheck_identical("compress.dweight (din NULL)", dw, g[1].gacc, nw);
     gradcheck_identical("compress.dbias (din NULL)", db, g[2].gacc, D);
 
@@ -713,7 +724,7 @@ TEST(compress_mean_pooling_weights_average_windows) {
     float *in = fnormal(&r, NOUT * C * D, 1.0), *w = fzeros(D * D * C), *b = fzeros(D), *out = fnan(NOUT * D);
     for (int o = 0; o < D; o++)
         for (int k = 0; k < C; k++) w[(o * D + o) * C + k] = 1.0f / C;
-    compress_forward(out, in, w, b, NOUT, D, C);
+    compress_forward(out, op_scratch(compress_scratch_floats(NOUT, D, C)), in, w, b, NOUT, D, C);
     for (int t = 0; t < NOUT; t++)
         for (int o = 0; o < D; o++) {
             double mean = 0;
@@ -733,8 +744,8 @@ TEST(compress_zero_windows_touches_nothing) {
     gc_fill_const(in, D, 1.0f);
     gc_fill_const(w, D * D * C, 1.0f);
     gc_fill_const(b, D, 1.0f);
-    compress_forward(out, in, w, b, 0, D, C);
-    compress_backward(din, dw, db, out, in, w, 0, D, C);
+    compress_forward(out, op_scratch(compress_scratch_floats(0, D, C)), in, w, b, 0, D, C);
+    compress_backward(din, dw, db, op_scratch(compress_scratch_floats(0, D, C)), out, in, w, 0, D, C);
     for (int i = 0; i < D; i++) CHECK(out[i] == 7.0f && din[i] == 7.0f && db[i] == 7.0f);
     for (int i = 0; i < D * D * C; i++) CHECK(dw[i] == 7.0f);
 }

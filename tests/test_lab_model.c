@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/compress_ops.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/generate.h"
-#include "engine/lab.h"
 #include "engine/model.h"
 #include "engine/trainer.h"
 #include "engine/workspace.h"
@@ -17,6 +19,13 @@
 #include "tests/fixtures.h"
 #include "tests/harness.h"
 #include "tests/model_case.h"
+
+// The ops' scratch: one buffer large enough for every case of this file.
+static float *op_scratch(long n) {
+    static float buf[1 << 16];
+    CHECK(n <= (long)(sizeof buf / sizeof buf[0]));
+    return buf;
+}
 
 static double set_loss(void *ctx) {
     ModelCase *c = ctx;
@@ -160,12 +169,13 @@ TEST(lab_new_sets_start_as_mean_pooling) {
     gc_fill_normal(&r, in, 32, 1.0);
     ConvSet *cs = model_conv(m);
     CHECK_INT_EQ(cs->block.layout.n, 2 * 6 + 2 * 2);
-    dilated_forward(a, in, cs->block.params, 2, 8, 2);
+    dilated_forward(a, op_scratch(dilated_scratch_floats(2, 8, 2)), in, cs->block.params, 2, 8, 2);
     pool_mean_forward(b, in, 2, 8, 2);
     for (int i = 0; i < 16; i++) CHECK_NEAR(a[i], b[i], 1e-6);
     const TensorInfo *dec = &cs->block.layout.tensors[12];
     CHECK(strstr(dec->name, "decoder.weight") != NULL);
-    deconv_forward(rec, b, cs->block.params + dec->offset, cs->block.params + dec->offset + 8 * 8 * 2, 2, 8, 2);
+    deconv_forward(rec, op_scratch(deconv_scratch_floats(2, 8, 2)), b, cs->block.params + dec->offset,
+                   cs->block.params + dec->offset + 8 * 8 * 2, 2, 8, 2);
     for (int t = 0; t < 4; t++)
         for (int e = 0; e < 8; e++) CHECK(rec[t * 8 + e] == b[(t / 2) * 8 + e]);
     model_free(m);

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "app/attention_report.h"
+#include "engine/ar_loss.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/workspace.h"
 #include "tests/gradcheck.h"

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
 #include "engine/checkpoint.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/generate.h"
 #include "engine/rng.h"
 #include "engine/trainer.h"

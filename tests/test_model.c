@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ar_loss.h"
+#include "engine/compression.h"
+#include "engine/forward.h"
 #include "engine/generate.h"
 #include "engine/model.h"
 #include "tests/gradcheck.h"

@@ -409,6 +409,20 @@ TEST(ui_prompt_typed_line_posts_generate) {
     fix_free(f);
 }
 
+// The prompt hands the line it completes back to its caller and knows nothing of what the line means.
+TEST(ui_prompt_feed_returns_the_completed_line_and_posts_nothing) {
+    Fix *f = fix_new();
+    ui_prompt_init(&f->ui, "");
+    const char *typed = ":rate 4";
+    for (const char *p = typed; *p; p++) CHECK(ui_prompt_feed(&f->ui, (unsigned char)*p) == NULL);
+    const char *line = ui_prompt_feed(&f->ui, '\r');
+    CHECK_MSG(line && !strcmp(line, typed), "line is [%s]", line ? line : "(null)");
+    CHECK_INT_EQ(f->rec.n, 0);
+    CHECK(ui_prompt_feed(&f->ui, 'x') == NULL);
+    ui_prompt_end();
+    fix_free(f);
+}
+
 TEST(ui_prompt_command_and_editing) {
     ui_test_utf8_locale();
     Fix *f = fix_new();

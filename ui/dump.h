@@ -6,7 +6,7 @@
 
 #include "ui/grid.h"
 #include "ui/snapshot.h"
-#include "ui/tui.h"
+#include "ui/state.h"
 
 // Writes what ui->dump asked for (if anything), then sets the UI's message to the file written or to
 // what went wrong.

@@ -15,11 +15,10 @@ static struct {
     int installed;
     int pending;          // the byte readline reads next, -1 when none
     UiState *ui;          // set for the duration of a feed
-    UiPostFn post;
-    void *ctx;
+    char *done;           // the line the last feed completed (readline's allocation), or NULL
     char history[1024];   // "" = no history file
     FILE *null_out;
-} P = {0, -1, NULL, NULL, NULL, "", NULL};
+} P = {0, -1, NULL, NULL, "", NULL};
 
 int ui_prompt_column(const char *line, int point) {
     mbstate_t st;
@@ -69,8 +68,7 @@ static void line_hook(char *line) {
     }
     HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
     if (line[0] && (!last || strcmp(last->line, line))) add_history(line);
-    ui_submit_line(P.ui, line, P.post, P.ctx);
-    free(line);
+    P.done = line;
 }
 
 static int ignore_key(int count, int key) {
@@ -119,15 +117,16 @@ int ui_prompt_init(UiState *ui, const char *history_path) {
     return 0;
 }
 
-void ui_prompt_feed(UiState *ui, int byte, UiPostFn post, void *ctx) {
+const char *ui_prompt_feed(UiState *ui, int byte) {
+    free(P.done);
+    P.done = NULL;
     P.ui = ui;
-    P.post = post;
-    P.ctx = ctx;
     if (!P.installed) setup_readline();
     P.pending = byte & 0xFF;
     rl_callback_read_char();
     P.pending = -1;
     P.ui = NULL;
+    return P.done;
 }
 
 // mkdir -p of the directory part of path.
@@ -147,6 +146,8 @@ void ui_prompt_end(void) {
         make_parent_dirs(P.history);
         write_history(P.history);
     }
+    free(P.done);
+    P.done = NULL;
     if (P.installed) rl_callback_handler_remove();
     P.installed = 0;
     if (P.null_out) fclose(P.null_out);

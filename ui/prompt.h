@@ -4,15 +4,15 @@
 #ifndef MEMSCOPE_UI_PROMPT_H
 #define MEMSCOPE_UI_PROMPT_H
 
-#include "ui/tui.h"
+#include "ui/state.h"
 
 #include <stddef.h>
 
 // Sets readline up for use inside curses and loads the history. history_path: NULL = the default
 // file (see ui_prompt_history_path), "" = no history file. Returns 0 (readline problems are not fatal).
 int ui_prompt_init(UiState *ui, const char *history_path);
-// One byte of input. A completed line goes to ui_submit_line().
-void ui_prompt_feed(UiState *ui, int byte, UiPostFn post, void *ctx);
+// One byte of input. Returns the line it completed (valid until the next feed; the caller acts on it), else NULL.
+const char *ui_prompt_feed(UiState *ui, int byte);
 // Writes the history file (creating its directory) and removes the readline handler.
 void ui_prompt_end(void);
 // $XDG_STATE_HOME/memscope/history, else ~/.local/state/memscope/history; returns -1 without a home.

@@ -9,25 +9,8 @@
 #include "ui/prompt.h"
 #include "ui/render.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-void ui_state_init(UiState *ui, int caps) {
-    memset(ui, 0, sizeof *ui);
-    ui->caps = caps;
-    ui->head = -1;
-    ui->run_state = UI_RUN_RUNNING;
-    ui->gen = (UiGenSettings){200, 0.8f, 0};
-}
-
-void ui_set_message(UiState *ui, int is_error, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ui->message, sizeof ui->message, fmt, ap);
-    va_end(ap);
-    ui->message_error = is_error;
-}
 
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -218,7 +201,10 @@ void ui_handle_key(UiState *ui, int key, UiPostFn post, void *ctx) {
     else if (ui->help) help_key(ui, key);
     else if (ui->focus == UI_FOCUS_PROMPT) {
         if (key == UI_KEY_ESC) ui->focus = UI_FOCUS_MAIN;
-        else if (key < 256) ui_prompt_feed(ui, key, post, ctx);
+        else if (key < 256) {
+            const char *line = ui_prompt_feed(ui, key);
+            if (line) ui_submit_line(ui, line, post, ctx);
+        }
     } else main_key(ui, key, post, ctx);
 }
 
