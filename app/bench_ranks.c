@@ -32,7 +32,7 @@ static int compare_rows(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static long grad_floats(Model *m) { return m->main.layout.total + model_conv(m)->block.layout.total; }
+static long grad_floats(Model *m) { return m->main.layout.total + model_active_set(m)->block.layout.total; }
 
 static int measure(RankRow *row, const char *preset, const Corpus *corpus, int threads) {
     Config cfg;

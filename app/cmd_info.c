@@ -45,9 +45,9 @@ int cmd_info(int argc, char **argv) {
     print_vocab(&ck.vocab);
     printf("parameters  %ld\n", model_param_count(m));
     printf("compression ");
-    for (int i = 0; i < m->n_convs; i++)
-        printf("%s%s r%d%s%s", i ? ", " : "", compress_fn_name(m->convs[i].fn), m->convs[i].rate,
-               m->convs[i].has_decoder ? " +decoder" : "", i == m->active ? " (active)" : "");
+    for (int i = 0; i < m->n_sets; i++)
+        printf("%s%s r%d%s%s", i ? ", " : "", compress_fn_name(m->sets[i].fn), m->sets[i].rate,
+               m->sets[i].has_decoder ? " +decoder" : "", i == m->active ? " (active)" : "");
     printf("\nstep        %ld\n", ck.step);
     printf("state       %s\n", ck.has_state ? "full (optimizer, memory and data position: resumes exactly)"
                                             : "weights only (training starts a fresh optimizer)");

@@ -106,14 +106,14 @@ int par_attach(Run *r, char *err, size_t errlen) {
     world.ranks = (Ranks){world.rank, world.n_ranks, NULL, sum, start_sum, finish_sums, gather, world.by_layer};
     if (run_set_ranks(r, &world.ranks, err, errlen)) return -1;
     Model *m = r->model;
-    int n_convs = par_root_decides(m->n_convs);
-    if (n_convs != m->n_convs) {
+    int n_sets = par_root_decides(m->n_sets);
+    if (n_sets != m->n_sets) {
         snprintf(err, errlen, "rank %d holds %d compression parameter sets, rank 0 %d: give every rank the same "
-                 "checkpoint", world.rank, m->n_convs, n_convs);
+                 "checkpoint", world.rank, m->n_sets, n_sets);
         return -1;
     }
     broadcast_block(&m->main);
-    for (int i = 0; i < m->n_convs; i++) broadcast_block(&m->convs[i].block);
+    for (int i = 0; i < m->n_sets; i++) broadcast_block(&m->sets[i].block);
     // tests/mpi.sh: one rank's parameters nudged, as a bit flip or a rank-dependent reduction would
     const char *nudge = getenv("MEMSCOPE_MPI_TEST_NUDGE_RANK");
     if (nudge && atoi(nudge) == world.rank && m->main.layout.total) m->main.params[0] += 1e-3f;

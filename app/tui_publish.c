@@ -105,7 +105,7 @@ static void fill_status(TuiTrainer *tt) {
         s->train_bpc = P->last.bpc;
     }
     s->compression_rate = c->compression_rate;
-    s->compress_sets = tt->model->n_convs;
+    s->compress_sets = tt->model->n_sets;
     s->compress_sets_mb = (float)(model_compress_sets_bytes(tt->model) / 1048576.0);
     snprintf(s->compress_fn, sizeof s->compress_fn, "%s", compress_fn_name(tt->model->cfg.compress));
     snprintf(s->compress_loss, sizeof s->compress_loss, "%s", compress_loss_name(tt->model->cfg.compress_loss));

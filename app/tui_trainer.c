@@ -266,7 +266,7 @@ static void set_rate(TuiTrainer *tt, int rate) {
         tui_message(tt, 0, "compression rate is already %d", rate);
         return;
     }
-    for (int i = 0; i < m->n_convs; i++) known |= m->convs[i].rate == rate;
+    for (int i = 0; i < m->n_sets; i++) known |= m->sets[i].rate == rate;
     if (config_rate_check(&m->cfg, rate, err, sizeof err) ||
         model_compress_sets_allow(m, m->cfg.compress, rate, m->cfg.compress_loss, err, sizeof err) ||
         model_set_rate(m, rate, err, sizeof err)) {

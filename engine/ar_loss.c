@@ -19,11 +19,11 @@ static void project_rows(float *kout, float *vout, float *rn, float *mean, float
     linear_forward(vout, rn, lp->wv, lp->bv, n, d, d);
 }
 
-// conv_grads: where the gradient goes, laid out like the active ConvSet's block (weight then bias per layer);
+// conv_grads: where the gradient goes, laid out like the active CompressSet's block (weight then bias per layer);
 // NULL, or a function without parameters, computes the loss only.
 static float layer_ar(Model *m, Workspace *ws, CompressLossBuffers *a, int l, float *conv_grads, float weight) {
     const LayerParams *lp = &m->p.layer[l];
-    ConvSet *cs = &m->convs[m->active];
+    CompressSet *cs = &m->sets[m->active];
     int B = ws->batch, T = ws->T, d = m->cfg.d_model, H = m->cfg.n_heads, S = ws->n_old, n = ws->n_comp;
     const float *old = ws->to_compress + (long)l * B * S * d;
     if (!compress_fn_has_params(cs->fn)) conv_grads = NULL;
@@ -58,7 +58,7 @@ static float layer_ar(Model *m, Workspace *ws, CompressLossBuffers *a, int l, fl
 // The autoencode loss of one layer: mean over the B·S·d elements of (g(f(old)) − old)², g the set's decoder of
 // this layer; its gradient reaches g and, when f has parameters, f.
 static float layer_autoencode(Model *m, Workspace *ws, CompressLossBuffers *a, int l, float *grads, float weight) {
-    ConvSet *cs = &m->convs[m->active];
+    CompressSet *cs = &m->sets[m->active];
     int B = ws->batch, d = m->cfg.d_model, S = ws->n_old, n = ws->n_comp, c = cs->rate;
     const float *old = ws->to_compress + (long)l * B * S * d;
     const float *dec = cs->block.params + set_decoder_offset(cs, l, d);
@@ -93,7 +93,7 @@ float model_ar_loss_into(Model *m, Workspace *ws, float *ar, float *conv_grads, 
 
 float model_ar_loss(Model *m, Workspace *ws, float *ar, int backward) {
     if (ar) memset(ar, 0, sizeof(float) * m->cfg.n_layers);
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     if (backward && ws->n_old && m->cfg.compress_loss != COMPRESS_LOSS_NONE) cs->used = 1;
     return model_ar_loss_into(m, ws, ar, backward ? cs->block.grads : NULL, 1.0f);
 }

@@ -296,7 +296,7 @@ static int tensor_required(const Checkpoint *ck, const char *name) {
 }
 
 // The tensors of block b (of compression set cs, or the main block when NULL) under `prefix` into dst.
-static int load_block(const Checkpoint *ck, const Model *m, ParamBlock *b, const ConvSet *cs, const char *prefix,
+static int load_block(const Checkpoint *ck, const Model *m, ParamBlock *b, const CompressSet *cs, const char *prefix,
                       float *dst, char *err, size_t errlen) {
     for (int i = 0; i < b->layout.n; i++) {
         char name[160], full[200];
@@ -372,7 +372,7 @@ static int add_lab_sets(const Checkpoint *ck, Model *m, char *err, size_t errlen
 
 // The conv of the active rate is always in the file (model.md's `compress`); other sets when their first
 // tensor is.
-static int in_file(const Checkpoint *ck, const Model *m, const ConvSet *cs) {
+static int in_file(const Checkpoint *ck, const Model *m, const CompressSet *cs) {
     if (cs->block.layout.n == 0) return 0;
     if (cs->fn == COMPRESS_CONV && cs->rate == m->cfg.compression_rate) return 1;
     char name[160];
@@ -400,8 +400,8 @@ int checkpoint_load_weights(const Checkpoint *ck, Model *m, char *err, size_t er
     }
     if (model_set_rate(m, active_rate, sub, sizeof sub)) goto fail;
     if (add_lab_sets(ck, m, err, errlen)) return -1;
-    for (int i = 0; i < m->n_convs; i++) {
-        ConvSet *cs = &m->convs[i];
+    for (int i = 0; i < m->n_sets; i++) {
+        CompressSet *cs = &m->sets[i];
         if (!in_file(ck, m, cs)) continue; // a function first chosen on --load keeps its fresh start
         if (load_block(ck, m, &cs->block, cs, "", cs->block.params, err, errlen)) return -1;
     }
@@ -412,7 +412,7 @@ fail:
     return -1;
 }
 
-static int load_block_state(const Checkpoint *ck, const Model *m, ParamBlock *b, const ConvSet *cs,
+static int load_block_state(const Checkpoint *ck, const Model *m, ParamBlock *b, const CompressSet *cs,
                             const char *t_key, char *err, size_t errlen) {
     long t = 0;
     if (meta_int(ck, t_key, &t, 1, err, errlen)) return -1;
@@ -527,8 +527,8 @@ int checkpoint_load_state(const Checkpoint *ck, Trainer *t, char *err, size_t er
         return -1;
     }
     if (load_block_state(ck, m, &m->main, NULL, "optim.t", err, errlen)) return -1;
-    for (int i = 0; i < m->n_convs; i++) {
-        ConvSet *cs = &m->convs[i];
+    for (int i = 0; i < m->n_sets; i++) {
+        CompressSet *cs = &m->sets[i];
         char key[48];
         compress_set_state_key(cs, key, sizeof key);
         if ((cs->fn == COMPRESS_CONV || st_meta(&ck->file, key)) &&
@@ -585,7 +585,7 @@ static void add_f32(SaveCtx *s, const char *name, const TensorInfo *t, const flo
     st_writer_add(s->w, name, ST_F32, t->ndim, t->shape, data);
 }
 
-static void save_block(SaveCtx *s, const Model *m, const ParamBlock *b, const ConvSet *cs, int with_state) {
+static void save_block(SaveCtx *s, const Model *m, const ParamBlock *b, const CompressSet *cs, int with_state) {
     for (int i = 0; i < b->layout.n; i++) {
         const TensorInfo *t = &b->layout.tensors[i];
         char name[160];
@@ -660,10 +660,10 @@ static void save_state(SaveCtx *s, const Trainer *t) {
     meta_long(s, "batch_index", t->batch_index);
     meta_long(s, "valid_index", t->valid_index);
     meta_long(s, "optim.t", m->main.adam_t);
-    for (int i = 0; i < m->n_convs; i++) {
+    for (int i = 0; i < m->n_sets; i++) {
         char key[48];
-        compress_set_state_key(&m->convs[i], key, sizeof key);
-        meta_long(s, key, m->convs[i].block.adam_t);
+        compress_set_state_key(&m->sets[i], key, sizeof key);
+        meta_long(s, key, m->sets[i].block.adam_t);
     }
     save_memory(s, &t->mem);
     save_history(s, "history.train", &t->train_history);
@@ -708,8 +708,8 @@ int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const 
     // A checkpoint on disk is only ever replaced by a usable one: garbage is refused, not written.
     const char *bad = first_non_finite(&m->main, t != NULL);
     int rate = 0;
-    for (int i = 0; !bad && i < m->n_convs; i++)
-        if ((bad = first_non_finite(&m->convs[i].block, t != NULL))) rate = m->convs[i].rate;
+    for (int i = 0; !bad && i < m->n_sets; i++)
+        if ((bad = first_non_finite(&m->sets[i].block, t != NULL))) rate = m->sets[i].rate;
     if (bad) {
         char which[48] = "";
         if (rate) snprintf(which, sizeof which, " (compression rate %d)", rate);
@@ -720,7 +720,7 @@ int checkpoint_save(const char *path, const Model *m, const Vocab *vocab, const 
     SaveCtx s = {.w = st_writer_new()};
     save_config(&s, m, vocab);
     save_block(&s, m, &m->main, NULL, t != NULL);
-    for (int i = 0; i < m->n_convs; i++) save_block(&s, m, &m->convs[i].block, &m->convs[i], t != NULL);
+    for (int i = 0; i < m->n_sets; i++) save_block(&s, m, &m->sets[i].block, &m->sets[i], t != NULL);
     if (t) save_state(&s, t);
     int rc = st_writer_save(s.w, path, err, errlen);
     st_writer_free(s.w);

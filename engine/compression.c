@@ -37,7 +37,7 @@ static void append_compressed(Memory *mem, const Workspace *ws, int l, int n) {
                sizeof(float) * n * d);
 }
 
-void compress_fn_forward(const Model *m, const ConvSet *cs, Workspace *ws, int l, float *out, const float *in, int n,
+void compress_fn_forward(const Model *m, const CompressSet *cs, Workspace *ws, int l, float *out, const float *in, int n,
                          int n_old) {
     int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
     switch (cs->fn) {
@@ -56,7 +56,7 @@ void compress_fn_forward(const Model *m, const ConvSet *cs, Workspace *ws, int l
     }
 }
 
-void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int l, float *din, float *dparams,
+void compress_fn_backward(const Model *m, const CompressSet *cs, Workspace *ws, int l, float *din, float *dparams,
                           const float *dout, const float *in, int n, int n_old) {
     int d = m->cfg.d_model, B = ws->batch, c = cs->rate;
     switch (cs->fn) {
@@ -81,7 +81,7 @@ void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int 
 }
 
 // Compresses the rows a shard removed with the active function and appends them to its streams.
-static void compress_shard(const Model *m, const ConvSet *cs, Memory *mem, Workspace *ws, int n, int n_old) {
+static void compress_shard(const Model *m, const CompressSet *cs, Memory *mem, Workspace *ws, int n, int n_old) {
     int d = mem->d, B = ws->batch, c = cs->rate;
     if (cs->fn == COMPRESS_MOST_USED) { // choose before the rows (and their usage) leave memory
         int32_t *sel = ws->selection;
@@ -127,7 +127,7 @@ int model_update_memory_shards(const Model *m, Workspace *const *ws, int n_shard
     for (int t = 0; t < T; t++) mem->mem_pos[mem->m + t] = segment_pos + t;
     mem->m += T;
     if (mem->m <= mem->mem_len) return 0;
-    const ConvSet *cs = &m->convs[m->active];
+    const CompressSet *cs = &m->sets[m->active];
     int c = cs->rate;
     int n = (mem->m - mem->mem_len + c - 1) / c, n_old = n * c;
     memory_make_cmem_room(mem, n);

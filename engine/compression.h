@@ -15,11 +15,11 @@ int model_update_memory_shards(const Model *m, Workspace *const *ws, int n, Memo
 
 // f_c of the set cs on the evicted rows of one layer of a shard: out (B·n, d), in (B·n_old, d) stream after
 // stream; most-used gathers the rows it chose at the last memory update.
-void compress_fn_forward(const Model *m, const ConvSet *cs, Workspace *ws, int layer, float *out, const float *in,
+void compress_fn_forward(const Model *m, const CompressSet *cs, Workspace *ws, int layer, float *out, const float *in,
                          int n, int n_old);
 // Its parameter gradient (when it has parameters) into dparams laid out like one layer of the set's function
 // tensors; din may be NULL.
-void compress_fn_backward(const Model *m, const ConvSet *cs, Workspace *ws, int layer, float *din, float *dparams,
+void compress_fn_backward(const Model *m, const CompressSet *cs, Workspace *ws, int layer, float *din, float *dparams,
                           const float *dout, const float *in, int n, int n_old);
 
 #endif

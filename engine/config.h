@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-// The memory lab's choices (issue 6). The zero values are model.md's: conv compression, attention loss.
+// The memory lab's choices: how evicted memory is compressed and what trains the compression. The zero
+// values are model.md's: conv compression, attention loss.
 typedef enum {
     COMPRESS_CONV,      // Conv1d(d → d, kernel = stride = c) per layer (model.md)
     COMPRESS_MEAN,      // mean pooling, kernel = stride = c, no parameters

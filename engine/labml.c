@@ -174,7 +174,7 @@ static int load_tensor(const StFile *f, const char *path, const char *ours, cons
 }
 
 int labml_load(const StFile *f, const char *path, Model *m, char *err, size_t errlen) {
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     int used = 0;
     for (int i = 0; i < m->main.layout.n; i++, used++) {
         const TensorInfo *t = &m->main.layout.tensors[i];
@@ -211,7 +211,7 @@ int labml_save(const Model *m, const char *path, char *err, size_t errlen) {
                  "(train or load it with --set compress=conv)", compress_fn_name(m->cfg.compress));
         return -1;
     }
-    const ConvSet *cs = &m->convs[m->active];
+    const CompressSet *cs = &m->sets[m->active];
     StWriter *w = st_writer_new();
     const TensorLayout *lay = &m->main.layout;
     float **tables = calloc((size_t)lay->n, sizeof *tables);

@@ -156,14 +156,14 @@ static void init_main(Model *m, Rng *r) {
     init_uniform(r, p->head_b, c->vocab_size, d);
 }
 
-float *conv_weight(const ConvSet *cs, int layer, int d) {
+float *conv_weight(const CompressSet *cs, int layer, int d) {
     return cs->block.params + (long)layer * ((long)d * d * cs->rate + d);
 }
-float *conv_bias(const ConvSet *cs, int layer, int d) { return conv_weight(cs, layer, d) + (long)d * d * cs->rate; }
-float *conv_grad_weight(const ConvSet *cs, int layer, int d) {
+float *conv_bias(const CompressSet *cs, int layer, int d) { return conv_weight(cs, layer, d) + (long)d * d * cs->rate; }
+float *conv_grad_weight(const CompressSet *cs, int layer, int d) {
     return cs->block.grads + (long)layer * ((long)d * d * cs->rate + d);
 }
-float *conv_grad_bias(const ConvSet *cs, int layer, int d) {
+float *conv_grad_bias(const CompressSet *cs, int layer, int d) {
     return conv_grad_weight(cs, layer, d) + (long)d * d * cs->rate;
 }
 
@@ -180,11 +180,11 @@ long set_layer_floats(int fn, int d, int c) {
     return 0;
 }
 
-float *set_fn_params(const ConvSet *cs, int layer, int d) {
+float *set_fn_params(const CompressSet *cs, int layer, int d) {
     return cs->block.params + layer * set_layer_floats(cs->fn, d, cs->rate);
 }
-long set_fn_offset(const ConvSet *cs, int layer, int d) { return layer * set_layer_floats(cs->fn, d, cs->rate); }
-long set_decoder_offset(const ConvSet *cs, int layer, int d) {
+long set_fn_offset(const CompressSet *cs, int layer, int d) { return layer * set_layer_floats(cs->fn, d, cs->rate); }
+long set_decoder_offset(const CompressSet *cs, int layer, int d) {
     return cs->fn_floats + (long)layer * ((long)d * d * cs->rate + d);
 }
 
@@ -255,7 +255,7 @@ static int grow_block(ParamBlock *b, long old_cap, long cap) {
 }
 
 // g(x) = each row repeated c times: W[i, o, k] = [i == o], bias 0 (the transpose of mean pooling, up to c).
-static void init_decoders(ConvSet *cs, int n_layers, int d) {
+static void init_decoders(CompressSet *cs, int n_layers, int d) {
     for (int l = 0; l < n_layers; l++) {
         float *w = cs->block.params + set_decoder_offset(cs, l, d);
         memset(w, 0, sizeof(float) * ((size_t)d * d * cs->rate + d));
@@ -267,7 +267,7 @@ static void init_decoders(ConvSet *cs, int n_layers, int d) {
 
 // Lays a set out with or without its decoders, growing its arrays when they first need the room; out of
 // memory, the set keeps its old layout (never one larger than its arrays).
-static int set_relayout(ConvSet *cs, int n_layers, int d, int with_decoder) {
+static int set_relayout(CompressSet *cs, int n_layers, int d, int with_decoder) {
     TensorLayout lay = {0};
     build_set_layout(&lay, cs->fn, n_layers, d, cs->rate, with_decoder);
     if (!cs->block.params || lay.total > cs->capacity) { // arrays exist even for 0 tensors
@@ -284,12 +284,12 @@ static int set_relayout(ConvSet *cs, int n_layers, int d, int with_decoder) {
     return 0;
 }
 
-static ConvSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
-    if (m->n_convs == MAX_COMPRESS_SETS) {
+static CompressSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+    if (m->n_sets == MAX_COMPRESS_SETS) {
         snprintf(err, errlen, "compression: at most %d (function, rate) parameter sets per model", MAX_COMPRESS_SETS);
         return NULL;
     }
-    ConvSet *cs = &m->convs[m->n_convs];
+    CompressSet *cs = &m->sets[m->n_sets];
     memset(cs, 0, sizeof *cs);
     cs->rate = rate;
     cs->fn = fn;
@@ -300,7 +300,7 @@ static ConvSet *add_set(Model *m, int fn, int rate, char *err, size_t errlen) {
         snprintf(err, errlen, "compression: out of memory for the %s parameters of rate %d", compress_fn_name(fn), rate);
         return NULL;
     }
-    m->n_convs++;
+    m->n_sets++;
     return cs;
 }
 
@@ -314,15 +314,15 @@ static double set_floats(const Model *m, int fn, int rate, int with_decoder) {
 
 double model_compress_sets_bytes(const Model *m) {
     double floats = 0;
-    for (int i = 0; i < m->n_convs; i++) floats += (double)m->convs[i].capacity;
+    for (int i = 0; i < m->n_sets; i++) floats += (double)m->sets[i].capacity;
     return 4.0 * sizeof(float) * floats;
 }
 
 int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *err, size_t errlen) {
     int dec = loss == COMPRESS_LOSS_AUTOENCODE, new_sets = 0;
     double added = 0; // floats
-    for (int i = 0; i < m->n_convs; i++) // a change of loss lays every set out again (decoders)
-        added += fmax(0.0, set_floats(m, m->convs[i].fn, m->convs[i].rate, dec) - (double)m->convs[i].capacity);
+    for (int i = 0; i < m->n_sets; i++) // a change of loss lays every set out again (decoders)
+        added += fmax(0.0, set_floats(m, m->sets[i].fn, m->sets[i].rate, dec) - (double)m->sets[i].capacity);
     int fns[2] = {COMPRESS_CONV, fn};
     for (int k = 0; k < (fn == COMPRESS_CONV ? 1 : 2); k++)
         if (find_set(m, fns[k], rate) < 0) {
@@ -330,9 +330,9 @@ int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *
             added += set_floats(m, fns[k], rate, dec);
         }
     double have = model_compress_sets_bytes(m), more = 4.0 * sizeof(float) * added;
-    if (new_sets && m->n_convs + new_sets > COMPRESS_SETS_CAP) {
+    if (new_sets && m->n_sets + new_sets > COMPRESS_SETS_CAP) {
         snprintf(err, errlen, "compression: the model already keeps %d parameter sets (function x rate, %.0f MB "
-                 "with their optimizer state), the most it may; choose a function and rate it has used", m->n_convs,
+                 "with their optimizer state), the most it may; choose a function and rate it has used", m->n_sets,
                  have / 1048576.0);
         return -1;
     }
@@ -345,7 +345,7 @@ int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *
     return 0;
 }
 
-static ConvSet *add_conv_set(Model *m, int rate, char *err, size_t errlen) {
+static CompressSet *add_conv_set(Model *m, int rate, char *err, size_t errlen) {
     return add_set(m, COMPRESS_CONV, rate, err, errlen);
 }
 
@@ -355,26 +355,26 @@ static void mean_pooling_weight(float *w, int d, int rate) {
         for (int k = 0; k < rate; k++) w[((long)o * d + o) * rate + k] = 1.0f / rate;
 }
 
-static void init_mean_pooling(ConvSet *cs, int n_layers, int d) {
+static void init_mean_pooling(CompressSet *cs, int n_layers, int d) {
     for (int l = 0; l < n_layers; l++) mean_pooling_weight(conv_weight(cs, l, d), d, cs->rate);
 }
 
 // A new dilated set: both residual blocks zero (the identity), the reduction mean pooling.
-static void init_dilated(ConvSet *cs, int n_layers, int d) {
+static void init_dilated(CompressSet *cs, int n_layers, int d) {
     for (int l = 0; l < n_layers; l++)
         mean_pooling_weight(set_fn_params(cs, l, d) + 2 * (2L * d * d + d), d, cs->rate);
 }
 
 static int find_set(const Model *m, int fn, int rate) {
-    for (int i = 0; i < m->n_convs; i++)
-        if (m->convs[i].fn == fn && m->convs[i].rate == rate) return i;
+    for (int i = 0; i < m->n_sets; i++)
+        if (m->sets[i].fn == fn && m->sets[i].rate == rate) return i;
     return -1;
 }
 
-ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen) {
+CompressSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen) {
     int i = find_set(m, fn, rate);
-    if (i >= 0) return &m->convs[i];
-    ConvSet *cs = add_set(m, fn, rate, err, errlen);
+    if (i >= 0) return &m->sets[i];
+    CompressSet *cs = add_set(m, fn, rate, err, errlen);
     if (!cs) return NULL;
     if (fn == COMPRESS_CONV) init_mean_pooling(cs, m->cfg.n_layers, m->cfg.d_model);
     if (fn == COMPRESS_DILATED) init_dilated(cs, m->cfg.n_layers, m->cfg.d_model);
@@ -409,8 +409,8 @@ int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) 
         return -1;
     }
     if (loss != m->cfg.compress_loss) {
-        for (int i = 0; i < m->n_convs; i++)
-            if (set_relayout(&m->convs[i], m->cfg.n_layers, m->cfg.d_model, loss == COMPRESS_LOSS_AUTOENCODE)) {
+        for (int i = 0; i < m->n_sets; i++)
+            if (set_relayout(&m->sets[i], m->cfg.n_layers, m->cfg.d_model, loss == COMPRESS_LOSS_AUTOENCODE)) {
                 snprintf(err, errlen, "compression: out of memory for the autoencoder's decoders");
                 return -1;
             }
@@ -419,7 +419,7 @@ int model_set_compression(Model *m, int fn, int loss, char *err, size_t errlen) 
     return select_set(m, fn, m->cfg.compression_rate, err, errlen);
 }
 
-void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *out, size_t n) {
+void compress_set_tensor_name(const Model *m, const CompressSet *cs, int i, char *out, size_t n) {
     const char *base = cs->block.layout.tensors[i].name;
     const char *dot = strstr(base, ".compress.");
     if (cs->fn != COMPRESS_CONV || cs->rate == m->cfg.compression_rate || !dot) {
@@ -429,12 +429,12 @@ void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *ou
     snprintf(out, n, "%.*s.compress_r%d.%s", (int)(dot - base), base, cs->rate, dot + 10);
 }
 
-void compress_set_state_key(const ConvSet *cs, char *out, size_t n) {
+void compress_set_state_key(const CompressSet *cs, char *out, size_t n) {
     if (cs->fn == COMPRESS_CONV) snprintf(out, n, "optim.t.r%d", cs->rate);
     else snprintf(out, n, "optim.t.%s_r%d", compress_fn_choices[cs->fn].tensor_stem, cs->rate);
 }
 
-ConvSet *model_conv(Model *m) { return &m->convs[m->active]; }
+CompressSet *model_active_set(Model *m) { return &m->sets[m->active]; }
 
 Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
     // validated where it entered; the shape the arrays and the head split below rest on, checked cheaply
@@ -454,7 +454,7 @@ Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen) {
     init_main(m, &r);
     m->cfg.compress = COMPRESS_CONV; // what the model has so far; model_set_compression below sets both
     m->cfg.compress_loss = COMPRESS_LOSS_ATTENTION;
-    ConvSet *cs = add_conv_set(m, cfg->compression_rate, err, errlen);
+    CompressSet *cs = add_conv_set(m, cfg->compression_rate, err, errlen);
     if (!cs) goto fail;
     int d = cfg->d_model;
     for (int l = 0; l < cfg->n_layers; l++) {
@@ -504,23 +504,23 @@ size_t model_new_bytes(const Config *cfg) {
 
 size_t model_bytes(const Model *m) {
     size_t bytes = sizeof *m + block_bytes(m->main.layout.total, main_slots(&m->cfg));
-    for (int i = 0; i < m->n_convs; i++) bytes += block_bytes(m->convs[i].capacity, set_slots(m->cfg.n_layers));
+    for (int i = 0; i < m->n_sets; i++) bytes += block_bytes(m->sets[i].capacity, set_slots(m->cfg.n_layers));
     return bytes;
 }
 
 void model_free(Model *m) {
     if (!m) return;
     block_free(&m->main);
-    for (int i = 0; i < m->n_convs; i++) block_free(&m->convs[i].block);
+    for (int i = 0; i < m->n_sets; i++) block_free(&m->sets[i].block);
     free(m);
 }
 
-long model_param_count(const Model *m) { return m->main.layout.total + m->convs[m->active].block.layout.total; }
+long model_param_count(const Model *m) { return m->main.layout.total + m->sets[m->active].block.layout.total; }
 
 void model_zero_grad(Model *m) {
     memset(m->main.grads, 0, sizeof(float) * m->main.layout.total);
-    for (int i = 0; i < m->n_convs; i++) {
-        memset(m->convs[i].block.grads, 0, sizeof(float) * m->convs[i].block.layout.total);
-        m->convs[i].used = 0;
+    for (int i = 0; i < m->n_sets; i++) {
+        memset(m->sets[i].block.grads, 0, sizeof(float) * m->sets[i].block.layout.total);
+        m->sets[i].used = 0;
     }
 }

@@ -59,9 +59,9 @@ typedef struct {
     long adam_t; // Adam steps taken by this block
 } ParamBlock;
 
-// The per-layer compression convs of one rate: weight (d, d, c) then bias (d), layer after layer.
-// The memory lab generalises it to the parameters of one (compression function, rate): the function's tensors,
-// layer after layer, then, with the autoencode loss, each layer's decoder weight (d, d, c) and bias (d).
+// One compression set: the parameters of one (compression function, rate), layer after layer (for conv,
+// model.md's per-layer weight (d, d, c) then bias (d); none for mean, max and most-used pooling), then, with
+// the autoencode loss, each layer's decoder weight (d, d, c) and bias (d).
 typedef struct {
     int rate;
     ParamBlock block;
@@ -71,16 +71,16 @@ typedef struct {
     long fn_floats;    // floats of the function's own tensors (every layer); the decoders follow
     long capacity;     // floats allocated per array (the decoders' room outlives a change of loss)
     int decoder_ready; // the decoders have been initialised
-} ConvSet;
+} CompressSet;
 
 typedef struct Model {
     Config cfg;
     int d_k, rel_len;
-    ParamBlock main; // every tensor but the convs
+    ParamBlock main; // every tensor but the compression sets
     ModelParams p, g; // pointers into main.params / main.grads
-    ConvSet convs[MAX_COMPRESS_SETS];
-    int n_convs;
-    int active; // index into convs of the set in use: cfg.compress at cfg.compression_rate (loss: cfg.compress_loss)
+    CompressSet sets[MAX_COMPRESS_SETS];
+    int n_sets;
+    int active; // index into sets of the set in use: cfg.compress at cfg.compression_rate (loss: cfg.compress_loss)
 } Model;
 
 // Creates a model with PyTorch's default initialisation from seed. Returns NULL (with err) when memory runs
@@ -97,11 +97,11 @@ size_t model_bytes(const Model *m);
 
 // Selects compression rate c, creating its convs as mean pooling when the rate is new.
 int model_set_rate(Model *m, int rate, char *err, size_t errlen);
-ConvSet *model_conv(Model *m); // the active rate's convs
-float *conv_weight(const ConvSet *cs, int layer, int d);  // (d, d, c)
-float *conv_bias(const ConvSet *cs, int layer, int d);    // (d)
-float *conv_grad_weight(const ConvSet *cs, int layer, int d);
-float *conv_grad_bias(const ConvSet *cs, int layer, int d);
+CompressSet *model_active_set(Model *m); // the set in use (cfg.compress at cfg.compression_rate)
+float *conv_weight(const CompressSet *cs, int layer, int d);  // (d, d, c)
+float *conv_bias(const CompressSet *cs, int layer, int d);    // (d)
+float *conv_grad_weight(const CompressSet *cs, int layer, int d);
+float *conv_grad_bias(const CompressSet *cs, int layer, int d);
 
 void model_zero_grad(Model *m);
 // Points g at a block laid out like the model's main parameters.
@@ -121,12 +121,12 @@ double model_compress_sets_bytes(const Model *m);
 // create the rate's conv, the function's set and decoders); else -1 with one line in err saying which limit.
 int model_compress_sets_allow(const Model *m, int fn, int rate, int loss, char *err, size_t errlen);
 // The set of (fn, rate), created as above when new, without selecting it (checkpoint loading); NULL + err.
-ConvSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen);
+CompressSet *model_compress_set(Model *m, int fn, int rate, char *err, size_t errlen);
 // Checkpoint names: conv sets as model.md (`layers.{l}.compress.*` for the current rate, `compress_r{c}.*`
 // for others, decoders as `.decoder.weight/.bias` beneath them); other sets `layers.{l}.compress_{fn}_r{c}.*`
 // (fn mean, max, dilated, most_used). The Adam step key is `optim.t.r{c}` for convs, `optim.t.{fn}_r{c}` else.
-void compress_set_tensor_name(const Model *m, const ConvSet *cs, int i, char *out, size_t n);
-void compress_set_state_key(const ConvSet *cs, char *out, size_t n);
+void compress_set_tensor_name(const Model *m, const CompressSet *cs, int i, char *out, size_t n);
+void compress_set_state_key(const CompressSet *cs, char *out, size_t n);
 // The name stem of a set's tensors ("layers.0.compress_dilated_r4."; "layers.0.compress." for convs).
 void compress_set_stem(int fn, int rate, int layer, char *out, size_t n);
 // For a tensor of layer 0 of a non-conv set ("layers.0.compress_dilated_r4.conv1.weight"): its function and
@@ -135,8 +135,8 @@ int compress_set_parse(const char *name, int *fn, int *rate);
 
 // Where a set's tensors sit (in its params, or in any buffer laid out like its block)
 long set_layer_floats(int fn, int d, int c);          // one layer's function tensors
-float *set_fn_params(const ConvSet *cs, int layer, int d);
-long set_fn_offset(const ConvSet *cs, int layer, int d);
-long set_decoder_offset(const ConvSet *cs, int layer, int d); // weight (d, d, c) then bias (d)
+float *set_fn_params(const CompressSet *cs, int layer, int d);
+long set_fn_offset(const CompressSet *cs, int layer, int d);
+long set_decoder_offset(const CompressSet *cs, int layer, int d); // weight (d, d, c) then bias (d)
 
 #endif

@@ -41,7 +41,7 @@ int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size
 // Sizes the buffers that follow the active compression set (the shards' AR gradients, the ranks' pack) when
 // the threads or ranks are set, so that a step allocates only the first time after the set grew.
 static void fit_set_buffers(Trainer *t) {
-    long n = model_conv(t->model)->block.layout.total;
+    long n = model_active_set(t->model)->block.layout.total;
     for (int k = 1; k < t->n_shards; k++) {
         if (t->shard_conv_floats[k] >= n && t->shard_conv_grads[k]) continue;
         free(t->shard_conv_grads[k]);
@@ -216,8 +216,8 @@ static double on_all_ranges(Trainer *t, RangeKind kind, float lr, float coef) {
 
 static double global_grad_sq(const Model *m, double main_sq) {
     double s = main_sq;
-    for (int i = 0; i < m->n_convs; i++)
-        if (m->convs[i].used) s += sum_of_squares(m->convs[i].block.grads, m->convs[i].block.layout.total);
+    for (int i = 0; i < m->n_sets; i++)
+        if (m->sets[i].used) s += sum_of_squares(m->sets[i].block.grads, m->sets[i].block.layout.total);
     return s;
 }
 
@@ -226,9 +226,9 @@ static void apply_update(Trainer *t, float clip_coef) {
     const Config *c = &m->cfg;
     m->main.adam_t++;
     on_all_ranges(t, RANGE_ADAM, adam_lr(c, m->main.adam_t), clip_coef);
-    for (int i = 0; i < m->n_convs; i++) {
-        ParamBlock *b = &m->convs[i].block;
-        if (!m->convs[i].used) continue;
+    for (int i = 0; i < m->n_sets; i++) {
+        ParamBlock *b = &m->sets[i].block;
+        if (!m->sets[i].used) continue;
         b->adam_t++;
         adam_update(b->params, b->grads, b->adam_m, b->adam_v, b->layout.total, adam_lr(c, b->adam_t),
                     b->adam_t, clip_coef);
@@ -252,7 +252,7 @@ static float shard_weight(const Trainer *t, int k) {
 }
 
 static float *conv_grads_of(Trainer *t, int k) {
-    return k ? t->shard_conv_grads[k] : model_conv(t->model)->block.grads;
+    return k ? t->shard_conv_grads[k] : model_active_set(t->model)->block.grads;
 }
 
 // model_backward_parts' callback: part's gradients are final, so their sum across ranks can start.
@@ -313,7 +313,7 @@ static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
     int L = t->model->cfg.n_layers;
     memset(ar, 0, sizeof(float) * L);
     if (!compressed) return 0.0f;
-    ConvSet *cs = model_conv(t->model);
+    CompressSet *cs = model_active_set(t->model);
     long n = cs->block.layout.total;
     fit_set_buffers(t);
     for (int k = 1; k < t->n_shards; k++) memset(t->shard_conv_grads[k], 0, sizeof(float) * n);
@@ -330,7 +330,7 @@ static float shards_ar_loss(Trainer *t, float *ar, int compressed) {
 // The ranks' AR gradients of the active convs and their per-layer AR losses, summed in one call.
 static void sum_ar_across_ranks(Trainer *t, StepStats *s) {
     int L = t->model->cfg.n_layers;
-    ParamBlock *b = &model_conv(t->model)->block;
+    ParamBlock *b = &model_active_set(t->model)->block;
     long n = b->layout.total, total = n + L + 1;
     fit_set_buffers(t);
     memcpy(t->ar_pack, b->grads, sizeof(float) * n);

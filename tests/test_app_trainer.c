@@ -517,8 +517,8 @@ TEST(app_trainer_compression_sets_stop_at_their_cap) {
     }
     post(&r, UI_CMD_SET_COMPRESS, 0, "max"); // conv at rate 8 now; max r8 would be a new set
     wait_for(&r, message_has, "the most it may", "the cap's message");
-    CHECK(r.model->n_convs <= COMPRESS_SETS_CAP);
-    CHECK_INT_EQ(r.snap->compress_sets, r.model->n_convs);
+    CHECK(r.model->n_sets <= COMPRESS_SETS_CAP);
+    CHECK_INT_EQ(r.snap->compress_sets, r.model->n_sets);
     CHECK(r.snap->compress_sets_mb > 0);
     rig_stop(&r);
 }

@@ -59,8 +59,8 @@ TEST(weights_only_checkpoint_loads_with_fresh_optimizer) {
     Model *m2 = model_new(&ck.cfg, 2, err, sizeof err);
     CHECK(!checkpoint_load_weights(&ck, m2, err, sizeof err));
     CHECK(!memcmp(m->main.params, m2->main.params, sizeof(float) * m->main.layout.total));
-    CHECK(!memcmp(model_conv(m)->block.params, model_conv(m2)->block.params,
-                  sizeof(float) * model_conv(m)->block.layout.total));
+    CHECK(!memcmp(model_active_set(m)->block.params, model_active_set(m2)->block.params,
+                  sizeof(float) * model_active_set(m)->block.layout.total));
     CHECK_INT_EQ(m2->main.adam_t, 0);
     checkpoint_close(&ck);
     model_free(m);
@@ -75,20 +75,20 @@ TEST(every_rate_keeps_its_convs_through_a_checkpoint) {
     char err[512], path[600];
     snprintf(path, sizeof path, "%s/rates.safetensors", test_tmpdir());
     Model *m = model_new(&cfg, 1, err, sizeof err);
-    float conv2 = conv_weight(model_conv(m), 1, 16)[5];
+    float conv2 = conv_weight(model_active_set(m), 1, 16)[5];
     CHECK(!model_set_rate(m, 4, err, sizeof err));
-    CHECK(conv_weight(model_conv(m), 0, 16)[(0 * 16 + 0) * 4 + 3] == 0.25f); // mean pooling start
-    conv_weight(model_conv(m), 1, 16)[7] = 0.5f;
+    CHECK(conv_weight(model_active_set(m), 0, 16)[(0 * 16 + 0) * 4 + 3] == 0.25f); // mean pooling start
+    conv_weight(model_active_set(m), 1, 16)[7] = 0.5f;
     CHECK(!checkpoint_save(path, m, &corpus.vocab, NULL, err, sizeof err));
     Checkpoint ck;
     CHECK_MSG(!checkpoint_open(&ck, path, err, sizeof err), "%s", err);
     CHECK_INT_EQ(ck.cfg.compression_rate, 4);
     Model *m2 = model_new(&ck.cfg, 2, err, sizeof err);
     CHECK_MSG(!checkpoint_load_weights(&ck, m2, err, sizeof err), "%s", err);
-    CHECK_INT_EQ(m2->n_convs, 2);
-    CHECK(conv_weight(model_conv(m2), 1, 16)[7] == 0.5f);
+    CHECK_INT_EQ(m2->n_sets, 2);
+    CHECK(conv_weight(model_active_set(m2), 1, 16)[7] == 0.5f);
     CHECK(!model_set_rate(m2, 2, err, sizeof err));
-    CHECK(conv_weight(model_conv(m2), 1, 16)[5] == conv2);
+    CHECK(conv_weight(model_active_set(m2), 1, 16)[5] == conv2);
     checkpoint_close(&ck);
     model_free(m);
     model_free(m2);

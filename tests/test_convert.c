@@ -77,7 +77,7 @@ TEST(export_weights_only_half_keeps_metadata_and_rounds_weights) {
     CHECK_MSG(r.status == 0, "%s", r.err);
     Checkpoint ck;
     CHECK_MSG(!checkpoint_open(&ck, half, err, sizeof err), "%s", err);
-    CHECK(!ck.has_state && ck.step == 20 && ck.file.n_widened == m->main.layout.n + m->convs[0].block.layout.n);
+    CHECK(!ck.has_state && ck.step == 20 && ck.file.n_widened == m->main.layout.n + m->sets[0].block.layout.n);
     CHECK(!strcmp(st_meta(&ck.file, "history.train"), "[[1,4.5],[2,4.25]]"));
     CHECK(!strcmp(st_meta(&ck.file, "history.valid"), "[[2,4.4]]"));
     CHECK(!strcmp(st_meta(&ck.file, "made_by"), "test"));
@@ -162,8 +162,8 @@ TEST(labml_export_then_import_is_bit_exact) {
     Model *again = model_new(&m->cfg, 6, err, sizeof err);
     CHECK_MSG(!labml_load(&back, path, again, err, sizeof err), "%s", err);
     CHECK(!memcmp(m->main.params, again->main.params, sizeof(float) * m->main.layout.total));
-    CHECK(!memcmp(m->convs[0].block.params, again->convs[0].block.params,
-                  sizeof(float) * m->convs[0].block.layout.total));
+    CHECK(!memcmp(m->sets[0].block.params, again->sets[0].block.params,
+                  sizeof(float) * m->sets[0].block.layout.total));
     model_free(again);
     model_free(m);
     st_close(&back);

@@ -84,7 +84,7 @@ static void segment_tokens(Golden *g, int k) {
 static double compare_grads(Golden *g, int k, const char **worst_name) {
     double worst = 0;
     char name[256];
-    const ParamBlock *blocks[] = {&g->m->main, &model_conv(g->m)->block};
+    const ParamBlock *blocks[] = {&g->m->main, &model_active_set(g->m)->block};
     for (int bi = 0; bi < 2; bi++)
         for (int i = 0; i < blocks[bi]->layout.n; i++) {
             const TensorInfo *t = &blocks[bi]->layout.tensors[i];
@@ -170,7 +170,7 @@ TEST(golden_adam_steps_match_pytorch) {
     compare(&g, "train.grad_norm", norm, g.S, 1e-4);
     double worst = 0;
     char name[256];
-    const ParamBlock *blocks[] = {&m->main, &model_conv(m)->block};
+    const ParamBlock *blocks[] = {&m->main, &model_active_set(m)->block};
     for (int bi = 0; bi < 2; bi++)
         for (int i = 0; i < blocks[bi]->layout.n; i++) {
             const TensorInfo *t = &blocks[bi]->layout.tensors[i];

@@ -98,7 +98,7 @@ static Model *random_model(uint64_t seed) {
         if (strstr(t->name, "norm.weight"))
             for (long k = 0; k < t->numel; k++) m->main.params[t->offset + k] += 1.0f;
     }
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     gc_fill_normal(&r, cs->block.params, cs->block.layout.total, 0.3);
     return m;
 }

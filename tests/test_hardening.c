@@ -255,14 +255,14 @@ TEST(hard_compression_sets_are_capped_with_a_message) {
     char err[512];
     Model *m = model_new(&cfg, 1, err, sizeof err);
     CHECK(m);
-    int made = m->n_convs, refused_at = 0;
+    int made = m->n_sets, refused_at = 0;
     for (int rate = 1; rate <= 64 && !refused_at; rate++) {
         if (model_compress_sets_allow(m, m->cfg.compress, rate, m->cfg.compress_loss, err, sizeof err)) {
             refused_at = rate;
             break;
         }
         CHECK_MSG(!model_set_rate(m, rate, err, sizeof err), "%s", err);
-        made = m->n_convs;
+        made = m->n_sets;
     }
     CHECK_INT_EQ(made, COMPRESS_SETS_CAP);
     CHECK_MSG(refused_at && strstr(err, "the most it may") && strstr(err, "16 parameter sets"), "%s", err);
@@ -290,7 +290,7 @@ TEST(hard_load_keeps_every_set_save_wrote) {
     Model *m = model_new(&cfg, 1, err, sizeof err);
     for (int rate = 1; rate <= 24; rate++) CHECK_MSG(!model_set_rate(m, rate, err, sizeof err), "%s", err);
     CHECK(!model_set_compression(m, COMPRESS_DILATED, m->cfg.compress_loss, err, sizeof err));
-    int sets = m->n_convs; // 24 convs and a dilated set
+    int sets = m->n_sets; // 24 convs and a dilated set
     CHECK_INT_EQ(sets, 25);
     Trainer t;
     CHECK(!trainer_init(&t, m, &corpus, err, sizeof err));
@@ -302,12 +302,12 @@ TEST(hard_load_keeps_every_set_save_wrote) {
     Trainer t2;
     Model *m2 = fixture_resume(&ck, &ck.cfg, 3, &corpus, &t2);
     checkpoint_close(&ck);
-    CHECK_INT_EQ(m2->n_convs, sets);
+    CHECK_INT_EQ(m2->n_sets, sets);
     for (int i = 0; i < sets; i++) { // each set's parameters and Adam state came back
-        const ConvSet *a = &m->convs[i];
-        const ConvSet *b = NULL;
-        for (int k = 0; k < m2->n_convs; k++)
-            if (m2->convs[k].fn == a->fn && m2->convs[k].rate == a->rate) b = &m2->convs[k];
+        const CompressSet *a = &m->sets[i];
+        const CompressSet *b = NULL;
+        for (int k = 0; k < m2->n_sets; k++)
+            if (m2->sets[k].fn == a->fn && m2->sets[k].rate == a->rate) b = &m2->sets[k];
         CHECK_MSG(b, "set %d (fn %d, rate %d) was dropped", i, a->fn, a->rate);
         CHECK_INT_EQ(b->block.layout.total, a->block.layout.total);
         CHECK(!memcmp(a->block.params, b->block.params, sizeof(float) * a->block.layout.total));

@@ -41,7 +41,7 @@ TEST(lab_model_new_applies_the_configured_choice) {
     Model *m = model_new(&cfg, 1, err, sizeof err);
     CHECK_MSG(m, "%s", err);
     CHECK(m->cfg.compress == COMPRESS_DILATED && m->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE);
-    CHECK(model_conv(m)->fn == COMPRESS_DILATED && model_conv(m)->has_decoder);
+    CHECK(model_active_set(m)->fn == COMPRESS_DILATED && model_active_set(m)->has_decoder);
     CHECK(!model_set_compression(m, COMPRESS_MAX, COMPRESS_LOSS_NONE, err, sizeof err));
     CHECK(m->cfg.compress == COMPRESS_MAX && m->cfg.compress_loss == COMPRESS_LOSS_NONE);
     model_free(m);
@@ -91,14 +91,14 @@ TEST(lab_checkpoint_resumes_every_set_bit_identically) {
     Trainer t3;
     float again[60];
     Model *ref = switching_model(&cfg, &t3, &corpus, again);
-    CHECK_INT_EQ(back->n_convs, ref->n_convs);
-    for (int i = 0; i < ref->n_convs; i++) {
-        const ConvSet *a = &ref->convs[i];
+    CHECK_INT_EQ(back->n_sets, ref->n_sets);
+    for (int i = 0; i < ref->n_sets; i++) {
+        const CompressSet *a = &ref->sets[i];
         int found = 0;
-        for (int j = 0; j < back->n_convs; j++)
-            if (back->convs[j].fn == a->fn && back->convs[j].rate == a->rate) {
+        for (int j = 0; j < back->n_sets; j++)
+            if (back->sets[j].fn == a->fn && back->sets[j].rate == a->rate) {
                 found = 1;
-                CHECK_MSG(same_block(&a->block, &back->convs[j].block), "set %s r%d differs after loading",
+                CHECK_MSG(same_block(&a->block, &back->sets[j].block), "set %s r%d differs after loading",
                           compress_fn_name(a->fn), a->rate);
             }
         CHECK_MSG(found, "set %s r%d was not restored", compress_fn_name(a->fn), a->rate);
@@ -138,11 +138,11 @@ TEST(lab_checkpoint_takes_a_new_loss_on_load) {
     Model *back = fixture_resume(&ck, &want, 5, &corpus, &t2);
     checkpoint_close(&ck);
     CHECK(back->cfg.compress == COMPRESS_DILATED && back->cfg.compress_loss == COMPRESS_LOSS_AUTOENCODE);
-    const ConvSet *conv = NULL;
-    for (int i = 0; i < back->n_convs; i++)
-        if (back->convs[i].fn == COMPRESS_CONV) conv = &back->convs[i];
-    CHECK(conv && conv->has_decoder && conv->block.adam_t == model_conv(m)->block.adam_t && conv->block.adam_t > 0);
-    CHECK(!memcmp(conv->block.params, model_conv(m)->block.params, sizeof(float) * model_conv(m)->block.layout.total));
+    const CompressSet *conv = NULL;
+    for (int i = 0; i < back->n_sets; i++)
+        if (back->sets[i].fn == COMPRESS_CONV) conv = &back->sets[i];
+    CHECK(conv && conv->has_decoder && conv->block.adam_t == model_active_set(m)->block.adam_t && conv->block.adam_t > 0);
+    CHECK(!memcmp(conv->block.params, model_active_set(m)->block.params, sizeof(float) * model_active_set(m)->block.layout.total));
     fixture_run_steps(&t2, 5, losses); // trains on: nothing missing
     trainer_free(&t);
     trainer_free(&t2);

@@ -42,7 +42,7 @@ static void setup(ModelCase *c, GcRng *r, int fn, int loss, int rate) {
     CHECK_MSG(c->m, "%s", err);
     model_case_randomise_main(c->m, r);
     CHECK_MSG(!model_set_compression(c->m, fn, loss, err, sizeof err), "%s", err);
-    ConvSet *cs = model_conv(c->m);
+    CompressSet *cs = model_active_set(c->m);
     CHECK_INT_EQ(cs->fn, fn);
     CHECK_INT_EQ(cs->has_decoder, loss == COMPRESS_LOSS_AUTOENCODE);
     gc_fill_normal(r, cs->block.params, cs->block.layout.total, 0.3); // every tensor away from its init
@@ -54,10 +54,10 @@ static void setup(ModelCase *c, GcRng *r, int fn, int loss, int rate) {
 static double dilated_min_abs_h1(ModelCase *c) {
     memory_copy(&c->scratch, &c->start);
     model_forward(c->m, c->ws, &c->scratch, c->inputs, c->targets, 3);
-    int n_old = model_update_memory(c->m, c->ws, &c->scratch, 100), d = 8, rate = model_conv(c->m)->rate;
+    int n_old = model_update_memory(c->m, c->ws, &c->scratch, 100), d = 8, rate = model_active_set(c->m)->rate;
     double smallest = INFINITY;
     for (int l = 0; l < 2; l++) {
-        const float *w1 = set_fn_params(model_conv(c->m), l, d), *b1 = w1 + 2 * d * d;
+        const float *w1 = set_fn_params(model_active_set(c->m), l, d), *b1 = w1 + 2 * d * d;
         const float *h0 = c->ws->to_compress + (long)l * 2 * n_old * d;
         for (int s = 0; s < 2 * n_old; s++)
             for (int o = 0; o < d; o++) {
@@ -105,7 +105,7 @@ static void lab_gradcheck(int fn, int loss, int rate, unsigned seed) {
     float ar[2];
     float total = model_ar_loss(m, c.ws, ar, 1);
     CHECK(total > 0.0f && isfinite(total));
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     CHECK(cs->used);
     CHECK_MSG(cs->block.layout.n > 0, "%s/%s has no tensors to check", compress_fn_name(fn), compress_loss_name(loss));
     GradcheckOpts o = gradcheck_default_opts();
@@ -141,13 +141,13 @@ TEST(lab_default_is_conv_with_attention_loss) {
     Model *m = model_new(&cfg, 3, err, sizeof err);
     CHECK_INT_EQ(m->cfg.compress, COMPRESS_CONV);
     CHECK_INT_EQ(m->cfg.compress_loss, COMPRESS_LOSS_ATTENTION);
-    long n = model_conv(m)->block.layout.total;
+    long n = model_active_set(m)->block.layout.total;
     float *before = malloc(sizeof(float) * n);
-    memcpy(before, model_conv(m)->block.params, sizeof(float) * n);
+    memcpy(before, model_active_set(m)->block.params, sizeof(float) * n);
     CHECK(!model_set_compression(m, COMPRESS_CONV, COMPRESS_LOSS_ATTENTION, err, sizeof err));
-    CHECK_INT_EQ(m->n_convs, 1);
-    CHECK_INT_EQ(model_conv(m)->block.layout.total, n);
-    CHECK(!memcmp(before, model_conv(m)->block.params, sizeof(float) * n));
+    CHECK_INT_EQ(m->n_sets, 1);
+    CHECK_INT_EQ(model_active_set(m)->block.layout.total, n);
+    CHECK(!memcmp(before, model_active_set(m)->block.params, sizeof(float) * n));
     CHECK(model_set_compression(m, COMPRESS_FN_COUNT, 0, err, sizeof err) < 0);
     CHECK(model_set_compression(m, 0, COMPRESS_LOSS_COUNT, err, sizeof err) < 0);
     CHECK(compress_fn_parse("most-used") == COMPRESS_MOST_USED && compress_fn_parse("dilated") == COMPRESS_DILATED);
@@ -167,7 +167,7 @@ TEST(lab_new_sets_start_as_mean_pooling) {
     gc_rng_init(&r, 4);
     float in[2 * 2 * 8], a[2 * 8], b[2 * 8], rec[2 * 2 * 8];
     gc_fill_normal(&r, in, 32, 1.0);
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     CHECK_INT_EQ(cs->block.layout.n, 2 * 6 + 2 * 2);
     dilated_forward(a, op_scratch(dilated_scratch_floats(2, 8, 2)), in, cs->block.params, 2, 8, 2);
     pool_mean_forward(b, in, 2, 8, 2);
@@ -191,7 +191,7 @@ TEST(lab_parameter_free_functions_train_nothing) {
             gc_rng_init(&r, 30 + f);
             ModelCase c;
             setup(&c, &r, fns[f], loss, 2);
-            CHECK_INT_EQ(model_conv(c.m)->block.layout.total, 0);
+            CHECK_INT_EQ(model_active_set(c.m)->block.layout.total, 0);
             StepStats s;
             long main_before = c.m->main.adam_t;
             for (int i = 0; i < 4; i++) {
@@ -270,17 +270,17 @@ TEST(lab_switching_keeps_each_sets_parameters) {
     char err[256];
     StepStats s;
     for (int i = 0; i < 3; i++) train_on_segment(m, c.ws, &c.start, c.inputs, c.targets, 100 + 3 * i, &s);
-    long nconv = model_conv(m)->block.layout.total;
+    long nconv = model_active_set(m)->block.layout.total;
     float *conv = malloc(sizeof(float) * nconv);
-    memcpy(conv, model_conv(m)->block.params, sizeof(float) * nconv);
+    memcpy(conv, model_active_set(m)->block.params, sizeof(float) * nconv);
     CHECK(!model_set_compression(m, COMPRESS_DILATED, COMPRESS_LOSS_ATTENTION, err, sizeof err));
     for (int i = 0; i < 3; i++) train_on_segment(m, c.ws, &c.start, c.inputs, c.targets, 200 + 3 * i, &s);
-    CHECK(model_conv(m)->block.adam_t == 3);
+    CHECK(model_active_set(m)->block.adam_t == 3);
     CHECK(!model_set_compression(m, COMPRESS_CONV, COMPRESS_LOSS_ATTENTION, err, sizeof err));
-    CHECK(!memcmp(conv, model_conv(m)->block.params, sizeof(float) * nconv));
+    CHECK(!memcmp(conv, model_active_set(m)->block.params, sizeof(float) * nconv));
     // autoencode: the conv gains its decoders after its own tensors, then trains them
     CHECK(!model_set_compression(m, COMPRESS_CONV, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     CHECK_INT_EQ(cs->block.layout.total, 2 * nconv);
     CHECK(!memcmp(conv, cs->block.params, sizeof(float) * nconv));
     for (int i = 0; i < 3; i++) train_on_segment(m, c.ws, &c.start, c.inputs, c.targets, 300 + 3 * i, &s);
@@ -294,9 +294,9 @@ TEST(lab_switching_keeps_each_sets_parameters) {
     // a new rate selects the function's set of that rate (and makes the rate's conv)
     CHECK(!model_set_compression(m, COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));
     CHECK(!model_set_rate(m, 3, err, sizeof err));
-    CHECK(model_conv(m)->fn == COMPRESS_DILATED && model_conv(m)->rate == 3);
+    CHECK(model_active_set(m)->fn == COMPRESS_DILATED && model_active_set(m)->rate == 3);
     int convs3 = 0;
-    for (int i = 0; i < m->n_convs; i++) convs3 += m->convs[i].fn == COMPRESS_CONV && m->convs[i].rate == 3;
+    for (int i = 0; i < m->n_sets; i++) convs3 += m->sets[i].fn == COMPRESS_CONV && m->sets[i].rate == 3;
     CHECK_INT_EQ(convs3, 1);
     free(conv);
     free(trained);
@@ -358,7 +358,7 @@ TEST(lab_sharded_steps_match_a_single_thread) {
             CHECK_MSG(fabsf(s[0].ce - s[1].ce) <= 1e-5f * s[0].ce && fabsf(s[0].ar_total - s[1].ar_total) <= 1e-5f * s[0].ar_total,
                       "%s/%s step %d: ce %.9g / %.9g, ar %.9g / %.9g with 1 / 3 threads", compress_fn_name(choices[ch].fn),
                       compress_loss_name(choices[ch].loss), i + 1, s[0].ce, s[1].ce, s[0].ar_total, s[1].ar_total);
-            ConvSet *a = model_conv(m[0]), *b = model_conv(m[1]);
+            CompressSet *a = model_active_set(m[0]), *b = model_active_set(m[1]);
             CHECK_INT_EQ(a->used, b->used);
             double scale = 0, dg = max_diff(m[0]->main.grads, m[1]->main.grads, m[0]->main.layout.total, &scale);
             CHECK_MSG(dg <= 1e-5 * scale, "step %d: main gradients differ by %g (largest %g)", i + 1, dg, scale);
@@ -367,7 +367,7 @@ TEST(lab_sharded_steps_match_a_single_thread) {
             CHECK_MSG(dg <= 1e-5 * scale, "%s/%s step %d: compression gradients differ by %g (largest %g)",
                       compress_fn_name(choices[ch].fn), compress_loss_name(choices[ch].loss), i + 1, dg, scale);
             copy_block(&m[1]->main, &m[0]->main, m[0]->main.layout.total);
-            for (int k = 0; k < m[0]->n_convs; k++) copy_block(&m[1]->convs[k].block, &m[0]->convs[k].block, m[0]->convs[k].capacity);
+            for (int k = 0; k < m[0]->n_sets; k++) copy_block(&m[1]->sets[k].block, &m[0]->sets[k].block, m[0]->sets[k].capacity);
             memory_copy(&t[1].mem, &t[0].mem);
         }
         CHECK(t[0].mem.cm > 0);
@@ -394,7 +394,7 @@ TEST(lab_kv_cache_matches_recomputing_with_every_function) {
         gc_rng_init(&r, 60 + fn);
         model_case_randomise_main(m, &r);
         CHECK(!model_set_compression(m, fn % COMPRESS_FN_COUNT, COMPRESS_LOSS_ATTENTION, err, sizeof err));
-        gc_fill_normal(&r, model_conv(m)->block.params, model_conv(m)->block.layout.total, 0.3);
+        gc_fill_normal(&r, model_active_set(m)->block.params, model_active_set(m)->block.layout.total, 0.3);
         Generator g;
         CHECK(!generator_init(&g, m));
         Workspace *plain = workspace_new(m, 1);
@@ -418,8 +418,8 @@ TEST(lab_checkpoint_names) {
     Model *m = model_new(&cfg, 3, err, sizeof err);
     CHECK(!model_set_compression(m, COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE, err, sizeof err));
     CHECK(!model_set_rate(m, 4, err, sizeof err));
-    for (int i = 0; i < m->n_convs; i++) {
-        ConvSet *cs = &m->convs[i];
+    for (int i = 0; i < m->n_sets; i++) {
+        CompressSet *cs = &m->sets[i];
         compress_set_tensor_name(m, cs, 0, name, sizeof name);
         char key[64];
         compress_set_state_key(cs, key, sizeof key);
@@ -437,7 +437,7 @@ TEST(lab_checkpoint_names) {
             CHECK(!strcmp(key, want));
         }
     }
-    CHECK_INT_EQ(m->n_convs, 4);
+    CHECK_INT_EQ(m->n_sets, 4);
     compress_set_stem(COMPRESS_MOST_USED, 4, 3, name, sizeof name);
     CHECK(!strcmp(name, "layers.3.compress_most_used_r4."));
     int fn = -1, rate = -1;
@@ -468,7 +468,7 @@ TEST(lab_none_loss_stops_the_compression_training_sharded_or_not) {
         float losses[20];
         fixture_run_steps(&t, 20, losses);
         CHECK(!model_set_compression(m, COMPRESS_CONV, COMPRESS_LOSS_NONE, err, sizeof err));
-        const ParamBlock *b = &model_conv(m)->block;
+        const ParamBlock *b = &model_active_set(m)->block;
         long n = b->layout.total, adam_t = b->adam_t;
         float *before = malloc(sizeof(float) * n);
         memcpy(before, b->params, sizeof(float) * n);

@@ -185,19 +185,19 @@ TEST(oracle_resume_restores_every_counter_and_position) {
     CHECK_INT_EQ(r.valid_index, t.valid_index);
     CHECK_INT_EQ(m2->main.adam_t, m->main.adam_t);
     CHECK_INT_EQ(m2->cfg.compression_rate, 1);
-    CHECK_INT_EQ(m2->n_convs, m->n_convs);
-    for (int i = 0; i < m->n_convs; i++) {
-        const ConvSet *want = &m->convs[i];
+    CHECK_INT_EQ(m2->n_sets, m->n_sets);
+    for (int i = 0; i < m->n_sets; i++) {
+        const CompressSet *want = &m->sets[i];
         int found = 0;
-        for (int k = 0; k < m2->n_convs; k++)
-            if (m2->convs[k].fn == want->fn && m2->convs[k].rate == want->rate) {
+        for (int k = 0; k < m2->n_sets; k++)
+            if (m2->sets[k].fn == want->fn && m2->sets[k].rate == want->rate) {
                 found = 1;
-                CHECK_MSG(m2->convs[k].block.adam_t == want->block.adam_t, "rate %d: adam_t %ld vs %ld", want->rate,
-                          m2->convs[k].block.adam_t, want->block.adam_t);
+                CHECK_MSG(m2->sets[k].block.adam_t == want->block.adam_t, "rate %d: adam_t %ld vs %ld", want->rate,
+                          m2->sets[k].block.adam_t, want->block.adam_t);
             }
         CHECK_MSG(found, "set fn %d rate %d missing", want->fn, want->rate);
     }
-    CHECK(m->convs[0].block.adam_t != m->convs[1].block.adam_t); // the two counters differ: each was restored
+    CHECK(m->sets[0].block.adam_t != m->sets[1].block.adam_t); // the two counters differ: each was restored
     check_same_memory(&r.mem, &t.mem, "after resume");
     for (int l = 0; l < cfg.n_layers; l++)
         for (int b = 0; b < cfg.batch_size; b++) {

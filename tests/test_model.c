@@ -16,7 +16,7 @@
 // Noise on every parameter so zero-initialised tables and unit LayerNorms are exercised too.
 static void randomise(Model *m, GcRng *r) {
     model_case_randomise_main(m, r);
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     gc_fill_normal(r, cs->block.params, cs->block.layout.total, 0.3);
 }
 
@@ -56,7 +56,7 @@ TEST(model_gradient_matches_finite_differences) {
     model_backward(m, c.ws, &c.scratch, c.inputs, c.targets);
     CHECK(model_update_memory(m, c.ws, &c.scratch, 100) > 0);
     model_ar_loss(m, c.ws, NULL, 1);
-    CHECK(model_conv(m)->used);
+    CHECK(model_active_set(m)->used);
     GradcheckOpts o = gradcheck_default_opts();
     o.tol = 5e-2;
     o.floor = 3e-3; // the forward is float: rounding noise of the loss is ~3e-5 in a numeric gradient
@@ -69,7 +69,7 @@ TEST(model_gradient_matches_finite_differences) {
                                        ce_loss, &c, &o);
         worst = e > worst ? e : worst;
     }
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     for (int i = 0; i < cs->block.layout.n; i++) {
         const TensorInfo *t = &cs->block.layout.tensors[i];
         double e = gradcheck_tensor_ex(t->name, cs->block.params + t->offset, t->numel, cs->block.grads + t->offset,
@@ -91,7 +91,7 @@ TEST(ce_gradient_never_reaches_convs_and_ar_only_reaches_convs) {
     memory_copy(&c.scratch, &c.start);
     model_forward(m, c.ws, &c.scratch, c.inputs, c.targets, 3);
     model_backward(m, c.ws, &c.scratch, c.inputs, c.targets);
-    ConvSet *cs = model_conv(m);
+    CompressSet *cs = model_active_set(m);
     for (long i = 0; i < cs->block.layout.total; i++) CHECK(cs->block.grads[i] == 0.0f);
     float *before = malloc(sizeof(float) * m->main.layout.total);
     memcpy(before, m->main.grads, sizeof(float) * m->main.layout.total);

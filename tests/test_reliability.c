@@ -434,7 +434,7 @@ TEST(conv_tensors_of_other_rates_are_checked_before_allocation) {
     CHECK(checkpoint_load_weights(&ck, m, err, sizeof err) == -1);
     CHECK_MSG(strstr(err, "compression rate 4") && strstr(err, "layers.0.compress_r4.weight") && one_line(err), "%s",
               err);
-    CHECK_INT_EQ(m->n_convs, 1);
+    CHECK_INT_EQ(m->n_sets, 1);
     model_free(m);
     checkpoint_close(&ck);
     teardown(&s);
