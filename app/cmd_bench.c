@@ -8,11 +8,10 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/half_fidelity.h"
-#include "engine/absorbed_attention.h"
+#include "engine/eval_stream.h"
 #include "engine/flops.h"
 #include "engine/generate.h"
 #include "engine/run.h"
-#include "engine/vecmath.h"
 
 #define REPS 3
 
@@ -110,42 +109,6 @@ typedef struct {
     double eval, prefill, sample, sample_half, sample_recompute;
     double bytes_per_char, bytes_per_char_half, read_gb_per_s; // the generation ceiling
 } InferenceSpeed;
-
-static float sum_floats(const float *a, long n) { // eight independent sums keep the loads in flight
-    v8f s0 = v8_splat(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-    for (long i = 0; i + 64 <= n; i += 64) {
-        s0 += v8_load(a + i);
-        s1 += v8_load(a + i + 8);
-        s2 += v8_load(a + i + 16);
-        s3 += v8_load(a + i + 24);
-        s4 += v8_load(a + i + 32);
-        s5 += v8_load(a + i + 40);
-        s6 += v8_load(a + i + 48);
-        s7 += v8_load(a + i + 56);
-    }
-    return v8_hsum(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
-}
-
-// GB/s one thread reads from a working set of `bytes` (generation's, larger than L2: it comes from L3).
-// A ceiling, so the best of 5 repetitions of ~0.1 s: the L3 is shared, and other cores' traffic only
-// ever lowers it.
-static double read_gb_per_s(double bytes) {
-    long n = ((long)(bytes / sizeof(float)) + 63) / 64 * 64;
-    float *a = malloc(sizeof(float) * (size_t)n);
-    if (!a) abort();
-    for (long i = 0; i < n; i++) a[i] = (float)(i % 7);
-    int passes = (int)(1e10 / bytes) + 1;
-    double best = 0.0;
-    volatile float sink = 0.0f;
-    for (int r = 0; r < 5; r++) {
-        double t0 = now_seconds();
-        for (int i = 0; i < passes; i++) sink += sum_floats(a, n);
-        double speed = passes * (double)n * sizeof(float) / (now_seconds() - t0) / 1e9;
-        best = speed > best ? speed : best;
-    }
-    free(a);
-    return best;
-}
 
 // How much of the corpus a benchmark reads: `want` characters, or all of a shorter corpus (a slice past the
 // end would read beyond the ids).

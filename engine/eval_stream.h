@@ -8,6 +8,14 @@
 #include "generate.h"
 
 typedef struct {
+    double ce, bpc, ar;  // mean CE over every prediction; AR mean over segments that compressed
+    long predictions, segments;
+} EvalResult;
+
+// The whole id stream as one stream (batch 1), consecutive segments with memory carried.
+void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out);
+
+typedef struct {
     // After the forward of ids[start, start + T), before the memory update: the workspace holds every layer's
     // attention over K = cm + m + T keys ([compressed; memory; current], the memory of mem as read).
     void (*segment)(void *ctx, Model *m, Workspace *ws, const Memory *mem, long start, int T);

@@ -1,11 +1,16 @@
 // Model FLOPs of a training step, counted from the shapes at steady state (memory and compressed
 // memory full, compression on every step), memory keys and the attention-reconstruction loss included.
 // A multiply-add counts as 2 FLOPs; element-wise work (LayerNorm, softmax, Adam) is not counted.
-// Also the bytes one generated character reads: generation's ceiling is bandwidth, not FLOPs.
+// Also the bytes one generated character reads and how fast one thread reads them: generation's ceiling is
+// bandwidth, not FLOPs.
 #include "flops.h"
+
+#include <stdlib.h>
+#include <time.h>
 
 #include "absorbed_attention.h"
 #include "model.h"
+#include "vecmath.h"
 
 static double matmul(double rows, double in, double out) { return 2.0 * rows * in * out; }
 
@@ -70,4 +75,44 @@ double generation_bytes_per_char(const Config *c, int half) {
     double per_compression = fn_floats * 4.0 + (c->c_mem_len > 0 ? 2 * d * d * elem : 0.0);
     double compressions = c->mem_len + c->c_mem_len > 0 ? 1.0 / c->compression_rate : 0.0;
     return L * ((products + attention) * elem + compressions * per_compression) + V * d * 4.0;
+}
+
+static double seconds_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static float sum_floats(const float *a, long n) { // eight independent sums keep the loads in flight
+    v8f s0 = v8_splat(0.0f), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    for (long i = 0; i + 64 <= n; i += 64) {
+        s0 += v8_load(a + i);
+        s1 += v8_load(a + i + 8);
+        s2 += v8_load(a + i + 16);
+        s3 += v8_load(a + i + 24);
+        s4 += v8_load(a + i + 32);
+        s5 += v8_load(a + i + 40);
+        s6 += v8_load(a + i + 48);
+        s7 += v8_load(a + i + 56);
+    }
+    return v8_hsum(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
+}
+
+// The best of 5 repetitions of ~0.1 s: the L3 is shared, and other cores' traffic only ever lowers it.
+double read_gb_per_s(double bytes) {
+    long n = ((long)(bytes / sizeof(float)) + 63) / 64 * 64;
+    float *a = malloc(sizeof(float) * (size_t)n);
+    if (!a) abort();
+    for (long i = 0; i < n; i++) a[i] = (float)(i % 7);
+    int passes = (int)(1e10 / bytes) + 1;
+    double best = 0.0;
+    volatile float sink = 0.0f;
+    for (int r = 0; r < 5; r++) {
+        double t0 = seconds_now();
+        for (int i = 0; i < passes; i++) sink += sum_floats(a, n);
+        double speed = passes * (double)n * sizeof(float) / (seconds_now() - t0) / 1e9;
+        best = speed > best ? speed : best;
+    }
+    free(a);
+    return best;
 }

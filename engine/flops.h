@@ -16,5 +16,8 @@ void largest_matmul(const Config *c, int rows_split, long *rows, long *in, long 
 // projection; the head. `half` counts the opt-in fp16 path (weights, cached rows and tables in 2 bytes; the
 // compression function stays fp32). Generation at batch 1 is bound by how fast these bytes arrive.
 double generation_bytes_per_char(const Config *c, int half);
+// GB/s one thread reads from a working set of `bytes` (generation's, larger than L2: it comes from L3): the
+// ceiling that generation_bytes_per_char divides.
+double read_gb_per_s(double bytes);
 
 #endif

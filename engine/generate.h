@@ -43,12 +43,4 @@ int sample_logits(const float *logits, int vocab, float temperature, int top_k, 
 // The most likely id (the first of equals): greedy sampling's choice.
 int logits_argmax(const float *logits, int vocab);
 
-typedef struct {
-    double ce, bpc, ar;  // mean CE over every prediction; AR mean over segments that compressed
-    long predictions, segments;
-} EvalResult;
-
-// The whole id stream as one stream (batch 1), consecutive segments with memory carried (engine/eval_stream.c).
-void evaluate_stream(Model *model, const int32_t *ids, long n, EvalResult *out);
-
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/checkpoint_export.h"
+#include "engine/eval_stream.h"
 #include "engine/generate.h"
 #include "engine/labml.h"
 #include "engine/trainer.h"

@@ -11,6 +11,7 @@
 
 #include "engine/ar_loss.h"
 #include "engine/checkpoint.h"
+#include "engine/eval_stream.h"
 #include "engine/compression.h"
 #include "engine/forward.h"
 #include "engine/generate.h"

@@ -102,3 +102,70 @@ static void check_no_loop(const char *folder) {
 TEST(engine_modules_include_each_other_in_no_loop) { check_no_loop("engine"); }
 TEST(ui_modules_include_each_other_in_no_loop) { check_no_loop("ui"); }
 TEST(app_modules_include_each_other_in_no_loop) { check_no_loop("app"); }
+
+// The folders' direction: ui/ draws snapshots and never sees the engine; the engine knows nothing of the
+// program around it; app/ uses the engine through its public face only. The public face: a training run,
+// its config, corpus, model and checkpoints, generation and evaluation, the memory lab's statistics and the
+// reconstruction error, a forward's activations (what the TUI draws), safe output files, the cost model, the
+// version and the seeded RNG. Everything else in engine/ (the ops, the forward and backward, memory updates,
+// compression, caches, fp16, the file formats' parsers) is internal.
+static const char *const engine_public[] = {
+    "run.h",         "config.h",      "data.h",   "model.h",   "trainer.h",  "checkpoint.h",
+    "checkpoint_export.h", "labml.h", "generate.h", "eval_stream.h", "attention_stats.h", "ar_loss.h",
+    "workspace.h",   "output_file.h", "flops.h",  "version.h", "rng.h",
+};
+
+static int is_public(const char *header) {
+    for (size_t i = 0; i < sizeof engine_public / sizeof engine_public[0]; i++)
+        if (!strcmp(header, engine_public[i])) return 1;
+    return 0;
+}
+
+// The first #include "prefix..." in folder's sources that `allowed` refuses (NULL refuses every one), as
+// "path includes header" in what; empty when none.
+static void find_includes(const char *folder, const char *prefix, int (*allowed)(const char *), char *what,
+                          size_t n) {
+    what[0] = 0;
+    DIR *d = opendir(folder);
+    CHECK_MSG(d, "cannot open %s/ (run the tests from the repository's root)", folder);
+    struct dirent *e;
+    while (!what[0] && (e = readdir(d))) {
+        if (!is_source(e->d_name)) continue;
+        char path[512], line[512];
+        snprintf(path, sizeof path, "%s/%s", folder, e->d_name);
+        FILE *f = fopen(path, "r");
+        CHECK_MSG(f, "cannot read %s", path);
+        while (!what[0] && fgets(line, sizeof line, f)) {
+            char inc[256];
+            if (sscanf(line, " #include \"%255[^\"]\"", inc) != 1 || strncmp(inc, prefix, strlen(prefix))) continue;
+            if (!allowed || !allowed(inc + strlen(prefix))) snprintf(what, n, "%s includes %s", path, inc);
+        }
+        fclose(f);
+    }
+    closedir(d);
+}
+
+TEST(app_includes_only_the_engines_public_headers) {
+    char what[1024];
+    find_includes("app", "engine/", is_public, what, sizeof what);
+    CHECK_MSG(!what[0], "%s, an engine internal: reach it through a public header (tests/test_module_cycles.c)", what);
+    CHECK(is_public("run.h") && !is_public("vecmath.h")); // the check can fail
+}
+
+TEST(ui_includes_nothing_of_the_engine_or_app) {
+    char what[1024];
+    const char *prefixes[] = {"engine/", "app/"};
+    for (int i = 0; i < 2; i++) {
+        find_includes("ui", prefixes[i], NULL, what, sizeof what);
+        CHECK_MSG(!what[0], "%s: ui/ draws snapshots only", what);
+    }
+}
+
+TEST(engine_includes_nothing_of_app_or_ui) {
+    char what[1024];
+    const char *prefixes[] = {"app/", "ui/"};
+    for (int i = 0; i < 2; i++) {
+        find_includes("engine", prefixes[i], NULL, what, sizeof what);
+        CHECK_MSG(!what[0], "%s: the engine needs only libc, libm and OpenBLAS", what);
+    }
+}
