@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints the shape of the source tree: files and lines per folder, the longest functions, every include
-from app/ into an engine header, and the include and call cycles between files.
+from app/ into an engine header, and the include and call cycles between files and modules.
 
 Run from the top of the checkout after `make` (the call graph is read from build/'s object files with nm):
     python3 tests/house_report.py
@@ -130,6 +130,26 @@ def include_cycles():
         print("  " + " <-> ".join(c))
 
 
+def module_cycles():
+    """Modules (x.c with its x.h) of one folder that include each other, directly or through others: the
+    loops tests/test_module_cycles.c refuses."""
+    found = []
+    for folder in FOLDERS[:3]:
+        edges = collections.defaultdict(set)
+        for p in sources(folder):
+            stem = os.path.splitext(p)[0]
+            for inc in includes(p):
+                if "/" in inc and not inc.startswith(folder + "/"):
+                    continue
+                target = os.path.join(folder, os.path.basename(inc))
+                if os.path.exists(target) and os.path.splitext(target)[0] != stem:
+                    edges[stem].add(os.path.splitext(target)[0])
+        found += cycles(edges)
+    print(f"## Include cycles between modules (x.c with x.h): {len(found) or 'none'}")
+    for c in found:
+        print("  " + " <-> ".join(c))
+
+
 def symbols(obj):
     out = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
     defined, used = set(), set()
@@ -166,4 +186,5 @@ if __name__ == "__main__":
     longest_functions()
     app_into_engine()
     include_cycles()
+    module_cycles()
     call_cycles()
