@@ -37,57 +37,112 @@ static void histogram(const float *x, long n, long *bins, double *lo, double *hi
     }
 }
 
-void attention_report_csv(const AttentionStats *s, FILE *f) {
-    int L = s->n_layers;
+// Layer l's rows (l == n_layers: over all layers) of mean attention, mass and share.
+static void csv_attention_layer(const AttentionStats *s, FILE *f, int l) {
+    int L = s->n_layers, layer = l == L ? -1 : l;
     char ln[16];
-    fprintf(f, "kind,layer,group,bucket,mean,std,count,lo,hi\n");
-    for (int l = 0; l <= L; l++) {
-        layer_name(ln, sizeof ln, l, L);
-        for (int g = 0; g < ATT_GROUPS; g++)
-            for (int k = 0; k < ATT_BUCKETS; k++) {
-                int layer = l == L ? -1 : l;
-                fprintf(f, "attention,%s,%s,%d,", ln, attention_group_name(g), k);
-                num(f, attention_stats_mean(s, layer, g, k), 0);
-                fputc(',', f);
-                num(f, attention_stats_std(s, layer, g, k), 0);
-                fprintf(f, ",%ld,,\n", attention_stats_count(s, layer, g, k));
-                fprintf(f, "attention_mass,%s,%s,%d,", ln, attention_group_name(g), k);
-                num(f, attention_stats_mass(s, layer, g, k), 0);
-                fprintf(f, ",,%ld,,\n", attention_stats_count(s, layer, g, k));
-            }
-        for (int g = 0; g < ATT_GROUPS; g++) {
-            fprintf(f, "attention_share,%s,%s,,", ln, attention_group_name(g));
-            num(f, attention_stats_share(s, l == L ? -1 : l, g), 0);
-            fprintf(f, ",,%ld,,\n", s->share_n[l]);
+    layer_name(ln, sizeof ln, l, L);
+    for (int g = 0; g < ATT_GROUPS; g++)
+        for (int k = 0; k < ATT_BUCKETS; k++) {
+            fprintf(f, "attention,%s,%s,%d,", ln, attention_group_name(g), k);
+            num(f, attention_stats_mean(s, layer, g, k), 0);
+            fputc(',', f);
+            num(f, attention_stats_std(s, layer, g, k), 0);
+            fprintf(f, ",%ld,,\n", attention_stats_count(s, layer, g, k));
+            fprintf(f, "attention_mass,%s,%s,%d,", ln, attention_group_name(g), k);
+            num(f, attention_stats_mass(s, layer, g, k), 0);
+            fprintf(f, ",,%ld,,\n", attention_stats_count(s, layer, g, k));
         }
+    for (int g = 0; g < ATT_GROUPS; g++) {
+        fprintf(f, "attention_share,%s,%s,,", ln, attention_group_name(g));
+        num(f, attention_stats_share(s, layer, g), 0);
+        fprintf(f, ",,%ld,,\n", s->share_n[l]);
     }
-    for (int l = 0; l < L; l++) {
-        double mean, std;
-        attention_stats_recon_moments(s, l, &mean, &std);
-        fprintf(f, "reconstruction,%d,mean,,", l);
-        num(f, mean, 0);
+}
+
+// Layer l's reconstruction loss: moments, then (when it has any) quantiles and histogram.
+static void csv_reconstruction_layer(const AttentionStats *s, FILE *f, int l) {
+    double mean, std;
+    attention_stats_recon_moments(s, l, &mean, &std);
+    fprintf(f, "reconstruction,%d,mean,,", l);
+    num(f, mean, 0);
+    fputc(',', f);
+    num(f, std, 0);
+    fprintf(f, ",%ld,,\n", s->n_recon[l]);
+    float *x = attention_stats_recon_sorted(s, l);
+    if (!x) return;
+    for (int q = 0; q < N_QUANTILES; q++) {
+        fprintf(f, "reconstruction,%d,%s,,", l, quantile_names[q]);
+        num(f, attention_quantile_sorted(x, s->n_recon[l], quantiles[q]), 0);
+        fprintf(f, ",,%ld,,\n", s->n_recon[l]);
+    }
+    long bins[HIST_BINS];
+    double lo, hi;
+    histogram(x, s->n_recon[l], bins, &lo, &hi);
+    for (int k = 0; k < HIST_BINS; k++) {
+        fprintf(f, "reconstruction_hist,%d,,%d,,,%ld,", l, k, bins[k]);
+        num(f, lo + (hi - lo) * k / HIST_BINS, 0);
         fputc(',', f);
-        num(f, std, 0);
-        fprintf(f, ",%ld,,\n", s->n_recon[l]);
-        float *x = attention_stats_recon_sorted(s, l);
-        if (!x) continue;
-        for (int q = 0; q < N_QUANTILES; q++) {
-            fprintf(f, "reconstruction,%d,%s,,", l, quantile_names[q]);
-            num(f, attention_quantile_sorted(x, s->n_recon[l], quantiles[q]), 0);
-            fprintf(f, ",,%ld,,\n", s->n_recon[l]);
+        num(f, lo + (hi - lo) * (k + 1) / HIST_BINS, 0);
+        fputc('\n', f);
+    }
+    free(x);
+}
+
+void attention_report_csv(const AttentionStats *s, FILE *f) {
+    fprintf(f, "kind,layer,group,bucket,mean,std,count,lo,hi\n");
+    for (int l = 0; l <= s->n_layers; l++) csv_attention_layer(s, f, l);
+    for (int l = 0; l < s->n_layers; l++) csv_reconstruction_layer(s, f, l);
+}
+
+// One group's share and its per-bucket mean, std, mass and count arrays.
+static void json_attention_group(const AttentionStats *s, FILE *f, int layer, int g) {
+    const char *parts[4] = {"mean", "std", "mass", "count"};
+    fprintf(f, ",\"%s\":{\"share\":", attention_group_name(g));
+    num(f, attention_stats_share(s, layer, g), 1);
+    fputc(',', f);
+    for (int p = 0; p < 4; p++) {
+        fprintf(f, "%s\"%s\":[", p ? "," : "", parts[p]);
+        for (int k = 0; k < ATT_BUCKETS; k++) {
+            if (k) fputc(',', f);
+            if (p == 0) num(f, attention_stats_mean(s, layer, g, k), 1);
+            else if (p == 1) num(f, attention_stats_std(s, layer, g, k), 1);
+            else if (p == 2) num(f, attention_stats_mass(s, layer, g, k), 1);
+            else fprintf(f, "%ld", attention_stats_count(s, layer, g, k));
         }
+        fputc(']', f);
+    }
+    fputc('}', f);
+}
+
+// Layer l's reconstruction loss: count, moments, quantiles (null without values) and histogram ({} without).
+static void json_reconstruction_layer(const AttentionStats *s, FILE *f, int l) {
+    double mean, std;
+    attention_stats_recon_moments(s, l, &mean, &std);
+    fprintf(f, "%s{\"layer\":%d,\"count\":%ld,\"mean\":", l ? "," : "", l, s->n_recon[l]);
+    num(f, mean, 1);
+    fprintf(f, ",\"std\":");
+    num(f, std, 1);
+    float *x = attention_stats_recon_sorted(s, l);
+    for (int q = 0; q < N_QUANTILES; q++) {
+        fprintf(f, ",\"%s\":", quantile_names[q]);
+        num(f, x ? attention_quantile_sorted(x, s->n_recon[l], quantiles[q]) : NAN, 1);
+    }
+    fprintf(f, ",\"histogram\":{");
+    if (x) {
         long bins[HIST_BINS];
         double lo, hi;
         histogram(x, s->n_recon[l], bins, &lo, &hi);
-        for (int k = 0; k < HIST_BINS; k++) {
-            fprintf(f, "reconstruction_hist,%d,,%d,,,%ld,", l, k, bins[k]);
-            num(f, lo + (hi - lo) * k / HIST_BINS, 0);
-            fputc(',', f);
-            num(f, lo + (hi - lo) * (k + 1) / HIST_BINS, 0);
-            fputc('\n', f);
-        }
-        free(x);
+        fprintf(f, "\"lo\":");
+        num(f, lo, 1);
+        fprintf(f, ",\"hi\":");
+        num(f, hi, 1);
+        fprintf(f, ",\"counts\":[");
+        for (int k = 0; k < HIST_BINS; k++) fprintf(f, "%s%ld", k ? "," : "", bins[k]);
+        fputc(']', f);
     }
+    fprintf(f, "}}");
+    free(x);
 }
 
 void attention_report_json(const AttentionStats *s, FILE *f) {
@@ -96,58 +151,13 @@ void attention_report_json(const AttentionStats *s, FILE *f) {
                "\"attention\":[",
             s->segments, s->compressions, ATT_BUCKETS);
     for (int l = 0; l <= L; l++) {
-        int layer = l == L ? -1 : l;
         if (l == L) fprintf(f, "%s{\"layer\":\"all\"", l ? "," : "");
         else fprintf(f, "%s{\"layer\":%d", l ? "," : "", l);
-        for (int g = 0; g < ATT_GROUPS; g++) {
-            const char *parts[4] = {"mean", "std", "mass", "count"};
-            fprintf(f, ",\"%s\":{\"share\":", attention_group_name(g));
-            num(f, attention_stats_share(s, layer, g), 1);
-            fputc(',', f);
-            for (int p = 0; p < 4; p++) {
-                fprintf(f, "%s\"%s\":[", p ? "," : "", parts[p]);
-                for (int k = 0; k < ATT_BUCKETS; k++) {
-                    if (k) fputc(',', f);
-                    if (p == 0) num(f, attention_stats_mean(s, layer, g, k), 1);
-                    else if (p == 1) num(f, attention_stats_std(s, layer, g, k), 1);
-                    else if (p == 2) num(f, attention_stats_mass(s, layer, g, k), 1);
-                    else fprintf(f, "%ld", attention_stats_count(s, layer, g, k));
-                }
-                fputc(']', f);
-            }
-            fputc('}', f);
-        }
+        for (int g = 0; g < ATT_GROUPS; g++) json_attention_group(s, f, l == L ? -1 : l, g);
         fputc('}', f);
     }
     fprintf(f, "],\"reconstruction\":[");
-    for (int l = 0; l < L; l++) {
-        double mean, std;
-        attention_stats_recon_moments(s, l, &mean, &std);
-        fprintf(f, "%s{\"layer\":%d,\"count\":%ld,\"mean\":", l ? "," : "", l, s->n_recon[l]);
-        num(f, mean, 1);
-        fprintf(f, ",\"std\":");
-        num(f, std, 1);
-        float *x = attention_stats_recon_sorted(s, l);
-        for (int q = 0; q < N_QUANTILES; q++) {
-            fprintf(f, ",\"%s\":", quantile_names[q]);
-            num(f, x ? attention_quantile_sorted(x, s->n_recon[l], quantiles[q]) : NAN, 1);
-        }
-        fprintf(f, ",\"histogram\":{");
-        if (x) {
-            long bins[HIST_BINS];
-            double lo, hi;
-            histogram(x, s->n_recon[l], bins, &lo, &hi);
-            fprintf(f, "\"lo\":");
-            num(f, lo, 1);
-            fprintf(f, ",\"hi\":");
-            num(f, hi, 1);
-            fprintf(f, ",\"counts\":[");
-            for (int k = 0; k < HIST_BINS; k++) fprintf(f, "%s%ld", k ? "," : "", bins[k]);
-            fputc(']', f);
-        }
-        fprintf(f, "}}");
-        free(x);
-    }
+    for (int l = 0; l < L; l++) json_reconstruction_layer(s, f, l);
     fprintf(f, "]}\n");
 }
 

@@ -225,6 +225,142 @@ static int save_model(const char *prefix, const char *tag, const Model *m, const
 
 #define EVAL_CHARS 100000L // unseen recall text each model is scored on (about 1,400 answers)
 
+// The unseen recall text every model of `lab compare` is scored on, with its answers and a per-character
+// right/wrong buffer the scoring fills.
+typedef struct {
+    unsigned char *text;
+    size_t n;
+    int32_t *ids;     // (n + 1) encoded with the training vocabulary
+    uint8_t *correct; // (n + 1)
+    RecallAnswer *answers;
+    long n_answers;
+} RecallEval;
+
+static void recall_eval_free(RecallEval *e) {
+    free(e->answers);
+    free(e->correct);
+    free(e->ids);
+    free(e->text);
+}
+
+// Unseen text of the same kind as training (another seed), encoded with the training vocabulary.
+static int recall_eval_open(RecallEval *e, const RecallSpec *train_spec, long chars, const Vocab *v,
+                            const char *cmd) {
+    RecallSpec spec = *train_spec;
+    spec.seed ^= 0x5eed;
+    spec.bytes = (size_t)chars;
+    *e = (RecallEval){0};
+    e->text = recall_generate(&spec, &e->n);
+    e->ids = malloc(sizeof(int32_t) * (e->n + 1));
+    e->correct = malloc(e->n + 1);
+    e->n_answers = e->text ? recall_find_answers(e->text, e->n, &e->answers) : -1;
+    if (!e->text || !e->ids || !e->correct || e->n_answers < 0)
+        return fail(cmd, "out of memory for the evaluation text");
+    if (vocab_encode(v, e->text, e->n, e->ids) >= 0) // --set recall.* changed the alphabet
+        return fail(cmd, "the evaluation text has characters the training text lacks; use a longer training corpus");
+    return 0;
+}
+
+// The lab's config with --set and --seed applied, and the recall corpus it trains on; returns an exit status.
+static int compare_setup(Config *base, RecallSpec *train_spec, Corpus *corpus, const Options *o, const char *cmd) {
+    lab_config(base);
+    *train_spec = recall_default_spec();
+    if (apply_sets(base, train_spec, o, cmd)) return 2;
+    if (o->has_seed) base->seed = o->seed;
+    char err[1024];
+    size_t n = 0;
+    unsigned char *text = recall_generate(train_spec, &n);
+    if (!text || corpus_from_text(corpus, text, n, "built-in recall corpus", err, sizeof err))
+        return fail(cmd, "%s", text ? err : "out of memory");
+    return 0;
+}
+
+// (a) the config as set, (b) and (c) the Transformer-XLs with the same K = N_m + N_cm + Q and with N_m.
+static void compare_runs(LabRun runs[3], const Config *base) {
+    Config xl_big = *base, xl_small = *base;
+    xl_big.mem_len = base->mem_len + base->c_mem_len;
+    xl_big.c_mem_len = 0;
+    xl_big.compression_rate = 1;
+    xl_small.c_mem_len = 0;
+    xl_small.compression_rate = 1;
+    // (b) and (c) keep no compressed memory, so a compression loss would only cost time
+    xl_big.compress_loss = xl_small.compress_loss = COMPRESS_LOSS_NONE;
+    runs[0] = (LabRun){.name = "(a) compressive", .cfg = *base};
+    runs[1] = (LabRun){.name = "(b) xl N_m+N_cm", .cfg = xl_big};
+    runs[2] = (LabRun){.name = "(c) xl N_m", .cfg = xl_small};
+}
+
+// Trains one model, scores its recall on the unseen text and saves it with --save; returns 0 or 1.
+static int compare_one(LabRun *run, const char *tag, Corpus *corpus, RecallEval *e, const Config *base,
+                       const Options *o, long steps, long threads, const char *cmd) {
+    Model *m = lab_train(run, corpus, steps, threads, 0, cmd);
+    if (!m) return 1;
+    EvalProgress watch;
+    EvalHooks hooks = eval_progress_hooks(&watch, NULL, "lab compare: scoring", (long)e->n);
+    evaluate_stream_ex(m, e->ids, (long)e->n, e->correct, &hooks, &run->eval);
+    progress_end(&watch.progress);
+    recall_report_init(&run->recall, base); // the same buckets for all: the reach of (a)
+    recall_report_add(&run->recall, e->answers, e->n_answers, e->correct, (long)e->n);
+    int rc = o->save && save_model(o->save, tag, m, &corpus->vocab, cmd);
+    model_free(m);
+    return rc;
+}
+
+static int lab_keys(const Config *c) { return c->mem_len + c->c_mem_len + c->seq_len; }
+
+static void compare_print_json(const LabRun runs[3], const Config *c, long steps, long threads, double total,
+                               size_t n_eval) {
+    printf("{\"steps\":%ld,\"threads\":%ld,\"seconds\":%.1f,\"config\":{\"d_model\":%d,\"n_heads\":%d,\"n_layers\":%d,"
+           "\"d_ff\":%d,\"seq_len\":%d,\"mem_len\":%d,\"c_mem_len\":%d,\"compression_rate\":%d,\"batch_size\":%d,"
+           "\"lr\":%g,\"warmup\":%d},\"eval_chars\":%zu,\"runs\":[",
+           steps, threads, total, c->d_model, c->n_heads, c->n_layers, c->d_ff, c->seq_len, c->mem_len, c->c_mem_len,
+           c->compression_rate, c->batch_size, c->lr, c->warmup, n_eval);
+    for (int r = 0; r < 3; r++) {
+        static char json[8192];
+        recall_report_json(&runs[r].recall, json, sizeof json);
+        printf("%s{\"name\":\"%s\",\"mem_len\":%d,\"c_mem_len\":%d,\"compression_rate\":%d,\"keys\":%d,"
+               "\"seconds\":%.1f,\"tokens_per_s\":%.0f,\"train_ce\":%.4f,\"eval_ce\":%.4f,\"recall\":%s}",
+               r ? "," : "", runs[r].name, runs[r].cfg.mem_len, runs[r].cfg.c_mem_len, runs[r].cfg.compression_rate,
+               lab_keys(&runs[r].cfg), runs[r].seconds, runs[r].tokens_per_s, runs[r].train_ce, runs[r].eval.ce, json);
+    }
+    printf("]}\n");
+}
+
+// One row per distance bucket of (a): digit accuracy and, in brackets, whole-answer accuracy of each model.
+static void compare_print_recall(const LabRun runs[3]) {
+    printf("%-10s %-32s %8s", "distance", "reach", "answers");
+    for (int r = 0; r < 3; r++) printf(" %16s", runs[r].name);
+    printf("\n");
+    for (int k = 0; k < runs[0].recall.n; k++) {
+        const RecallBucket *b = &runs[0].recall.b[k];
+        char range[48];
+        recall_range_text(b, range, sizeof range);
+        printf("%-10s %-32s %8ld", range, b->label, b->answers);
+        for (int r = 0; r < 3; r++) {
+            const RecallBucket *rb = &runs[r].recall.b[k];
+            printf("   %5.1f%% (%4.1f%%)", rb->chars ? 100.0 * rb->chars_right / rb->chars : 0.0,
+                   rb->answers ? 100.0 * rb->answers_right / rb->answers : 0.0);
+        }
+        printf("\n");
+    }
+}
+
+static void compare_print_text(const LabRun runs[3], const Config *c, long steps, long threads, double total,
+                               const RecallEval *e) {
+    printf("memscope lab compare: %ld steps each, %ld threads, %.0f s in all; d=%d H=%d L=%d d_ff=%d Q=%d B=%d\n",
+           steps, threads, total, c->d_model, c->n_heads, c->n_layers, c->d_ff, c->seq_len, c->batch_size);
+    printf("recall accuracy (argmax on the %ld answers' digits of %zu unseen characters) by distance D back to "
+           "the fact\n\n", e->n_answers, e->n);
+    compare_print_recall(runs);
+    printf("\n(digit accuracy, in brackets whole answers)\n\n");
+    printf("%-18s %6s %6s %3s %5s %9s %9s %9s %9s\n", "model", "N_m", "N_cm", "c", "K", "train ce", "eval ce",
+           "tok/s", "seconds");
+    for (int r = 0; r < 3; r++)
+        printf("%-18s %6d %6d %3d %5d %9.4f %9.4f %9.0f %9.1f\n", runs[r].name, runs[r].cfg.mem_len,
+               runs[r].cfg.c_mem_len, runs[r].cfg.compression_rate, lab_keys(&runs[r].cfg), runs[r].train_ce,
+               runs[r].eval.ce, runs[r].tokens_per_s, runs[r].seconds);
+}
+
 static int lab_compare(int argc, char **argv) {
     const char *cmd = "lab compare";
     Options o;
@@ -236,121 +372,76 @@ static int lab_compare(int argc, char **argv) {
     static const char *const tags[3] = {"compressive", "xl-big", "xl-small"};
     if (check_prefix(&o, tags, 3, cmd)) return 1;
     Config base;
-    lab_config(&base);
-    RecallSpec train_spec = recall_default_spec();
-    if (apply_sets(&base, &train_spec, &o, cmd)) return 2;
-    if (o.has_seed) base.seed = o.seed;
-    char err[1024];
-    size_t n = 0;
-    unsigned char *text = recall_generate(&train_spec, &n);
+    RecallSpec train_spec;
     Corpus corpus = {0};
-    if (!text || corpus_from_text(&corpus, text, n, "built-in recall corpus", err, sizeof err))
-        return fail(cmd, "%s", text ? err : "out of memory");
-    // unseen text of the same kind (another seed), encoded with the training vocabulary
-    RecallSpec spec = train_spec;
-    spec.seed ^= 0x5eed;
-    spec.bytes = (size_t)eval_chars;
-    size_t n_eval = 0;
-    unsigned char *eval_text = recall_generate(&spec, &n_eval);
-    int32_t *eval_ids = malloc(sizeof(int32_t) * (n_eval + 1));
-    uint8_t *correct = malloc(n_eval + 1);
-    RecallAnswer *answers = NULL;
-    long n_answers = eval_text ? recall_find_answers(eval_text, n_eval, &answers) : -1;
-    int rc = 1;
-    if (!eval_text || !eval_ids || !correct || n_answers < 0) {
-        fail(cmd, "out of memory for the evaluation text");
-        goto out;
-    }
-    if (vocab_encode(&corpus.vocab, eval_text, n_eval, eval_ids) >= 0) { // --set recall.* changed the alphabet
-        fail(cmd, "the evaluation text has characters the training text lacks; use a longer training corpus");
-        goto out;
-    }
-    Config xl_big = base, xl_small = base;
-    xl_big.mem_len = base.mem_len + base.c_mem_len;
-    xl_big.c_mem_len = 0;
-    xl_big.compression_rate = 1;
-    xl_small.c_mem_len = 0;
-    xl_small.compression_rate = 1;
-    // (b) and (c) keep no compressed memory, so a compression loss would only cost time
-    xl_big.compress_loss = xl_small.compress_loss = COMPRESS_LOSS_NONE;
-    LabRun runs[3] = {{.name = "(a) compressive", .cfg = base},
-                      {.name = "(b) xl N_m+N_cm", .cfg = xl_big},
-                      {.name = "(c) xl N_m", .cfg = xl_small}};
+    int rc = compare_setup(&base, &train_spec, &corpus, &o, cmd);
+    if (rc) return rc;
+    RecallEval e;
+    LabRun runs[3];
+    compare_runs(runs, &base);
+    rc = recall_eval_open(&e, &train_spec, eval_chars, &corpus.vocab, cmd);
     double t_all = now_seconds();
-    for (int r = 0; r < 3; r++) {
-        Model *m = lab_train(&runs[r], &corpus, steps, threads, 0, cmd);
-        if (!m) goto out;
-        EvalProgress watch;
-        EvalHooks hooks = eval_progress_hooks(&watch, NULL, "lab compare: scoring", (long)n_eval);
-        evaluate_stream_ex(m, eval_ids, (long)n_eval, correct, &hooks, &runs[r].eval);
-        progress_end(&watch.progress);
-        recall_report_init(&runs[r].recall, &base); // the same buckets for all: the reach of (a)
-        recall_report_add(&runs[r].recall, answers, n_answers, correct, (long)n_eval);
-        if (o.save && save_model(o.save, tags[r], m, &corpus.vocab, cmd)) {
-            model_free(m);
-            goto out;
-        }
-        model_free(m);
-    }
-    double total = now_seconds() - t_all;
-    const Config *c = &base;
-    if (o.json) {
-        printf("{\"steps\":%ld,\"threads\":%ld,\"seconds\":%.1f,\"config\":{\"d_model\":%d,\"n_heads\":%d,\"n_layers\":%d,"
-               "\"d_ff\":%d,\"seq_len\":%d,\"mem_len\":%d,\"c_mem_len\":%d,\"compression_rate\":%d,\"batch_size\":%d,"
-               "\"lr\":%g,\"warmup\":%d},\"eval_chars\":%zu,\"runs\":[",
-               steps, threads, total, c->d_model, c->n_heads, c->n_layers, c->d_ff, c->seq_len, c->mem_len, c->c_mem_len,
-               c->compression_rate, c->batch_size, c->lr, c->warmup, n_eval);
-        for (int r = 0; r < 3; r++) {
-            static char json[8192];
-            recall_report_json(&runs[r].recall, json, sizeof json);
-            printf("%s{\"name\":\"%s\",\"mem_len\":%d,\"c_mem_len\":%d,\"compression_rate\":%d,\"keys\":%d,"
-                   "\"seconds\":%.1f,\"tokens_per_s\":%.0f,\"train_ce\":%.4f,\"eval_ce\":%.4f,\"recall\":%s}",
-                   r ? "," : "", runs[r].name, runs[r].cfg.mem_len, runs[r].cfg.c_mem_len, runs[r].cfg.compression_rate,
-                   runs[r].cfg.mem_len + runs[r].cfg.c_mem_len + runs[r].cfg.seq_len, runs[r].seconds,
-                   runs[r].tokens_per_s, runs[r].train_ce, runs[r].eval.ce, json);
-        }
-        printf("]}\n");
-    } else {
-        printf("memscope lab compare: %ld steps each, %ld threads, %.0f s in all; d=%d H=%d L=%d d_ff=%d Q=%d B=%d\n",
-               steps, threads, total, c->d_model, c->n_heads, c->n_layers, c->d_ff, c->seq_len, c->batch_size);
-        printf("recall accuracy (argmax on the %ld answers' digits of %zu unseen characters) by distance D back to "
-               "the fact\n\n", n_answers, n_eval);
-        printf("%-10s %-32s %8s", "distance", "reach", "answers");
-        for (int r = 0; r < 3; r++) printf(" %16s", runs[r].name);
-        printf("\n");
-        for (int k = 0; k < runs[0].recall.n; k++) {
-            const RecallBucket *b = &runs[0].recall.b[k];
-            char range[48];
-            recall_range_text(b, range, sizeof range);
-            printf("%-10s %-32s %8ld", range, b->label, b->answers);
-            for (int r = 0; r < 3; r++) {
-                const RecallBucket *rb = &runs[r].recall.b[k];
-                printf("   %5.1f%% (%4.1f%%)", rb->chars ? 100.0 * rb->chars_right / rb->chars : 0.0,
-                       rb->answers ? 100.0 * rb->answers_right / rb->answers : 0.0);
-            }
-            printf("\n");
-        }
-        printf("\n(digit accuracy, in brackets whole answers)\n\n");
-        printf("%-18s %6s %6s %3s %5s %9s %9s %9s %9s\n", "model", "N_m", "N_cm", "c", "K", "train ce", "eval ce",
-               "tok/s", "seconds");
-        for (int r = 0; r < 3; r++)
-            printf("%-18s %6d %6d %3d %5d %9.4f %9.4f %9.0f %9.1f\n", runs[r].name, runs[r].cfg.mem_len,
-                   runs[r].cfg.c_mem_len, runs[r].cfg.compression_rate,
-                   runs[r].cfg.mem_len + runs[r].cfg.c_mem_len + runs[r].cfg.seq_len, runs[r].train_ce,
-                   runs[r].eval.ce, runs[r].tokens_per_s, runs[r].seconds);
-    }
-    rc = 0;
-out:
-    free(answers);
-    free(correct);
-    free(eval_ids);
-    free(eval_text);
+    for (int r = 0; r < 3 && !rc; r++) rc = compare_one(&runs[r], tags[r], &corpus, &e, &base, &o, steps, threads, cmd);
+    if (!rc && o.json) compare_print_json(runs, &base, steps, threads, now_seconds() - t_all, e.n);
+    else if (!rc) compare_print_text(runs, &base, steps, threads, now_seconds() - t_all, &e);
+    recall_eval_free(&e);
     corpus_free(&corpus);
     return rc;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // lab ablation
+
+// Table 5's rows: each compression function with the loss it is trained with, then the losses of conv.
+static const struct {
+    int fn, loss;
+} ablation_rows[] = {{COMPRESS_CONV, COMPRESS_LOSS_ATTENTION},     {COMPRESS_MEAN, COMPRESS_LOSS_NONE},
+                     {COMPRESS_MAX, COMPRESS_LOSS_NONE},           {COMPRESS_MOST_USED, COMPRESS_LOSS_NONE},
+                     {COMPRESS_DILATED, COMPRESS_LOSS_ATTENTION},  {COMPRESS_CONV, COMPRESS_LOSS_AUTOENCODE},
+                     {COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE}, {COMPRESS_CONV, COMPRESS_LOSS_NONE}};
+#define N_ABLATION_ROWS ((int)(sizeof ablation_rows / sizeof ablation_rows[0]))
+
+// Trains every row for `steps` (saving each with --save); returns 0 or 1.
+static int ablation_train_all(LabRun runs[], Corpus *corpus, const Config *base, const Options *o, long steps,
+                              long threads, const char *const *tags, const char *cmd) {
+    for (int r = 0; r < N_ABLATION_ROWS; r++) {
+        static char names[N_ABLATION_ROWS][48];
+        snprintf(names[r], sizeof names[r], "%s + %s", compress_fn_name(ablation_rows[r].fn),
+                 compress_loss_name(ablation_rows[r].loss));
+        runs[r] = (LabRun){.name = names[r], .cfg = *base};
+        runs[r].cfg.compress = ablation_rows[r].fn;
+        runs[r].cfg.compress_loss = ablation_rows[r].loss;
+        Model *m = lab_train(&runs[r], corpus, steps, threads, 1, cmd);
+        if (!m) return 1;
+        int rc = o->save && save_model(o->save, tags[r], m, &corpus->vocab, cmd);
+        model_free(m);
+        if (rc) return 1;
+    }
+    return 0;
+}
+
+static void ablation_print_json(const LabRun runs[], const char *source, long steps, long threads, double total) {
+    printf("{\"data\":\"%s\",\"steps\":%ld,\"threads\":%ld,\"seconds\":%.1f,\"rows\":[", source, steps, threads,
+           total);
+    for (int r = 0; r < N_ABLATION_ROWS; r++)
+        printf("%s{\"compress\":\"%s\",\"compress_loss\":\"%s\",\"train_ce\":%.4f,\"valid_ce\":%.4f,\"seconds\":%.1f}",
+               r ? "," : "", compress_fn_name(runs[r].cfg.compress), compress_loss_name(runs[r].cfg.compress_loss),
+               runs[r].train_ce, runs[r].valid_ce, runs[r].seconds);
+    printf("]}\n");
+}
+
+static void ablation_print_text(const LabRun runs[], const Config *base, const char *source, long steps,
+                                long threads, double total) {
+    printf("memscope lab ablation: %s, %ld steps each, %ld threads, %.0f s in all; d=%d H=%d L=%d Q=%d N_m=%d "
+           "N_cm=%d c=%d B=%d\n\n",
+           source, steps, threads, total, base->d_model, base->n_heads, base->n_layers, base->seq_len,
+           base->mem_len, base->c_mem_len, base->compression_rate, base->batch_size);
+    printf("%-12s %-12s %10s %10s %10s\n", "compression", "loss", "train ce", "valid ce", "valid bpc");
+    for (int r = 0; r < N_ABLATION_ROWS; r++)
+        printf("%-12s %-12s %10.4f %10.4f %10.4f\n", compress_fn_name(runs[r].cfg.compress),
+               compress_loss_name(runs[r].cfg.compress_loss), runs[r].train_ce, runs[r].valid_ce,
+               runs[r].valid_ce / M_LN2);
+}
 
 static int lab_ablation(int argc, char **argv) {
     const char *cmd = "lab ablation";
@@ -362,61 +453,21 @@ static int lab_ablation(int argc, char **argv) {
     if (build_config(&base, &o, NULL, cmd)) return 2;
     Corpus corpus = {0};
     if (load_corpus(&corpus, o.data, cmd)) return 1;
-    struct {
-        int fn, loss;
-    } rows[] = {{COMPRESS_CONV, COMPRESS_LOSS_ATTENTION},     {COMPRESS_MEAN, COMPRESS_LOSS_NONE},
-                {COMPRESS_MAX, COMPRESS_LOSS_NONE},           {COMPRESS_MOST_USED, COMPRESS_LOSS_NONE},
-                {COMPRESS_DILATED, COMPRESS_LOSS_ATTENTION},  {COMPRESS_CONV, COMPRESS_LOSS_AUTOENCODE},
-                {COMPRESS_DILATED, COMPRESS_LOSS_AUTOENCODE}, {COMPRESS_CONV, COMPRESS_LOSS_NONE}};
-    int n_rows = (int)(sizeof rows / sizeof rows[0]);
-    char tag_text[8][64];
-    const char *tags[8];
-    for (int r = 0; r < n_rows; r++) {
-        snprintf(tag_text[r], sizeof tag_text[r], "%s-%s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
+    char tag_text[N_ABLATION_ROWS][64];
+    const char *tags[N_ABLATION_ROWS];
+    for (int r = 0; r < N_ABLATION_ROWS; r++) {
+        snprintf(tag_text[r], sizeof tag_text[r], "%s-%s", compress_fn_name(ablation_rows[r].fn),
+                 compress_loss_name(ablation_rows[r].loss));
         tags[r] = tag_text[r];
     }
-    if (check_prefix(&o, tags, n_rows, cmd)) return 1;
-    LabRun runs[8];
+    if (check_prefix(&o, tags, N_ABLATION_ROWS, cmd)) return 1;
+    LabRun runs[N_ABLATION_ROWS];
     double t_all = now_seconds();
-    for (int r = 0; r < n_rows; r++) {
-        static char names[8][48];
-        snprintf(names[r], sizeof names[r], "%s + %s", compress_fn_name(rows[r].fn), compress_loss_name(rows[r].loss));
-        runs[r] = (LabRun){.name = names[r], .cfg = base};
-        runs[r].cfg.compress = rows[r].fn;
-        runs[r].cfg.compress_loss = rows[r].loss;
-        Model *m = lab_train(&runs[r], &corpus, steps, threads, 1, cmd);
-        if (!m) {
-            corpus_free(&corpus);
-            return 1;
-        }
-        if (o.save && save_model(o.save, tags[r], m, &corpus.vocab, cmd)) {
-            model_free(m);
-            corpus_free(&corpus);
-            return 1;
-        }
-        model_free(m);
-    }
-    double total = now_seconds() - t_all;
-    if (o.json) {
-        printf("{\"data\":\"%s\",\"steps\":%ld,\"threads\":%ld,\"seconds\":%.1f,\"rows\":[", corpus.source, steps, threads,
-               total);
-        for (int r = 0; r < n_rows; r++)
-            printf("%s{\"compress\":\"%s\",\"compress_loss\":\"%s\",\"train_ce\":%.4f,\"valid_ce\":%.4f,\"seconds\":%.1f}",
-                   r ? "," : "", compress_fn_name(runs[r].cfg.compress), compress_loss_name(runs[r].cfg.compress_loss), runs[r].train_ce,
-                   runs[r].valid_ce, runs[r].seconds);
-        printf("]}\n");
-    } else {
-        printf("memscope lab ablation: %s, %ld steps each, %ld threads, %.0f s in all; d=%d H=%d L=%d Q=%d N_m=%d "
-               "N_cm=%d c=%d B=%d\n\n",
-               corpus.source, steps, threads, total, base.d_model, base.n_heads, base.n_layers, base.seq_len,
-               base.mem_len, base.c_mem_len, base.compression_rate, base.batch_size);
-        printf("%-12s %-12s %10s %10s %10s\n", "compression", "loss", "train ce", "valid ce", "valid bpc");
-        for (int r = 0; r < n_rows; r++)
-            printf("%-12s %-12s %10.4f %10.4f %10.4f\n", compress_fn_name(runs[r].cfg.compress), compress_loss_name(runs[r].cfg.compress_loss),
-                   runs[r].train_ce, runs[r].valid_ce, runs[r].valid_ce / M_LN2);
-    }
+    int rc = ablation_train_all(runs, &corpus, &base, &o, steps, threads, tags, cmd);
+    if (!rc && o.json) ablation_print_json(runs, corpus.source, steps, threads, now_seconds() - t_all);
+    else if (!rc) ablation_print_text(runs, &base, corpus.source, steps, threads, now_seconds() - t_all);
     corpus_free(&corpus);
-    return 0;
+    return rc;
 }
 
 // ---------------------------------------------------------------------------------------------------------

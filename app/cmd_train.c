@@ -177,69 +177,112 @@ static void curve_point(TrainRun *r, double seconds) {
         fprintf(stderr, "memscope train: %s\n", err);
 }
 
-static int train_loop(TrainRun *r, long total) {
+// The training loop's clock and counters. Training time leaves out the time spent validating (paused).
+typedef struct {
+    int tty, bad_in_a_row;
+    double start, paused, last_print;
+    double every, budget, next_valid; // progress line, --minutes and --valid-every, in seconds
+    long tokens_per_step, first_step;
+} TrainLoop;
+
+static void loop_begin(TrainLoop *L, const TrainRun *r) {
     const Config *c = &r->run.model->cfg;
-    int tty = isatty(2);
-    double start = now_seconds(), last_print = 0, paused = 0; // paused: time spent validating
-    double every = tty ? 0.2 : r->o.has_progress_every ? r->o.progress_every : 10.0;
-    double budget = r->o.minutes * 60, next_valid = r->o.valid_every;
-    long tokens_per_step = (long)c->batch_size * c->seq_len;
-    int bad_in_a_row = 0;
-    long first_step = r->run.t.step;
-    for (long i = 0; i < total; i++) {
-        double trained = now_seconds() - start - paused;
-        // Rank 0 decides for every rank, in one broadcast a step: stop (a signal), out of time, validate now.
-        int due = par_root_decides((stop_requested ? 1 : 0) | (budget && trained >= budget ? 2 : 0) |
-                                   (next_valid && trained >= next_valid ? 4 : 0));
-        stop_requested = due & 1 ? (stop_requested ? stop_requested : SIGTERM) : 0; // rank 0's word, as stop_now()
-        if (due & 3) break;
-        if (due & 4) {
-            double v0 = now_seconds();
-            if (tty) fputc('\n', stderr);
-            curve_point(r, trained);
-            next_valid += r->o.valid_every;
-            paused += now_seconds() - v0;
+    L->tty = isatty(2);
+    L->start = now_seconds();
+    L->last_print = L->paused = 0;
+    L->every = L->tty ? 0.2 : r->o.has_progress_every ? r->o.progress_every : 10.0;
+    L->budget = r->o.minutes * 60;
+    L->next_valid = r->o.valid_every;
+    L->tokens_per_step = (long)c->batch_size * c->seq_len;
+    L->bad_in_a_row = 0;
+    L->first_step = r->run.t.step;
+}
+
+// Rank 0 decides for every rank, in one broadcast a step: stop (a signal, bit 1), out of time (2), validate
+// now (4).
+static int rank0_decides(const TrainLoop *L, double trained) {
+    int due = par_root_decides((stop_requested ? 1 : 0) | (L->budget && trained >= L->budget ? 2 : 0) |
+                               (L->next_valid && trained >= L->next_valid ? 4 : 0));
+    stop_requested = due & 1 ? (stop_requested ? stop_requested : SIGTERM) : 0; // rank 0's word, as stop_now()
+    return due;
+}
+
+static void validate_on_the_curve(TrainRun *r, TrainLoop *L, double trained) {
+    double v0 = now_seconds();
+    if (L->tty) fputc('\n', stderr);
+    curve_point(r, trained);
+    L->next_valid += r->o.valid_every;
+    L->paused += now_seconds() - v0;
+}
+
+// A step that was not applied; returns 1 (after saying why) when it is the 5th in a row.
+static int skipped_step(TrainRun *r, TrainLoop *L, const StepStats *s) {
+    // The optimizer step did not happen, so its number repeats; the data position says which batch.
+    fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
+            "(ce %g, grad norm %g); the step was not applied\n", L->tty ? "\n" : "", s->step + 1, r->run.t.epoch,
+            r->run.t.batch_index - 1, s->ce, s->grad_norm);
+    write_log(r, s, 0.0);
+    if (++L->bad_in_a_row >= 5)
+        return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
+                    "checkpoint is unchanged); lower lr or check the data", s->step + 1);
+    return 0;
+}
+
+static void show_progress(TrainRun *r, TrainLoop *L, const StepStats *s, long i, long total, double now) {
+    if (L->every > 0 && (now - L->last_print >= L->every || (L->tty && i == total - 1))) {
+        if (!L->last_print && !L->tty) L->last_print = now; // off a terminal the first line comes after `every` s
+        else {
+            progress(&r->run, s, i + 1, total, (i + 1) * L->tokens_per_step / (now - L->start - L->paused),
+                     now - L->start - L->paused, L->budget, L->tty);
+            L->last_print = now;
         }
+    }
+}
+
+// --save-every after step i; returns 1 when a failed save stops training (without --on-save-error continue).
+static int periodic_save_stops(TrainRun *r, long i) {
+    if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
+        !r->continue_on_save_error) {
+        fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "
+                        "keeps training)\n");
+        return 1;
+    }
+    return 0;
+}
+
+static void print_finish(const TrainRun *r, const TrainLoop *L) {
+    double elapsed = now_seconds() - L->start - L->paused;
+    if (L->tty) fputc('\n', stderr);
+    long done = r->run.t.step, ran = done - L->first_step;
+    fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
+            stop_requested ? "stopped" : "finished", done, elapsed,
+            elapsed > 0 ? ran * (double)L->tokens_per_step / elapsed : 0.0);
+}
+
+static int train_loop(TrainRun *r, long total) {
+    TrainLoop L;
+    loop_begin(&L, r);
+    for (long i = 0; i < total; i++) {
+        double trained = now_seconds() - L.start - L.paused;
+        int due = rank0_decides(&L, trained);
+        if (due & 3) break;
+        if (due & 4) validate_on_the_curve(r, &L, trained);
         double t0 = now_seconds();
         StepStats s;
         run_step(&r->run, &s);
         double now = now_seconds();
         if (s.skipped) {
-            // The optimizer step did not happen, so its number repeats; the data position says which batch.
-            fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
-                    "(ce %g, grad norm %g); the step was not applied\n", tty ? "\n" : "", s.step + 1, r->run.t.epoch,
-                    r->run.t.batch_index - 1, s.ce, s.grad_norm);
-            write_log(r, &s, 0.0);
-            if (++bad_in_a_row >= 5)
-                return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
-                            "checkpoint is unchanged); lower lr or check the data", s.step + 1);
+            if (skipped_step(r, &L, &s)) return 1;
             continue; // the model did not change, so there is nothing new to save
         }
-        bad_in_a_row = 0;
-        write_log(r, &s, tokens_per_step / (now - t0));
-        if (every > 0 && (now - last_print >= every || (tty && i == total - 1))) {
-            if (!last_print && !tty) last_print = now; // off a terminal the first line comes after `every` s
-            else {
-                progress(&r->run, &s, i + 1, total, (i + 1) * tokens_per_step / (now - start - paused),
-                         now - start - paused, budget, tty);
-                last_print = now;
-            }
-        }
+        L.bad_in_a_row = 0;
+        write_log(r, &s, L.tokens_per_step / (now - t0));
+        show_progress(r, &L, &s, i, total, now);
         char drift[256];
         if (par_check_params(r->run.model, r->run.t.step, drift, sizeof drift)) return fail("train", "%s", drift);
-        if (r->o.save && r->o.save_every && (i + 1) % r->o.save_every == 0 && save(r, r->o.save) &&
-            !r->continue_on_save_error) {
-            fprintf(stderr, "memscope train: stopping (the previous checkpoint is intact; --on-save-error continue "
-                            "keeps training)\n");
-            return 1;
-        }
+        if (periodic_save_stops(r, i)) return 1;
     }
-    double elapsed = now_seconds() - start - paused;
-    if (tty) fputc('\n', stderr);
-    long done = r->run.t.step, ran = done - first_step;
-    fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
-            stop_requested ? "stopped" : "finished", done, elapsed,
-            elapsed > 0 ? ran * (double)tokens_per_step / elapsed : 0.0);
+    print_finish(r, &L);
     return 0;
 }
 

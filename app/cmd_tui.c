@@ -259,7 +259,8 @@ static int stays_after_failed_save(App *a) {
     return 0;
 }
 
-static int run(App *a) {
+// The terminal, the UI state, the grid and the snapshot the frames draw; returns 0, or 1 after saying why.
+static int open_screen(App *a, Grid *grid, UiSnapshot **snap) {
     char err[512];
     int caps = ui_term_init(err, sizeof err);
     if (caps < 0) return fail("tui", "%s", err);
@@ -269,17 +270,19 @@ static int run(App *a) {
     ui_prompt_init(&a->ui, NULL);
     int cols, rows;
     ui_term_size(&cols, &rows);
-    Grid grid;
-    UiSnapshot *snap = malloc(sizeof *snap);
-    if (!snap || grid_init(&grid, cols, rows, caps)) {
-        free(snap);
+    *snap = malloc(sizeof **snap);
+    if (!*snap || grid_init(grid, cols, rows, caps)) {
+        free(*snap);
         ui_prompt_end();
         ui_term_defer_error("memscope tui: out of memory");
         ui_term_end();
         return 1;
     }
-    ui_snapshot_reset(snap);
+    ui_snapshot_reset(*snap);
+    return 0;
+}
 
+static void configure_trainer(App *a) {
     a->tt = (TuiTrainer){.run = &a->run,
                          .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .load_path = a->o.load,
                          .corpus_name = a->corpus_name,
@@ -289,31 +292,57 @@ static int run(App *a) {
                          .minutes = a->o.minutes,
                          .validate_segments = VALIDATE_SEGMENTS, .publish_interval = FRAME_MS / 1000.0,
                          .queue = &a->queue, .box = &a->box};
+}
+
+// Frames until the trainer has quit. A quit whose save failed goes back to the frames: the trainer stays
+// (paused) with the error in its message, and so does the UI.
+static void frames_until_quit(App *a, Grid *grid, UiSnapshot *snap) {
+    for (;;) {
+        frame_loop(a, grid, snap);
+        if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
+            UiCommand c = {.type = UI_CMD_QUIT, .ival = 2}; // save, then leave whatever the save did
+            a->last_posted = UI_CMD_QUIT;
+            post(a, &c);
+            a->save_on_quit = 1;
+        }
+        if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);
+        ui_set_message(&a->ui, 0, a->save_on_quit ? "saving and quitting..." : "quitting...");
+        a->ui.help = a->ui.confirm_quit = 0;
+        draw(a, snap, grid);
+        if (!stays_after_failed_save(a)) return;
+        a->ui.quit = 0;
+        a->quit_posted = a->save_on_quit = 0;
+        a->last_posted = UI_CMD_QUIT;
+    }
+}
+
+// Once the screen is gone: the save at quit and the training speed, on stderr.
+static void print_run_summary(App *a) {
+    const Config *c = &a->run.model->cfg;
+    if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
+        fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
+    print_frame_stats();
+    if (a->tt.steps_run > 0 && a->tt.run_seconds > 0)
+        fprintf(stderr, "memscope tui: %ld steps in %.1f s of training, %.0f tokens/s (%ld thread%s)\n",
+                a->tt.steps_run, a->tt.run_seconds,
+                a->tt.steps_run * (double)c->batch_size * c->seq_len / a->tt.run_seconds,
+                tui_threads(a), tui_threads(a) > 1 ? "s" : "");
+}
+
+static int run(App *a) {
+    Grid grid;
+    UiSnapshot *snap = NULL;
+    if (open_screen(a, &grid, &snap)) return 1;
+    configure_trainer(a);
     int rc = 0;
+    char err[512];
     if (tui_trainer_start(&a->tt, err, sizeof err)) {
         char msg[600];
         snprintf(msg, sizeof msg, "memscope tui: %s", err);
         ui_term_defer_error(msg);
         rc = 1;
     } else {
-        for (;;) {
-            frame_loop(a, &grid, snap);
-            if (got_signal && a->o.save && !a->quit_posted) { // like `train`: an explicit --save survives Ctrl-C
-                UiCommand c = {.type = UI_CMD_QUIT, .ival = 2}; // save, then leave whatever the save did
-                a->last_posted = UI_CMD_QUIT;
-                post(a, &c);
-                a->save_on_quit = 1;
-            }
-            if (!a->quit_posted) post_simple(a, UI_CMD_QUIT, NULL);
-            ui_set_message(&a->ui, 0, a->save_on_quit ? "saving and quitting..." : "quitting...");
-            a->ui.help = a->ui.confirm_quit = 0;
-            draw(a, snap, &grid);
-            if (!stays_after_failed_save(a)) break;
-            // the save failed: the trainer stays (paused) with the error in its message; so does the UI
-            a->ui.quit = 0;
-            a->quit_posted = a->save_on_quit = 0;
-            a->last_posted = UI_CMD_QUIT;
-        }
+        frames_until_quit(a, &grid, snap);
         tui_trainer_join(&a->tt);
         if (a->save_on_quit && a->tt.save_count && a->tt.last_save_failed) {
             char msg[1300];
@@ -326,15 +355,7 @@ static int run(App *a) {
     ui_term_end();
     grid_free(&grid);
     free(snap);
-    const Config *c = &a->run.model->cfg;
-    if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
-        fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
-    print_frame_stats();
-    if (a->tt.steps_run > 0 && a->tt.run_seconds > 0)
-        fprintf(stderr, "memscope tui: %ld steps in %.1f s of training, %.0f tokens/s (%ld thread%s)\n",
-                a->tt.steps_run, a->tt.run_seconds,
-                a->tt.steps_run * (double)c->batch_size * c->seq_len / a->tt.run_seconds,
-                tui_threads(a), tui_threads(a) > 1 ? "s" : "");
+    print_run_summary(a);
     return rc;
 }
 

@@ -48,6 +48,41 @@ static void put(Buf *b, const char *s) {
     b->n += k;
 }
 
+// The pending fact whose question is due at position pos (the earliest due first); -1 when none is.
+static int question_due(const Pending *pend, int n_pend, long pos) {
+    int due = -1;
+    for (int i = 0; i < n_pend; i++)
+        if (pos >= pend[i].due && (due < 0 || pend[i].due < pend[due].due)) due = i;
+    return due;
+}
+
+// A key unused by the last 64 facts, so an answer is never predicted by an older fact with the same key.
+static void fresh_key(Rng *r, char key[4], char recent[64][4], long *n_recent) {
+    for (int clash = 1; clash;) {
+        for (int k = 0; k < 3; k++) key[k] = (char)('A' + below(r, 26));
+        key[3] = 0;
+        clash = 0;
+        for (long i = 0; i < 64 && i < *n_recent; i++) clash |= !strcmp(recent[i], key);
+    }
+    memcpy(recent[(*n_recent)++ % 64], key, 4);
+}
+
+// Writes "key KEY is VALUE. " (p's key is already drawn) and when its question is due: near_percent of
+// the distances are drawn from [lo, near], the rest from [near, hi].
+static void state_fact(Buf *b, Rng *r, Pending *p, const RecallSpec *spec, int digits, long lo, long hi) {
+    char line[64];
+    for (int k = 0; k < digits; k++) p->value[k] = (char)('0' + below(r, 10));
+    p->value[digits] = 0;
+    snprintf(line, sizeof line, "key %s is ", p->key);
+    put(b, line);
+    long source = (long)b->n;
+    put(b, p->value);
+    put(b, ". ");
+    long near = spec->near < lo ? lo : spec->near > hi ? hi : spec->near;
+    long d = below(r, 100) < spec->near_percent ? lo + below(r, near - lo + 1) : near + below(r, hi - near + 1);
+    p->due = source + d - 12; // the answer comes right after "what is KEY?" (12 characters)
+}
+
 unsigned char *recall_generate(const RecallSpec *spec, size_t *n) {
     *n = 0;
     int digits = spec->value_digits < 1 ? 1 : spec->value_digits > 8 ? 8 : spec->value_digits;
@@ -61,34 +96,15 @@ unsigned char *recall_generate(const RecallSpec *spec, size_t *n) {
     char recent[64][4] = {{0}};
     long n_recent = 0;
     while (b.n < b.cap) {
-        int due = -1;
-        for (int i = 0; i < n_pend; i++)
-            if ((long)b.n >= pend[i].due && (due < 0 || pend[i].due < pend[due].due)) due = i;
-        char line[64];
+        int due = question_due(pend, n_pend, (long)b.n);
         if (due >= 0) {
+            char line[64];
             snprintf(line, sizeof line, "what is %s?%s. ", pend[due].key, pend[due].value);
             put(&b, line);
             pend[due] = pend[--n_pend];
         } else if (n_pend < max_pending && below(&r, 100) < 25) {
-            Pending *p = &pend[n_pend];
-            for (int clash = 1; clash;) {
-                for (int k = 0; k < 3; k++) p->key[k] = (char)('A' + below(&r, 26));
-                p->key[3] = 0;
-                clash = 0;
-                for (long i = 0; i < 64 && i < n_recent; i++) clash |= !strcmp(recent[i], p->key);
-            }
-            memcpy(recent[n_recent++ % 64], p->key, 4);
-            for (int k = 0; k < digits; k++) p->value[k] = (char)('0' + below(&r, 10));
-            p->value[digits] = 0;
-            snprintf(line, sizeof line, "key %s is ", p->key);
-            put(&b, line);
-            long source = (long)b.n;
-            put(&b, p->value);
-            put(&b, ". ");
-            long near = spec->near < lo ? lo : spec->near > hi ? hi : spec->near;
-            long d = below(&r, 100) < spec->near_percent ? lo + below(&r, near - lo + 1) : near + below(&r, hi - near + 1);
-            p->due = source + d - 12; // the answer comes right after "what is KEY?" (12 characters)
-            n_pend++;
+            fresh_key(&r, pend[n_pend].key, recent, &n_recent);
+            state_fact(&b, &r, &pend[n_pend++], spec, digits, lo, hi);
         } else {
             put(&b, filler[below(&r, N_FILLER)]);
             put(&b, below(&r, 12) ? " " : ".\n");

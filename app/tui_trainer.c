@@ -176,40 +176,44 @@ static void periodic_work(TuiTrainer *tt) {
     if (tt->save_every > 0 && tt->steps_run % tt->save_every == 0) save(tt, NULL);
 }
 
-static void train_one(TuiTrainer *tt, int counted) {
+// Where the keys of the coming step come from: the memory before its update (empty when the step starts
+// a new epoch, which resets the memory), current rows at the segment's positions.
+static void capture_key_origins(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
-    Trainer *t = tt->trainer;
-    const Config *c = &tt->model->cfg;
-    // Where the keys of this step come from: the memory before its update (empty when the step starts
-    // a new epoch, which resets the memory), current rows at the segment's positions.
     RunPosition pos = run_position(tt->run);
     if (pos.new_epoch) {
         P->pre.n_cmem = P->pre.n_mem = 0;
         P->pre.cur_first = 0;
-    } else key_origins_capture(&P->pre, &t->mem, pos.batch * c->seq_len);
-    int val_due = tt->validate_every > 0 && (t->step + 1) % tt->validate_every == 0;
+    } else key_origins_capture(&P->pre, &tt->trainer->mem, pos.batch * tt->model->cfg.seq_len);
+}
 
-    StepStats s;
+// One step, timed so the share of it spent in all-reduce can be shown; a parameter drift between the
+// shards stops training.
+static void timed_step(TuiTrainer *tt, StepStats *s) {
+    TuiPriv *P = tt->priv;
     double reduced0, reduced1, bytes, t0 = now_seconds();
     par_reduce_totals(&reduced0, &bytes);
     par_announce(PAR_STEP, 0, 0);
-    run_step(tt->run, &s);
+    run_step(tt->run, s);
     par_reduce_totals(&reduced1, &bytes);
     double took = now_seconds() - t0;
     if (took > 0) P->allreduce_share += 0.1f * ((float)((reduced1 - reduced0) / took) - P->allreduce_share);
     char drift[256];
-    if (par_check_params(tt->model, t->step, drift, sizeof drift)) {
+    if (par_check_params(tt->model, tt->trainer->step, drift, sizeof drift)) {
         P->error_stop = 1;
         tui_message(tt, 1, "%s", drift);
     }
+}
 
+static void record_step(TuiTrainer *tt, const StepStats *s) {
+    TuiPriv *P = tt->priv;
+    Trainer *t = tt->trainer;
     key_origins_swap(&P->pre, &P->view);
-    P->view_valid = workspace_keys(t->ws) == P->view.n_cmem + P->view.n_mem + c->seq_len;
+    P->view_valid = workspace_keys(t->ws) == P->view.n_cmem + P->view.n_mem + tt->model->cfg.seq_len;
     P->stashed = 0;
-    P->last = s;
+    P->last = *s;
     P->have_last = 1;
-    UiSnapshot *snap = P->snap;
-    if (s.skipped) {
+    if (s->skipped) {
         tui_message(tt, 1, "step %ld: loss or gradient is not finite; the step was not applied", t->step + 1);
         if (++P->bad_in_a_row >= BAD_STEPS_LIMIT) {
             P->error_stop = 1;
@@ -217,30 +221,49 @@ static void train_one(TuiTrainer *tt, int counted) {
         }
     } else {
         P->bad_in_a_row = 0;
-        ui_series_push(&snap->train_loss, t->step, s.ce);
+        ui_series_push(&P->snap->train_loss, t->step, s->ce);
     }
-    // The reconstruction panel shows the attention-reconstruction loss; when it is what trains the
-    // compression, the step computed it already (else sample_reconstruction measures it).
-    if (s.compressed > 0 && !s.skipped && tt->model->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) {
+}
+
+// The reconstruction panel shows the attention-reconstruction loss; when it is what trains the
+// compression, the step computed it already (else sample_reconstruction measures it).
+static void record_step_reconstruction(TuiTrainer *tt, const StepStats *s) {
+    TuiPriv *P = tt->priv;
+    if (s->compressed > 0 && !s->skipped && tt->model->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) {
         for (int l = 0; l < tui_layers_shown(tt); l++) {
-            snap->layer[l].ar_loss = s.ar[l];
-            P->ar_sum[l] += s.ar[l];
-            tui_recon_add(&P->buckets, l, s.ar[l], RECON_DECAY);
+            P->snap->layer[l].ar_loss = s->ar[l];
+            P->ar_sum[l] += s->ar[l];
+            tui_recon_add(&P->buckets, l, s->ar[l], RECON_DECAY);
         }
         P->ar_n++;
     }
-    P->buckets_due = P->view_valid && !s.skipped;
-    double now = now_seconds();
-    if (counted) {
-        tt->steps_run++;
-        P->win_tokens += (long)c->batch_size * c->seq_len;
-        double el = now - P->win_start;
-        if (el >= 1.0 || (P->tps == 0 && el >= 0.25)) P->tps = (float)(P->win_tokens / el);
-        if (el >= 1.0) {
-            P->win_start = now;
-            P->win_tokens = 0;
-        }
+    P->buckets_due = P->view_valid && !s->skipped;
+}
+
+// Tokens per second over a window of about a second (the first figure after a quarter of one).
+static void count_step_tokens(TuiTrainer *tt, double now) {
+    TuiPriv *P = tt->priv;
+    const Config *c = &tt->model->cfg;
+    tt->steps_run++;
+    P->win_tokens += (long)c->batch_size * c->seq_len;
+    double el = now - P->win_start;
+    if (el >= 1.0 || (P->tps == 0 && el >= 0.25)) P->tps = (float)(P->win_tokens / el);
+    if (el >= 1.0) {
+        P->win_start = now;
+        P->win_tokens = 0;
     }
+}
+
+static void train_one(TuiTrainer *tt, int counted) {
+    TuiPriv *P = tt->priv;
+    capture_key_origins(tt);
+    int val_due = tt->validate_every > 0 && (tt->trainer->step + 1) % tt->validate_every == 0;
+    StepStats s;
+    timed_step(tt, &s);
+    record_step(tt, &s);
+    record_step_reconstruction(tt, &s);
+    double now = now_seconds();
+    if (counted) count_step_tokens(tt, now);
     if (tt->log && !P->log_failed) {
         char err[1200];
         log_error(tt, train_log_step(tt->log, &s, counted ? P->tps : 0, err, sizeof err), err);
@@ -383,26 +406,30 @@ static int saved_before_quit(TuiTrainer *tt) {
 // ---------------------------------------------------------------------------------------------------------
 // Commands and the loop
 
+// Space pauses a running trainer; otherwise (and for an explicit resume) it trains on, past any stop.
+static void pause_or_resume(TuiTrainer *tt, int toggle) {
+    TuiPriv *P = tt->priv;
+    if (toggle && !P->paused && !P->stopped && !P->error_stop) {
+        P->paused = 1;
+        return;
+    }
+    P->paused = 0;
+    P->error_stop = 0;
+    P->bad_in_a_row = 0;
+    if (P->stopped) {
+        P->stopped = 0;
+        tt->max_steps = tt->epochs = 0; // the user asked for more
+        tt->minutes = 0;
+    }
+}
+
 static void handle(TuiTrainer *tt, const UiCommand *c) {
     TuiPriv *P = tt->priv;
     int cur = tt->model->cfg.compression_rate;
     switch (c->type) {
     case UI_CMD_PAUSE: P->paused = 1; break;
     case UI_CMD_RESUME:
-    case UI_CMD_TOGGLE_PAUSE:
-        if (c->type == UI_CMD_TOGGLE_PAUSE && !P->paused && !P->stopped && !P->error_stop) {
-            P->paused = 1;
-            break;
-        }
-        P->paused = 0;
-        P->error_stop = 0;
-        P->bad_in_a_row = 0;
-        if (P->stopped) {
-            P->stopped = 0;
-            tt->max_steps = tt->epochs = 0; // the user asked for more
-            tt->minutes = 0;
-        }
-        break;
+    case UI_CMD_TOGGLE_PAUSE: pause_or_resume(tt, c->type == UI_CMD_TOGGLE_PAUSE); break;
     case UI_CMD_STEP:
         if (P->paused || P->stopped || P->error_stop) {
             train_one(tt, 0);
@@ -503,10 +530,9 @@ static void load_history(UiSnapshot *s, const Trainer *t) {
     }
 }
 
-int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
-    tt->model = tt->run->model;
-    tt->trainer = &tt->run->t;
-    tt->corpus = tt->run->corpus;
+// The trainer thread's state, with room to stash one step's attention (shown layers × H × Q × K);
+// NULL when memory runs out.
+static TuiPriv *alloc_priv(const TuiTrainer *tt) {
     const Config *c = &tt->model->cfg;
     const Memory *mem = &tt->trainer->mem;
     TuiPriv *P = calloc(1, sizeof *P);
@@ -516,10 +542,12 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
         key_origins_init(&P->gen_pre, mem) || tui_rows_init(&P->rows) ||
         !(P->stash = malloc(sizeof(float) * L * c->n_heads * c->seq_len * k_max))) {
         free_priv(P);
-        snprintf(err, errlen, "out of memory for the TUI's trainer state");
-        return -1;
+        return NULL;
     }
-    tt->priv = P;
+    return P;
+}
+
+static void init_priv(TuiTrainer *tt, TuiPriv *P) {
     P->handle = handle;
     ui_snapshot_reset(P->snap);
     P->snap->gen_length = 200;
@@ -531,11 +559,11 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     P->view_layer = 0;
     tui_buckets_reset(&P->buckets);
     tui_recall_init(&P->recall, tt->corpus);
-    rng_seed(&P->rng, c->seed * 0x9E3779B97F4A7C15ULL + 0x6d656d73ULL);
-    if (tt->publish_interval <= 0) tt->publish_interval = 1.0 / 30;
-    tt->steps_run = 0;
-    tt->run_seconds = 0;
+    rng_seed(&P->rng, tt->model->cfg.seed * 0x9E3779B97F4A7C15ULL + 0x6d656d73ULL);
+}
 
+// The signals are the UI thread's to handle: the trainer thread starts (and stays) with them blocked.
+static int start_thread(TuiTrainer *tt) {
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGWINCH);
@@ -545,7 +573,24 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = pthread_create(&tt->thread, NULL, trainer_main, tt);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc) {
+    return rc;
+}
+
+int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
+    tt->model = tt->run->model;
+    tt->trainer = &tt->run->t;
+    tt->corpus = tt->run->corpus;
+    TuiPriv *P = alloc_priv(tt);
+    if (!P) {
+        snprintf(err, errlen, "out of memory for the TUI's trainer state");
+        return -1;
+    }
+    tt->priv = P;
+    init_priv(tt, P);
+    if (tt->publish_interval <= 0) tt->publish_interval = 1.0 / 30;
+    tt->steps_run = 0;
+    tt->run_seconds = 0;
+    if (start_thread(tt)) {
         free_priv(P);
         tt->priv = NULL;
         snprintf(err, errlen, "cannot start the trainer thread");

@@ -127,40 +127,8 @@ static void key_names(char *out, size_t n) {
     }
 }
 
-static int parse_value(const ConfigKey *k, const char *text, Config *cfg, char *err, size_t errlen) {
-    char *end = NULL;
-    errno = 0;
-    void *field = (char *)cfg + k->offset;
-    // A number starts with a digit (or '.'): strtoull would read " -1" as 2^64-1, strtol would skip spaces.
-    if (k->type != CONFIG_CHOICE && !((text[0] >= '0' && text[0] <= '9') || text[0] == '.')) goto bad;
-    if (k->type == CONFIG_CHOICE) {
-        int v = choice_index(k->choices, text);
-        if (v < 0) goto bad;
-        *(int *)field = v;
-        return 0;
-    }
-    if (k->type == CONFIG_U64) {
-        unsigned long long v = strtoull(text, &end, 10);
-        if (errno || end == text || *end) goto bad;
-        *(unsigned long long *)field = v;
-        return 0;
-    }
-    if (k->type == CONFIG_INT) {
-        long v = strtol(text, &end, 10);
-        if (errno || end == text || *end || v < k->min || v > k->max) goto bad;
-        *(int *)field = (int)v;
-        return 0;
-    }
-    double v = strtod(text, &end);
-    if ((errno && errno != ERANGE) || end == text || *end || !isfinite(v) || v < k->min || v > k->max) goto bad;
-    if (v != 0 && fabs(v) < CONFIG_MIN_NONZERO) { // a float would round it to 0 (or a denormal): say so
-        snprintf(err, errlen, "config: %s='%s' is too small to mean anything but 0; use 0 or a number from %g to %g",
-                 k->name, text, CONFIG_MIN_NONZERO, k->max);
-        return -1;
-    }
-    *(float *)field = (float)v;
-    return 0;
-bad:
+// The message for a value of k that does not parse or is out of range; returns -1.
+static int invalid_value(const ConfigKey *k, const char *text, char *err, size_t errlen) {
     if (k->type == CONFIG_CHOICE) {
         char names[200];
         config_choice_list(k->choices, " ", " ", names, sizeof names);
@@ -174,6 +142,43 @@ bad:
         snprintf(err, errlen, "config: %s='%s' is not valid; use a number from %g to %g", k->name, text, k->min,
                  k->max);
     return -1;
+}
+
+static int parse_value(const ConfigKey *k, const char *text, Config *cfg, char *err, size_t errlen) {
+    char *end = NULL;
+    errno = 0;
+    void *field = (char *)cfg + k->offset;
+    // A number starts with a digit (or '.'): strtoull would read " -1" as 2^64-1, strtol would skip spaces.
+    if (k->type != CONFIG_CHOICE && !((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
+        return invalid_value(k, text, err, errlen);
+    if (k->type == CONFIG_CHOICE) {
+        int v = choice_index(k->choices, text);
+        if (v < 0) return invalid_value(k, text, err, errlen);
+        *(int *)field = v;
+        return 0;
+    }
+    if (k->type == CONFIG_U64) {
+        unsigned long long v = strtoull(text, &end, 10);
+        if (errno || end == text || *end) return invalid_value(k, text, err, errlen);
+        *(unsigned long long *)field = v;
+        return 0;
+    }
+    if (k->type == CONFIG_INT) {
+        long v = strtol(text, &end, 10);
+        if (errno || end == text || *end || v < k->min || v > k->max) return invalid_value(k, text, err, errlen);
+        *(int *)field = (int)v;
+        return 0;
+    }
+    double v = strtod(text, &end);
+    if ((errno && errno != ERANGE) || end == text || *end || !isfinite(v) || v < k->min || v > k->max)
+        return invalid_value(k, text, err, errlen);
+    if (v != 0 && fabs(v) < CONFIG_MIN_NONZERO) { // a float would round it to 0 (or a denormal): say so
+        snprintf(err, errlen, "config: %s='%s' is too small to mean anything but 0; use 0 or a number from %g to %g",
+                 k->name, text, CONFIG_MIN_NONZERO, k->max);
+        return -1;
+    }
+    *(float *)field = (float)v;
+    return 0;
 }
 
 int config_set(Config *cfg, const char *assignment, char *err, size_t errlen) {
