@@ -390,6 +390,24 @@ TEST(app_trainer_measures_recall_on_a_recall_corpus) {
 // "Save and quit" is never dropped and never leaves without the checkpoint; another
 // run's checkpoint is asked about before it is replaced; the compression sets stop at their cap.
 
+// Fills the queue and keeps it full until the trainer has taken one command: handling it, the trainer
+// publishes and stalls on the box's lock (held by the caller), so the ring then stays full. (Filling alone
+// races a trainer that wakes late and takes one after the ring was full.)
+static void fill_until_the_trainer_stalls(TuiQueue *q, const UiCommand *c) {
+    long pushed = 0;
+    for (int waited_ms = 0;; waited_ms++) {
+        while (tui_queue_push(q, c) == 0) pushed++;
+        pthread_mutex_lock(&q->mu);
+        long taken = pushed - q->count;
+        pthread_mutex_unlock(&q->mu);
+        if (taken >= 1) break;
+        CHECK_MSG(waited_ms < 10000, "the trainer took no command in 10 s");
+        struct timespec ms = {0, 1000000L};
+        nanosleep(&ms, NULL);
+    }
+    while (tui_queue_push(q, c) == 0) {} // the slot it freed
+}
+
 TEST(app_trainer_save_and_quit_survives_a_full_queue) {
     Rig r;
     rig_start(&r, 5);
@@ -398,9 +416,7 @@ TEST(app_trainer_save_and_quit_survives_a_full_queue) {
     // Holding the box's lock stalls the trainer at its next publish: the queue then fills up behind it.
     pthread_mutex_lock(&r.box.mu);
     UiCommand c = {.type = UI_CMD_SET_TEMP, .fval = 0.5f};
-    int pushed = 0;
-    while (tui_queue_push(&r.q, &c) == 0 && pushed < 10 * TUI_QUEUE_CAP) pushed++;
-    CHECK(pushed >= TUI_QUEUE_CAP - 1);
+    fill_until_the_trainer_stalls(&r.q, &c);
     UiCommand save = {.type = UI_CMD_SAVE}, quit = {.type = UI_CMD_QUIT, .ival = 1};
     CHECK(tui_queue_push(&r.q, &save) != 0); // dropped: the ring is full
     tui_queue_push(&r.q, &quit);             // sticky, with its save
