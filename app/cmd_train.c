@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/session.h"
 #include "app/commands.h"
 #include "app/config_help.h"
 #include "app/progress.h"
@@ -73,11 +74,7 @@ static void install_signal_handlers(void) {
 
 typedef struct {
     Options o;
-    Corpus corpus;
-    Checkpoint ck;
-    int have_ck;
-    Run run;
-    int run_open;
+    Session s;
     TrainLog log;
     int continue_on_save_error; // --on-save-error continue
     int on_save_error_given;
@@ -112,9 +109,9 @@ static int save(TrainRun *r, const char *path) {
     int tty = isatty(2);
     fprintf(stderr, "%smemscope train: saving %s...\n", tty ? "\n" : "", path);
     double t0 = now_seconds();
-    if (par_save(path, &r->run, err, sizeof err)) {
+    if (par_save(path, &r->s.run, err, sizeof err)) {
         r->last_save_failed = 1;
-        return fail("train", "step %ld: %s", r->run.t.step, err);
+        return fail("train", "step %ld: %s", r->s.run.t.step, err);
     }
     struct stat st;
     double mb = stat(path, &st) == 0 ? st.st_size / 1e6 : 0;
@@ -125,23 +122,12 @@ static int save(TrainRun *r, const char *path) {
 
 static int setup(TrainRun *r) {
     char err[1024];
-    Config cfg;
     if (check_outputs(&r->o, "train")) return 1;
-    if (r->o.load) {
-        if (checkpoint_open(&r->ck, r->o.load, err, sizeof err)) return fail("train", "%s", err);
-        r->have_ck = 1;
-    }
-    if (build_config(&cfg, &r->o, r->have_ck ? &r->ck : NULL, "train")) return 2;
-    if (load_corpus(&r->corpus, r->o.data, "train")) return 1;
-    if (r->have_ck && encode_with_vocab(&r->corpus, &r->ck.vocab, "train")) return 1;
-    cfg.vocab_size = r->corpus.vocab.size;
-    if (config_validate(&cfg, err, sizeof err)) return fail("train", "%s", err), 2;
     long threads = r->o.threads ? r->o.threads : 2;
-    if (open_run(&r->run, &cfg, &r->corpus, r->have_ck ? &r->ck : NULL, threads, "train")) return 1;
-    r->run_open = 1;
-    if (par_attach(&r->run, err, sizeof err)) return fail("train", "%s", err);
+    int rc = session_open(&r->s, &r->o, threads, NULL, NULL, "train");
+    if (rc) return rc;
     if (r->o.log && !par_rank() && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
-    if (train_log_header(&r->log, &r->run.model->cfg, &r->corpus, (int)threads, r->run.t.step, err, sizeof err))
+    if (train_log_header(&r->log, &r->s.run.model->cfg, &r->s.corpus, (int)threads, r->s.run.t.step, err, sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
     return 0;
 }
@@ -156,24 +142,24 @@ static void write_log(TrainRun *r, const StepStats *s, double tokens_per_s) {
 static float validate(Run *run, const char *why);
 
 static long steps_to_run(const TrainRun *r) {
-    long per_epoch = run_position(&r->run).per_epoch;
+    long per_epoch = run_position(&r->s.run).per_epoch;
     if (r->o.steps) return r->o.steps;
     if (r->o.minutes && !r->o.epochs) return LONG_MAX;
     long target = (r->o.epochs ? r->o.epochs : 1) * per_epoch;
-    long done = run_batches_done(&r->run);
+    long done = run_batches_done(&r->s.run);
     return target > done ? target - done : 0;
 }
 
 // --valid-every: one point of the validation curve, at `seconds` of training time.
 static void curve_point(TrainRun *r, double seconds) {
-    float v = validate(&r->run, "periodic");
+    float v = validate(&r->s.run, "periodic");
     if (isnan(v)) return; // interrupted
-    history_push(&r->run.t.valid_history, r->run.t.step, v);
-    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->run.t.step, run_epochs_done(&r->run),
+    history_push(&r->s.run.t.valid_history, r->s.run.t.step, v);
+    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->s.run.t.step, run_epochs_done(&r->s.run),
            v, v / M_LN2);
     fflush(stdout);
     char err[1200];
-    if (train_log_valid(&r->log, "periodic", r->run.t.step, seconds, v, err, sizeof err))
+    if (train_log_valid(&r->log, "periodic", r->s.run.t.step, seconds, v, err, sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
 }
 
@@ -186,7 +172,7 @@ typedef struct {
 } TrainLoop;
 
 static void loop_begin(TrainLoop *L, const TrainRun *r) {
-    const Config *c = &r->run.model->cfg;
+    const Config *c = &r->s.run.model->cfg;
     L->tty = isatty(2);
     L->start = now_seconds();
     L->last_print = L->paused = 0;
@@ -195,7 +181,7 @@ static void loop_begin(TrainLoop *L, const TrainRun *r) {
     L->next_valid = r->o.valid_every;
     L->tokens_per_step = (long)c->batch_size * c->seq_len;
     L->bad_in_a_row = 0;
-    L->first_step = r->run.t.step;
+    L->first_step = r->s.run.t.step;
 }
 
 // Rank 0 decides for every rank, in one broadcast a step: stop (a signal, bit 1), out of time (2), validate
@@ -219,8 +205,8 @@ static void validate_on_the_curve(TrainRun *r, TrainLoop *L, double trained) {
 static int skipped_step(TrainRun *r, TrainLoop *L, const StepStats *s) {
     // The optimizer step did not happen, so its number repeats; the data position says which batch.
     fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
-            "(ce %g, grad norm %g); the step was not applied\n", L->tty ? "\n" : "", s->step + 1, r->run.t.epoch,
-            r->run.t.batch_index - 1, s->ce, s->grad_norm);
+            "(ce %g, grad norm %g); the step was not applied\n", L->tty ? "\n" : "", s->step + 1, r->s.run.t.epoch,
+            r->s.run.t.batch_index - 1, s->ce, s->grad_norm);
     write_log(r, s, 0.0);
     if (++L->bad_in_a_row >= 5)
         return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
@@ -232,7 +218,7 @@ static void show_progress(TrainRun *r, TrainLoop *L, const StepStats *s, long i,
     if (L->every > 0 && (now - L->last_print >= L->every || (L->tty && i == total - 1))) {
         if (!L->last_print && !L->tty) L->last_print = now; // off a terminal the first line comes after `every` s
         else {
-            progress(&r->run, s, i + 1, total, (i + 1) * L->tokens_per_step / (now - L->start - L->paused),
+            progress(&r->s.run, s, i + 1, total, (i + 1) * L->tokens_per_step / (now - L->start - L->paused),
                      now - L->start - L->paused, L->budget, L->tty);
             L->last_print = now;
         }
@@ -253,7 +239,7 @@ static int periodic_save_stops(TrainRun *r, long i) {
 static void print_finish(const TrainRun *r, const TrainLoop *L) {
     double elapsed = now_seconds() - L->start - L->paused;
     if (L->tty) fputc('\n', stderr);
-    long done = r->run.t.step, ran = done - L->first_step;
+    long done = r->s.run.t.step, ran = done - L->first_step;
     fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
             stop_requested ? "stopped" : "finished", done, elapsed,
             elapsed > 0 ? ran * (double)L->tokens_per_step / elapsed : 0.0);
@@ -269,7 +255,7 @@ static int train_loop(TrainRun *r, long total) {
         if (due & 4) validate_on_the_curve(r, &L, trained);
         double t0 = now_seconds();
         StepStats s;
-        run_step(&r->run, &s);
+        run_step(&r->s.run, &s);
         double now = now_seconds();
         if (s.skipped) {
             if (skipped_step(r, &L, &s)) return 1;
@@ -279,7 +265,7 @@ static int train_loop(TrainRun *r, long total) {
         write_log(r, &s, L.tokens_per_step / (now - t0));
         show_progress(r, &L, &s, i, total, now);
         char drift[256];
-        if (par_check_params(r->run.model, r->run.t.step, drift, sizeof drift)) return fail("train", "%s", drift);
+        if (par_check_params(r->s.run.model, r->s.run.t.step, drift, sizeof drift)) return fail("train", "%s", drift);
         if (periodic_save_stops(r, i)) return 1;
     }
     print_finish(r, &L);
@@ -288,9 +274,7 @@ static int train_loop(TrainRun *r, long total) {
 
 static void teardown(TrainRun *r) {
     train_log_close(&r->log);
-    if (r->run_open) run_close(&r->run);
-    if (r->have_ck) checkpoint_close(&r->ck);
-    corpus_free(&r->corpus);
+    session_close(&r->s);
 }
 
 // Validation stops early when a signal asks the run to stop.
@@ -349,29 +333,29 @@ int cmd_train(int argc, char **argv) {
     int rc = setup(&r);
     if (!rc) {
         install_signal_handlers();
-        const Config *c = &r.run.model->cfg;
+        const Config *c = &r.s.run.model->cfg;
         fprintf(stderr, "memscope train: %s, %ld parameters, %d×%d tokens per step, %ld steps per epoch\n",
-                r.corpus.source, model_param_count(r.run.model), c->batch_size, c->seq_len,
-                run_position(&r.run).per_epoch);
+                r.s.corpus.source, model_param_count(r.s.run.model), c->batch_size, c->seq_len,
+                run_position(&r.s.run).per_epoch);
         if (par_ranks() > 1)
             fprintf(stderr, "memscope train: %d ranks × %d streams, %d thread(s) each\n", par_ranks(),
-                    r.run.t.n_streams, r.run.t.n_shards);
+                    r.s.run.t.n_streams, r.s.run.t.n_shards);
         rc = train_loop(&r, steps_to_run(&r));
         if (!rc && r.o.save) rc = save(&r, r.o.save);
         if (!rc && r.last_save_failed) rc = 1;
-        if (!rc && !stop_now() && run_valid_segments(&r.run) < 1) {
+        if (!rc && !stop_now() && run_valid_segments(&r.s.run) < 1) {
             fprintf(stderr, "memscope train: no validation: the validation split (the last 10%%, %zu characters) is "
-                    "shorter than one batch\n", r.corpus.n - r.corpus.n_train);
+                    "shorter than one batch\n", r.s.corpus.n - r.s.corpus.n_train);
         } else if (!rc && !stop_requested) {
-            float v = validate(&r.run, "final");
+            float v = validate(&r.s.run, "final");
             if (isnan(v) && stop_requested)
                 fprintf(stderr, "memscope train: validation interrupted\n");
             else if (!isfinite(v))
                 rc = fail("train", "the validation loss is not finite (NaN or Inf): the model's weights overflow");
             else {
-                printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, run_valid_segments(&r.run));
+                printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, run_valid_segments(&r.s.run));
                 char err[1200];
-                if (train_log_valid(&r.log, "final", r.run.t.step, -1.0, v, err, sizeof err))
+                if (train_log_valid(&r.log, "final", r.s.run.t.step, -1.0, v, err, sizeof err))
                     fprintf(stderr, "memscope train: %s\n", err);
             }
         }

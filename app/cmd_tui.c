@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/session.h"
 #include "app/config_help.h"
 #include "app/commands.h"
 #include "app/train_log.h"
@@ -59,10 +60,7 @@ static void on_signal(int sig) { got_signal = sig; }
 
 typedef struct {
     Options o;
-    Corpus corpus;
-    Checkpoint ck;
-    int have_ck, run_open;
-    Run run;
+    Session s;
     char corpus_name[64];
     TrainLog log;
     TuiQueue queue;
@@ -112,48 +110,42 @@ static int check_limits(Options *o) {
     return 0;
 }
 
-static int setup(App *a) {
-    char err[1024];
-    Config cfg;
-    if (a->o.load) {
-        if (checkpoint_open(&a->ck, a->o.load, err, sizeof err)) return fail("tui", "%s", err);
-        a->have_ck = 1;
-    }
-    if (build_config(&cfg, &a->o, a->have_ck ? &a->ck : NULL, "tui")) return 2;
-    // what the engine accepts beyond the panels' room is refused here, with the limit named
-    if (cfg.n_layers > UI_MAX_LAYERS)
+// What the engine accepts beyond the panels' room is refused before the corpus is read, with the limit named;
+// the output paths are checked now, like train's, not when the first save fails.
+static int check_for_the_tui(const Config *cfg, void *ctx) {
+    App *a = ctx;
+    if (cfg->n_layers > UI_MAX_LAYERS)
         return fail("tui", "n_layers=%d is more than the %d layers the TUI shows; use n_layers <= %d here (memscope "
-                    "train has no such limit)", cfg.n_layers, UI_MAX_LAYERS, UI_MAX_LAYERS), 2;
-    if (cfg.n_heads > UI_MAX_HEADS)
+                    "train has no such limit)", cfg->n_layers, UI_MAX_LAYERS, UI_MAX_LAYERS), 2;
+    if (cfg->n_heads > UI_MAX_HEADS)
         return fail("tui", "n_heads=%d is more than the %d heads the TUI shows; use n_heads <= %d here (memscope "
-                    "train has no such limit)", cfg.n_heads, UI_MAX_HEADS, UI_MAX_HEADS), 2;
-    if (a->o.save) { // checked now, like train's, not when the first save fails (another run's checkpoint: s asks)
+                    "train has no such limit)", cfg->n_heads, UI_MAX_HEADS, UI_MAX_HEADS), 2;
+    if (a->o.save) { // another run's checkpoint is not refused here: s asks before replacing it
         Options o = a->o;
         o.force = 1;
         if (check_output_path(a->o.save, "--save", &o, "tui")) return 1;
     }
     if (a->o.log && check_output_path(a->o.log, "--log", &a->o, "tui")) return 1;
-    if (load_corpus(&a->corpus, a->o.data, "tui")) return 1;
-    if (a->have_ck && encode_with_vocab(&a->corpus, &a->ck.vocab, "tui")) return 1;
-    cfg.vocab_size = a->corpus.vocab.size;
-    if (config_validate(&cfg, err, sizeof err)) return fail("tui", "%s", err), 2;
-    if (open_run(&a->run, &cfg, &a->corpus, a->have_ck ? &a->ck : NULL, tui_threads(a), "tui")) return 1;
-    a->run_open = 1;
-    if (par_attach(&a->run, err, sizeof err)) return fail("tui", "%s", err);
+    return 0;
+}
+
+static int setup(App *a) {
+    char err[1024];
+    int rc = session_open(&a->s, &a->o, tui_threads(a), check_for_the_tui, a, "tui");
+    if (rc) return rc;
     if (a->o.log && !par_rank() && train_log_open(&a->log, a->o.log, err, sizeof err)) return fail("tui", "%s", err);
-    if (train_log_header(&a->log, &a->run.model->cfg, &a->corpus, (int)tui_threads(a), a->run.t.step, err,
+    if (train_log_header(&a->log, &a->s.run.model->cfg, &a->s.corpus, (int)tui_threads(a), a->s.run.t.step, err,
                          sizeof err))
         return fail("tui", "%s", err);
-    const char *slash = strrchr(a->corpus.source, '/');
-    snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1, slash ? slash + 1 : a->corpus.source);
+    const char *slash = strrchr(a->s.corpus.source, '/');
+    snprintf(a->corpus_name, sizeof a->corpus_name, "%.*s", (int)sizeof a->corpus_name - 1,
+             slash ? slash + 1 : a->s.corpus.source);
     return 0;
 }
 
 static void teardown(App *a) {
     train_log_close(&a->log);
-    if (a->run_open) run_close(&a->run);
-    if (a->have_ck) checkpoint_close(&a->ck);
-    corpus_free(&a->corpus);
+    session_close(&a->s);
 }
 
 static void install_signals(void) {
@@ -283,7 +275,7 @@ static int open_screen(App *a, Grid *grid, UiSnapshot **snap) {
 }
 
 static void configure_trainer(App *a) {
-    a->tt = (TuiTrainer){.run = &a->run,
+    a->tt = (TuiTrainer){.run = &a->s.run,
                          .save_path = a->o.save ? a->o.save : DEFAULT_SAVE_PATH, .load_path = a->o.load,
                          .corpus_name = a->corpus_name,
                          .max_steps = a->o.max_steps, .validate_every = a->o.valid_every ? 0 : VALIDATE_EVERY,
@@ -318,7 +310,7 @@ static void frames_until_quit(App *a, Grid *grid, UiSnapshot *snap) {
 
 // Once the screen is gone: the save at quit and the training speed, on stderr.
 static void print_run_summary(App *a) {
-    const Config *c = &a->run.model->cfg;
+    const Config *c = &a->s.run.model->cfg;
     if (a->save_on_quit && a->tt.save_count && !a->tt.last_save_failed)
         fprintf(stderr, "memscope tui: %s\n", a->tt.last_save_msg);
     print_frame_stats();
@@ -371,7 +363,7 @@ int cmd_tui(int argc, char **argv) {
     else if (check_limits(&a->o)) rc = 2;
     else if (par_rank() > 0) { // memscope-mpi: rank 0 runs the TUI, this rank trains along
         rc = setup(a);
-        if (!rc) rc = tui_follow(&a->run);
+        if (!rc) rc = tui_follow(&a->s.run);
         teardown(a);
     } else if (par_ranks() > 1 && tui_take_terminal(terminal_err, sizeof terminal_err))
         rc = fail("tui", "%s", terminal_err);
