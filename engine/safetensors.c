@@ -153,7 +153,7 @@ typedef struct {
 } Reader;
 
 __attribute__((format(printf, 2, 3)))
-static int fail(Reader *r, const char *fmt, ...) {
+static int reader_fail(Reader *r, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vset_error(r->err, r->errlen, r->path, fmt, ap);
@@ -172,13 +172,13 @@ static void format_shape(const StTensor *t, char *out, size_t outlen) {
 // Refuses anything but a regular file big enough for the length field; sets *size.
 static int check_file(Reader *r, int fd, size_t *size) {
     struct stat st;
-    if (fstat(fd, &st) != 0) return fail(r, "cannot stat: %s", strerror(errno));
-    if (S_ISDIR(st.st_mode)) return fail(r, "is a directory, not a safetensors file");
-    if (!S_ISREG(st.st_mode)) return fail(r, "is not a regular file");
-    if (st.st_size == 0) return fail(r, "file is empty");
+    if (fstat(fd, &st) != 0) return reader_fail(r, "cannot stat: %s", strerror(errno));
+    if (S_ISDIR(st.st_mode)) return reader_fail(r, "is a directory, not a safetensors file");
+    if (!S_ISREG(st.st_mode)) return reader_fail(r, "is not a regular file");
+    if (st.st_size == 0) return reader_fail(r, "file is empty");
     if (st.st_size < 8)
-        return fail(r, "file is %lld bytes, too short for the 8-byte header length", (long long)st.st_size);
-    if ((off_t)(size_t)st.st_size != st.st_size) return fail(r, "file is too large to load");
+        return reader_fail(r, "file is %lld bytes, too short for the 8-byte header length", (long long)st.st_size);
+    if ((off_t)(size_t)st.st_size != st.st_size) return reader_fail(r, "file is too large to load");
     *size = (size_t)st.st_size;
     return 0;
 }
@@ -187,8 +187,8 @@ static int read_all(Reader *r, int fd, unsigned char *buffer, size_t size) {
     for (size_t got = 0; got < size;) {
         ssize_t n = read(fd, buffer + got, size - got);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(r, "read error: %s", strerror(errno));
-        if (n == 0) return fail(r, "file shrank while being read");
+        if (n < 0) return reader_fail(r, "read error: %s", strerror(errno));
+        if (n == 0) return reader_fail(r, "file shrank while being read");
         got += (size_t)n;
     }
     return 0;
@@ -199,10 +199,10 @@ static int read_all(Reader *r, int fd, unsigned char *buffer, size_t size) {
 static int read_file(Reader *r, StFile *f) {
     // O_NONBLOCK: opening a FIFO must not hang before fstat gets the chance to reject it.
     int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return fail(r, "cannot open: %s", strerror(errno));
+    if (fd < 0) return reader_fail(r, "cannot open: %s", strerror(errno));
     size_t size = 0;
     int rc = check_file(r, fd, &size);
-    if (rc == 0 && !(f->buffer = malloc(size))) rc = fail(r, "out of memory loading %zu bytes", size);
+    if (rc == 0 && !(f->buffer = malloc(size))) rc = reader_fail(r, "out of memory loading %zu bytes", size);
     if (rc == 0) {
         f->buffer_len = size;
         rc = read_all(r, fd, f->buffer, size);
@@ -222,50 +222,50 @@ static int parse_header(Reader *r, const StFile *f) {
     const unsigned char *bytes = f->buffer;
     uint64_t header_len = read_u64_le(bytes);
     uint64_t available = f->buffer_len - 8;
-    if (header_len < 2) return fail(r, "header length %" PRIu64 " is too small for a JSON object", header_len);
+    if (header_len < 2) return reader_fail(r, "header length %" PRIu64 " is too small for a JSON object", header_len);
     if (header_len > available)
-        return fail(r, "header length %" PRIu64 " exceeds the %" PRIu64 " bytes after the length field", header_len,
+        return reader_fail(r, "header length %" PRIu64 " exceeds the %" PRIu64 " bytes after the length field", header_len,
                     available);
     if (header_len > ST_MAX_HEADER)
-        return fail(r, "header length %" PRIu64 " exceeds the limit of %" PRIu64 " bytes", header_len, ST_MAX_HEADER);
+        return reader_fail(r, "header length %" PRIu64 " exceeds the limit of %" PRIu64 " bytes", header_len, ST_MAX_HEADER);
     r->data = bytes + 8 + header_len;
     r->data_len = f->buffer_len - 8 - (size_t)header_len;
-    if (json_parse(&r->json, (const char *)bytes + 8, (size_t)header_len)) return fail(r, "%s", r->json.error);
-    if (r->json.values[0].kind != JSON_OBJECT) return fail(r, "header is not a JSON object");
+    if (json_parse(&r->json, (const char *)bytes + 8, (size_t)header_len)) return reader_fail(r, "%s", r->json.error);
+    if (r->json.values[0].kind != JSON_OBJECT) return reader_fail(r, "header is not a JSON object");
     return 0;
 }
 
 // The loaders below take the tensor's name already made printable (name), for their messages.
 static int load_dtype(Reader *r, StTensor *t, const char *name, const JsonValue *v) {
-    if (v->kind != JSON_STRING) return fail(r, "tensor '%s' has a dtype that is not a string", name);
+    if (v->kind != JSON_STRING) return reader_fail(r, "tensor '%s' has a dtype that is not a string", name);
     for (int i = 0; i < N_DTYPES; i++) {
         if (strcmp(v->u.s.str, dtype_names[i]) == 0) {
             t->dtype = (StDtype)i;
             return 0;
         }
     }
-    return fail(r, "tensor '%s' has unknown dtype '%s' (expected F32, F16, F64, I32, I64, U8 or U64)", name,
+    return reader_fail(r, "tensor '%s' has unknown dtype '%s' (expected F32, F16, F64, I32, I64, U8 or U64)", name,
                 shown(v->u.s.str).text);
 }
 
 // Reads the shape and, from it, the byte size the tensor must have.
 static int load_shape(Reader *r, StTensor *t, const char *name, size_t index) {
     const JsonValue *v = &r->json.values[index];
-    if (v->kind != JSON_ARRAY) return fail(r, "tensor '%s' has a shape that is not an array", name);
+    if (v->kind != JSON_ARRAY) return reader_fail(r, "tensor '%s' has a shape that is not an array", name);
     if (v->u.count > ST_MAX_DIMS)
-        return fail(r, "tensor '%s' has %zu dimensions (at most %d are supported)", name, v->u.count, ST_MAX_DIMS);
+        return reader_fail(r, "tensor '%s' has %zu dimensions (at most %d are supported)", name, v->u.count, ST_MAX_DIMS);
     for (size_t d = 0, item = index + 1; d < v->u.count; d++, item = r->json.values[item].end) {
         const JsonValue *dim = &r->json.values[item];
-        if (dim->kind != JSON_INT) return fail(r, "tensor '%s' has a shape entry that is not an integer", name);
+        if (dim->kind != JSON_INT) return reader_fail(r, "tensor '%s' has a shape entry that is not an integer", name);
         if (dim->u.integer < 0)
-            return fail(r, "tensor '%s' has a negative dimension (%" PRId64 ") in its shape", name, dim->u.integer);
+            return reader_fail(r, "tensor '%s' has a negative dimension (%" PRId64 ") in its shape", name, dim->u.integer);
         t->shape[d] = dim->u.integer;
     }
     t->ndim = (int)v->u.count;
     if (tensor_byte_size(t->dtype, t->ndim, t->shape, &t->nbytes) != 0) {
         char shape[ST_MAX_DIMS * 24 + 4];
         format_shape(t, shape, sizeof shape);
-        return fail(r, "tensor '%s' has shape %s of %s, whose size in bytes overflows", name, shape,
+        return reader_fail(r, "tensor '%s' has shape %s of %s, whose size in bytes overflows", name, shape,
                     dtype_names[t->dtype]);
     }
     return 0;
@@ -276,19 +276,19 @@ static int load_shape(Reader *r, StTensor *t, const char *name, size_t index) {
 static int load_offsets(Reader *r, StTensor *t, const char *name, size_t index) {
     const JsonValue *v = &r->json.values[index];
     if (v->kind != JSON_ARRAY || v->u.count != 2 || v[1].kind != JSON_INT || v[2].kind != JSON_INT)
-        return fail(r, "tensor '%s' has data_offsets that are not a pair of integers", name);
+        return reader_fail(r, "tensor '%s' has data_offsets that are not a pair of integers", name);
     int64_t begin = v[1].u.integer, end = v[2].u.integer;
     if (begin < 0 || end < 0)
-        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] (negative)", name, begin, end);
+        return reader_fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] (negative)", name, begin, end);
     if (end < begin)
-        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] (end before begin)", name, begin, end);
+        return reader_fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] (end before begin)", name, begin, end);
     if ((uint64_t)end > (uint64_t)r->data_len)
-        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] beyond the %zu-byte data section",
+        return reader_fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] beyond the %zu-byte data section",
                     name, begin, end, r->data_len);
     if ((uint64_t)(end - begin) != (uint64_t)t->nbytes) {
         char shape[ST_MAX_DIMS * 24 + 4];
         format_shape(t, shape, sizeof shape);
-        return fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] spanning %" PRId64
+        return reader_fail(r, "tensor '%s' has data_offsets [%" PRId64 ", %" PRId64 "] spanning %" PRId64
                     " bytes, but shape %s of %s needs %zu", name, begin, end, end - begin, shape,
                     dtype_names[t->dtype], t->nbytes);
     }
@@ -301,23 +301,23 @@ static int load_tensor(Reader *r, StTensor *t, size_t key, size_t value) {
     static const char *const fields[3] = {"dtype", "shape", "data_offsets"};
     const JsonValue *k = &r->json.values[key], *v = &r->json.values[value];
     if (k->u.s.len > ST_MAX_NAME - 1)
-        return fail(r, "tensor name '%s' is %zu bytes long (at most %d are allowed)", shown(k->u.s.str).text,
+        return reader_fail(r, "tensor name '%s' is %zu bytes long (at most %d are allowed)", shown(k->u.s.str).text,
                     k->u.s.len, ST_MAX_NAME - 1);
     memcpy(t->name, k->u.s.str, k->u.s.len + 1);
     Shown shown_name = shown(t->name);
     const char *name = shown_name.text;
-    if (v->kind != JSON_OBJECT) return fail(r, "tensor '%s' is not a JSON object", name);
+    if (v->kind != JSON_OBJECT) return reader_fail(r, "tensor '%s' is not a JSON object", name);
     size_t found[3] = {0, 0, 0}; // value indices; 0 (the root) means absent
     for (size_t m = 0, f = value + 1; m < v->u.count; m++, f = r->json.values[f + 1].end) {
         const char *field = r->json.values[f].u.s.str;
         int which = 0;
         while (which < 3 && strcmp(field, fields[which]) != 0) which++;
-        if (which == 3) return fail(r, "tensor '%s' has unknown field '%s'", name, shown(field).text);
-        if (found[which]) return fail(r, "tensor '%s' has field '%s' twice", name, field);
+        if (which == 3) return reader_fail(r, "tensor '%s' has unknown field '%s'", name, shown(field).text);
+        if (found[which]) return reader_fail(r, "tensor '%s' has field '%s' twice", name, field);
         found[which] = f + 1;
     }
     for (int i = 0; i < 3; i++)
-        if (!found[i]) return fail(r, "tensor '%s' has no '%s' field", name, fields[i]);
+        if (!found[i]) return reader_fail(r, "tensor '%s' has no '%s' field", name, fields[i]);
     if (load_dtype(r, t, name, &r->json.values[found[0]])) return -1;
     if (load_shape(r, t, name, found[1])) return -1;
     return load_offsets(r, t, name, found[2]);
@@ -332,36 +332,36 @@ static char *copy_string(const char *s, size_t len) {
 // Loads "__metadata__": an object whose values must all be strings, with no key twice.
 static int load_metadata(Reader *r, StFile *f, size_t value) {
     const JsonValue *v = &r->json.values[value];
-    if (v->kind != JSON_OBJECT) return fail(r, "'__metadata__' is not a JSON object");
-    if (v->u.count > INT_MAX) return fail(r, "'__metadata__' has too many entries");
+    if (v->kind != JSON_OBJECT) return reader_fail(r, "'__metadata__' is not a JSON object");
+    if (v->u.count > INT_MAX) return reader_fail(r, "'__metadata__' has too many entries");
     f->meta = calloc(v->u.count ? v->u.count : 1, sizeof *f->meta);
-    if (!f->meta) return fail(r, "out of memory");
+    if (!f->meta) return reader_fail(r, "out of memory");
     for (size_t m = 0, k = value + 1; m < v->u.count; m++, k = r->json.values[k + 1].end) {
         const JsonValue *key = &r->json.values[k], *val = &r->json.values[k + 1];
-        if (val->kind != JSON_STRING) return fail(r, "metadata '%s' is not a string", shown(key->u.s.str).text);
+        if (val->kind != JSON_STRING) return reader_fail(r, "metadata '%s' is not a string", shown(key->u.s.str).text);
         StMeta entry = {copy_string(key->u.s.str, key->u.s.len), copy_string(val->u.s.str, val->u.s.len)};
         if (!entry.key || !entry.value) {
             free(entry.key);
             free(entry.value);
-            return fail(r, "out of memory");
+            return reader_fail(r, "out of memory");
         }
         f->meta[f->n_meta++] = entry;
     }
     const char **keys = malloc((size_t)f->n_meta * sizeof *keys + 1);
-    if (!keys) return fail(r, "out of memory");
+    if (!keys) return reader_fail(r, "out of memory");
     for (int i = 0; i < f->n_meta; i++) keys[i] = f->meta[i].key;
     const char *dup = find_duplicate(keys, (size_t)f->n_meta);
-    int rc = dup ? fail(r, "metadata key '%s' appears twice", shown(dup).text) : 0;
+    int rc = dup ? reader_fail(r, "metadata key '%s' appears twice", shown(dup).text) : 0;
     free(keys);
     return rc;
 }
 
 static int check_unique_names(Reader *r, const StFile *f) {
     const char **names = malloc((size_t)f->n_tensors * sizeof *names + 1);
-    if (!names) return fail(r, "out of memory");
+    if (!names) return reader_fail(r, "out of memory");
     for (int i = 0; i < f->n_tensors; i++) names[i] = f->tensors[i].name;
     const char *dup = find_duplicate(names, (size_t)f->n_tensors);
-    int rc = dup ? fail(r, "tensor name '%s' appears twice", shown(dup).text) : 0;
+    int rc = dup ? reader_fail(r, "tensor name '%s' appears twice", shown(dup).text) : 0;
     free(names);
     return rc;
 }
@@ -377,7 +377,7 @@ static int by_data_range(const void *a, const void *b) {
 // bytes and are left out. Sorted by start, each range only needs comparing with its predecessor.
 static int check_no_overlap(Reader *r, const StFile *f) {
     const StTensor **sorted = malloc((size_t)f->n_tensors * sizeof *sorted + 1);
-    if (!sorted) return fail(r, "out of memory");
+    if (!sorted) return reader_fail(r, "out of memory");
     size_t n = 0;
     for (int i = 0; i < f->n_tensors; i++)
         if (f->tensors[i].nbytes) sorted[n++] = &f->tensors[i];
@@ -388,7 +388,7 @@ static int check_no_overlap(Reader *r, const StFile *f) {
         size_t a_begin = (size_t)((const unsigned char *)a->data - r->data);
         size_t b_begin = (size_t)((const unsigned char *)b->data - r->data);
         if (a_begin + a->nbytes > b_begin)
-            rc = fail(r, "tensors '%s' (data_offsets [%zu, %zu]) and '%s' (data_offsets [%zu, %zu]) overlap",
+            rc = reader_fail(r, "tensors '%s' (data_offsets [%zu, %zu]) and '%s' (data_offsets [%zu, %zu]) overlap",
                       shown(a->name).text, a_begin, a_begin + a->nbytes, shown(b->name).text, b_begin,
                       b_begin + b->nbytes);
     }
@@ -403,7 +403,7 @@ static int load_entries(Reader *r, StFile *f) {
     int seen_metadata = 0;
     for (size_t m = 0, k = 1; m < root->u.count; m++, k = r->json.values[k + 1].end) {
         if (strcmp(r->json.values[k].u.s.str, "__metadata__") == 0) {
-            if (seen_metadata) return fail(r, "'__metadata__' appears twice");
+            if (seen_metadata) return reader_fail(r, "'__metadata__' appears twice");
             seen_metadata = 1;
             if (load_metadata(r, f, k + 1)) return -1;
             continue;
@@ -411,7 +411,7 @@ static int load_entries(Reader *r, StFile *f) {
         // Grown per validated entry (not sized by the member count), so memory follows real tensors.
         if ((size_t)f->n_tensors == cap) {
             StTensor *grown = cap < INT_MAX ? grow_array(f->tensors, &cap, sizeof *grown) : NULL;
-            if (!grown) return fail(r, "out of memory");
+            if (!grown) return reader_fail(r, "out of memory");
             f->tensors = grown;
         }
         StTensor *t = &f->tensors[f->n_tensors];
@@ -430,7 +430,7 @@ static int widen_f16(Reader *r, StFile *f) {
         if (f->tensors[i].dtype == ST_F16) total += f->tensors[i].nbytes / 2; // ≤ file size / 2: no overflow
     if (!total) return 0;
     f->widened = malloc(total * sizeof(float));
-    if (!f->widened) return fail(r, "out of memory widening %zu F16 values to F32", total);
+    if (!f->widened) return reader_fail(r, "out of memory widening %zu F16 values to F32", total);
     float *dst = f->widened;
     for (int i = 0; i < f->n_tensors; i++) {
         StTensor *t = &f->tensors[i];
