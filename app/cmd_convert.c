@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "engine/checkpoint_export.h"
 #include "engine/labml.h"
+#include "engine/safetensors.h"
 
 static const char *const export_help =
     "usage: memscope export [--weights-only] [--half] [--meta KEY=VALUE]... [--force] CKPT OUT.safetensors\n"

@@ -154,7 +154,7 @@ static long steps_to_run(const TrainRun *r) {
 static void curve_point(TrainRun *r, double seconds) {
     float v = validate(&r->s.run, "periodic");
     if (isnan(v)) return; // interrupted
-    history_push(&r->s.run.t.valid_history, r->s.run.t.step, v);
+    run_record_valid(&r->s.run, v);
     printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->s.run.t.step, run_epochs_done(&r->s.run),
            v, v / M_LN2);
     fflush(stdout);

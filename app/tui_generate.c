@@ -151,7 +151,7 @@ static long gen_encode(TuiTrainer *tt, const UiCommand *c, long want, int32_t **
 static void gen_begin(TuiTrainer *tt, long n) {
     TuiPriv *P = tt->priv;
     generator_set_memory(&P->gen, &tt->trainer->mem, 0); // the weights changed since the last one
-    P->gen.pos = tui_next_position(&tt->trainer->mem);
+    P->gen.pos = memory_next_position(&tt->trainer->mem);
     P->gen_text = tui_training_text(tt);
     P->gen_text.extra = P->gbuf;
     P->gen_text.extra_base = P->gen.pos;

@@ -45,12 +45,6 @@ void key_origins_swap(KeyOrigins *a, KeyOrigins *b) {
     *b = t;
 }
 
-long tui_next_position(const Memory *mem) {
-    if (mem->m > 0) return mem->mem_pos[mem->m - 1] + 1;
-    if (mem->cm > 0) return mem->cmem_last[mem->cm - 1] + 1;
-    return 0;
-}
-
 void tui_message(TuiTrainer *tt, int is_error, const char *fmt, ...) {
     char buf[UI_MESSAGE_BYTES];
     va_list ap;

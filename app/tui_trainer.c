@@ -112,7 +112,7 @@ static void validate(TuiTrainer *tt, int announce, int whole) {
     }
     P->snap->valid_ce = ce;
     ui_series_push(&P->snap->valid_loss, tt->trainer->step, ce);
-    history_push(&tt->trainer->valid_history, tt->trainer->step, ce);
+    run_record_valid(tt->run, ce);
     char err[1200];
     if (tt->log)
         log_error(tt, train_log_valid(tt->log, whole ? "periodic" : "partial", tt->trainer->step, trained, ce, err,

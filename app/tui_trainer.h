@@ -70,7 +70,4 @@ int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen);
 // Waits for the thread (post QUIT first) and frees the private state.
 void tui_trainer_join(TuiTrainer *tt);
 
-// The next stream position after everything in mem (0 when it is empty).
-long tui_next_position(const Memory *mem);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/ar_loss.h"
+#include "engine/memory.h"
 #include "engine/workspace.h"
 
 static long mini(long a, long b) { return a < b ? a : b; }

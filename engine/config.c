@@ -93,7 +93,7 @@ int config_preset(Config *cfg, const char *name) {
         return 0;
     }
     if (!strcmp(name, "large")) {
-        // the speed issue's larger shape: big enough matmuls to measure the BLAS ceiling
+        // big enough matmuls to measure the BLAS ceiling
         *cfg = (Config){.d_model = 512, .n_heads = 8, .n_layers = 8, .d_ff = 2048, .seq_len = 128,
                         .mem_len = 128, .c_mem_len = 128, .compression_rate = 4, .batch_size = 8,
                         .lr = 2.5e-4f, .warmup = 2000, .clip = 1.0f, .seed = 0};

@@ -121,7 +121,7 @@ int labml_read_shapes(const StFile *f, const char *path, Config *cfg, char *err,
     if (!conv) return -1;
     if (embed->shape[0] < 1 || embed->shape[0] > VOCAB_MAX || embed->shape[1] < 1 || embed->shape[1] > 65536 ||
         qb->shape[0] < 1 || qb->shape[0] * qb->shape[1] != embed->shape[1] || up->shape[0] < 1 ||
-        up->shape[0] > 1 << 20 || conv->shape[2] < 1 || conv->shape[2] > 64 || L > 64) {
+        up->shape[0] > 1 << 20 || conv->shape[2] < 1 || conv->shape[2] > CONFIG_MAX_RATE || L > CONFIG_MAX_LAYERS) {
         snprintf(err, errlen, "%s: src_embed.weight [%lld,%lld], query_pos_bias [%lld,%lld], layer1 [%lld,...], "
                  "conv kernel %lld and %d layers do not describe a model memscope can hold", path,
                  (long long)embed->shape[0], (long long)embed->shape[1], (long long)qb->shape[0],

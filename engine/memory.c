@@ -146,3 +146,9 @@ void memory_gather(Memory *mem, int n_parts, void (*gather)(void *ctx, float *da
         gather(ctx, memory_usage(mem, l, 0), per_part * mem->mem_cap);
     }
 }
+
+long memory_next_position(const Memory *mem) {
+    if (mem->m > 0) return mem->mem_pos[mem->m - 1] + 1;
+    if (mem->cm > 0) return mem->cmem_last[mem->cm - 1] + 1;
+    return 0;
+}

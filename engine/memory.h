@@ -42,6 +42,8 @@ void memory_reset(Memory *mem);
 void memory_copy(Memory *dst, const Memory *src);
 // Copies stream b of src into stream 0 of dst (dst has batch 1).
 void memory_copy_stream(Memory *dst, const Memory *src, int b);
+// The stream position after everything in mem (0 when it is empty): where text fed next continues.
+long memory_next_position(const Memory *mem);
 
 float *memory_rows(const Memory *mem, int layer, int b);  // (mem_cap, d)
 float *cmemory_rows(const Memory *mem, int layer, int b); // (cm, d): the live compressed rows

@@ -87,7 +87,7 @@ typedef struct Model {
 // out. cfg must have passed config_validate (where it entered: the command's start or checkpoint_open).
 Model *model_new(const Config *cfg, uint64_t seed, char *err, size_t errlen);
 void model_free(Model *m);
-long model_param_count(const Model *m); // main + active conv
+long model_param_count(const Model *m); // main + the active compression set
 long model_main_floats(const Config *cfg); // floats of the main block's layout (every tensor but the sets)
 long model_active_set_floats(const Config *cfg); // floats of the set model_new makes active (cfg->compress)
 // Bytes model_new(cfg) allocates (parameters, gradients, Adam m and v, tensor tables), from the layout code

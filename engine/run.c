@@ -98,6 +98,8 @@ float run_validate_full(Run *r, ValidProgress progress, void *ctx) {
     return run_validate(r, run_valid_segments(r), 1, progress, ctx);
 }
 
+void run_record_valid(Run *r, float ce) { history_push(&r->t.valid_history, r->t.step, ce); }
+
 int run_save(Run *r, const char *path, char *err, size_t errlen) {
     trainer_gather_memory(&r->t);
     if (r->t.ranks && r->t.ranks->rank != 0) return 0;

@@ -20,8 +20,8 @@ typedef struct {
 // Bytes a run of cfg with `batch` streams on `threads` training threads allocates when it opens: the
 // parameter blocks (parameters, gradients, Adam m and v) and the rest (memories, workspaces, gradient
 // shards, the batch). Computed by the layout code the allocations use, so it is the allocation, not an
-// estimate; what grows later (the AR scratch at the first compression, compression sets the user adds,
-// the loss history) is not in it.
+// estimate; what grows later (compression sets the user adds, the shards' gradients of a larger set, the
+// loss history) is not in it.
 typedef struct {
     size_t params, activations;
 } RunBudget;
@@ -70,6 +70,9 @@ long run_valid_segments(const Run *r);
 float run_validate(Run *r, long n, int whole, ValidProgress progress, void *ctx);
 // The whole validation split: model.md's validation figure.
 float run_validate_full(Run *r, ValidProgress progress, void *ctx);
+// Records a validation figure at the run's current step in its loss history (saved with the checkpoint,
+// drawn by the TUI). The caller decides which figures make the curve (train: the periodic ones).
+void run_record_valid(Run *r, float ce);
 
 // Writes the full checkpoint (weights, optimizer, memory, position, history) atomically to path through
 // engine/output_file. With ranks, every rank must call it (the memory is gathered) and rank 0 writes.

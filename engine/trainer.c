@@ -428,6 +428,15 @@ static float validate_segment(Trainer *t, long k) {
     return ce;
 }
 
+// The next segment of the running validation (wrapping around, with a fresh memory, at the split's end).
+static float validate_next(Trainer *t) {
+    if (t->valid_index >= t->valid.n_steps) {
+        t->valid_index = 0;
+        memory_reset(&t->valid_mem);
+    }
+    return validate_segment(t, t->valid_index++);
+}
+
 float trainer_validate_segments(Trainer *t, long n, int whole, ValidProgress progress, void *ctx) {
     if (t->valid.n_steps < 1 || n < 1) return NAN;
     if (whole) {
@@ -437,7 +446,7 @@ float trainer_validate_segments(Trainer *t, long n, int whole, ValidProgress pro
     double sum = 0.0;
     int cancelled = 0;
     for (long k = 0; k < n && !cancelled; k++) {
-        sum += trainer_validate_some(t, 1);
+        sum += validate_next(t);
         if (progress) cancelled = progress(ctx, k + 1, n);
     }
     if (whole) {
@@ -447,21 +456,3 @@ float trainer_validate_segments(Trainer *t, long n, int whole, ValidProgress pro
     return cancelled ? NAN : (float)(sum / n);
 }
 
-float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx) {
-    return trainer_validate_segments(t, t->valid.n_steps, 1, progress, ctx);
-}
-
-float trainer_validate_full(Trainer *t) { return trainer_validate_full_progress(t, NULL, NULL); }
-
-float trainer_validate_some(Trainer *t, int n) {
-    if (t->valid.n_steps < 1 || n < 1) return NAN;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++) {
-        if (t->valid_index >= t->valid.n_steps) {
-            t->valid_index = 0;
-            memory_reset(&t->valid_mem);
-        }
-        sum += validate_segment(t, t->valid_index++);
-    }
-    return (float)(sum / n);
-}

@@ -41,7 +41,7 @@ typedef struct {
     int n_shards;        // the batch is split into this many shards of consecutive streams, one thread each
     Workspace *shard_ws[MAX_SHARDS];
     float *shard_grads[MAX_SHARDS]; // gradient blocks of shards 1.. (shard 0 writes the model's own)
-    float *shard_conv_grads[MAX_SHARDS]; // their AR gradients of the active convs
+    float *shard_conv_grads[MAX_SHARDS]; // their AR gradients of the active compression set
     long shard_conv_floats[MAX_SHARDS];
     float shard_ar[MAX_SHARDS][CONFIG_MAX_LAYERS];
     ModelParams shard_g[MAX_SHARDS];
@@ -54,12 +54,12 @@ typedef struct {
     long valid_index;    // next segment of a running partial validation
     int32_t *inputs, *targets; // (B, Q)
     History train_history; // training CE of every applied step (trainer_step pushes it)
-    History valid_history; // validation CE at the steps it was measured (whoever validates pushes it)
+    History valid_history; // validation CE at the steps it was measured (run_record_valid: the caller chooses)
     // One of several ranks: the memories keep all B streams (a save needs them), but this rank reads and
     // writes only [stream_lo, stream_lo + n_streams); NULL ranks: one process, all streams.
     const Ranks *ranks;
     int stream_lo, n_streams;
-    float *ar_pack;      // (conv floats + 65) the AR gradients and losses summed across ranks in one go
+    float *ar_pack;      // (set floats + L + 1) the AR gradients and losses summed across ranks in one go
     long ar_pack_floats;
     int by_layer;        // this step's gradient sums start layer by layer during the backward pass
     int parts_found;     // part_start is known
@@ -70,9 +70,8 @@ typedef struct {
 int trainer_init(Trainer *t, Model *model, const Corpus *corpus, char *err, size_t errlen);
 void trainer_free(Trainer *t);
 // Bytes trainer_init and trainer_set_threads(threads) allocate for config c (memories, workspaces, gradient
-// shards, the batch), counted by the code that lays them out; trainer_bytes: what t holds now (the AR
-// gradients of the shards and the ranks' pack, made at the first compression, included; the workspaces' AR
-// scratch not).
+// shards and their compression-set gradients, the batch), counted by the code that lays them out;
+// trainer_bytes: what t holds now (with the ranks' pack, and the shards' set gradients as grown since).
 size_t trainer_plan_bytes(const Config *c, int threads);
 size_t trainer_bytes(const Trainer *t);
 // Splits each step over n threads (shards of the batch; at most batch_size, MAX_SHARDS). Each shard runs
@@ -92,17 +91,12 @@ void trainer_gather_memory(Trainer *t);
 // One optimizer step on a given segment (B, Q): forward, CE backward, memory update, AR, clip, Adam.
 void train_on_segment(Model *m, Workspace *ws, Memory *mem, const int32_t *inputs, const int32_t *targets,
                       long segment_pos, StepStats *out);
-// Mean CE over the whole validation split from a fresh validation memory (the figure of model.md).
-float trainer_validate_full(Trainer *t);
-// The same, calling progress after every segment (done of total); a non-zero return cancels the validation,
-// which then returns NAN. The validation memory and position are reset either way.
+// Called after every validation segment (done of total); a non-zero return cancels the validation.
 typedef int (*ValidProgress)(void *ctx, long done, long total);
-float trainer_validate_full_progress(Trainer *t, ValidProgress progress, void *ctx);
-// n segments, calling progress after each: whole = 1 the split from a fresh validation memory (n = the
-// split's segments for the full figure), whole = 0 the next n of the running validation (wrapping around).
-// NAN when progress cancelled it.
+// Mean CE over n validation segments, calling progress after each: whole = 1 the split from a fresh
+// validation memory (n = the split's segments: the figure of model.md; the memory and position are reset
+// afterwards too), whole = 0 the next n of the running validation (wrapping around). NAN when progress
+// cancelled it.
 float trainer_validate_segments(Trainer *t, long n, int whole, ValidProgress progress, void *ctx);
-// Mean CE over the next n validation segments, continuing the validation memory (wraps around).
-float trainer_validate_some(Trainer *t, int n);
 
 #endif

@@ -8,7 +8,7 @@
 #include "model.h"
 
 // Every buffer of a workspace comes from here: it counts the bytes into ws->bytes and, when the workspace is
-// only a plan (workspace_bytes), allocates nothing, so the budget and the allocation are the same code.
+// only a plan (workspace_bytes), allocates none of them, so the budget and the allocation are the same code.
 static float *ws_floats(Workspace *ws, size_t n) {
     ws->bytes += (n + 1) * sizeof(float);
     if (ws->plan_only) return NULL;

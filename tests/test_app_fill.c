@@ -262,14 +262,14 @@ TEST(app_encode_prompt_skips_characters_outside_the_vocabulary) {
 TEST(app_next_position_after_the_memory) {
     Memory m;
     CHECK(memory_init(&m, 1, 1, 4, 8, 8, 4) == 0);
-    CHECK_INT_EQ(tui_next_position(&m), 0);
+    CHECK_INT_EQ(memory_next_position(&m), 0);
     m.cm = 1;
     m.cmem_first[0] = 10;
     m.cmem_last[0] = 13;
-    CHECK_INT_EQ(tui_next_position(&m), 14);
+    CHECK_INT_EQ(memory_next_position(&m), 14);
     m.m = 2;
     m.mem_pos[0] = 14;
     m.mem_pos[1] = 15;
-    CHECK_INT_EQ(tui_next_position(&m), 16);
+    CHECK_INT_EQ(memory_next_position(&m), 16);
     memory_free(&m);
 }

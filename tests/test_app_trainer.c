@@ -241,7 +241,7 @@ TEST(app_trainer_generates_on_a_copy_and_saves) {
     wait_for(&r, state_is, &stopped, "--max-steps");
     // The trainer is idle (waiting for a command) and published after its last write: safe to read.
     unsigned long before = mem_checksum(&r.run.t.mem);
-    long base = tui_next_position(&r.run.t.mem);
+    long base = memory_next_position(&r.run.t.mem);
     post(&r, UI_CMD_GENERATE, 30, "ROMEO: ");
     wait_for(&r, message_has, "generated 30 characters", "the generation");
     const UiSnapshot *s = r.snap;

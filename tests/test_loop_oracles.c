@@ -169,7 +169,7 @@ TEST(oracle_resume_restores_every_counter_and_position) {
     fixture_run_steps(&t, (int)t.train.n_steps + 7, losses); // into the second epoch
     CHECK(!model_set_rate(m, 1, err, sizeof err));           // a second conv set with its own Adam steps
     fixture_run_steps(&t, 3, losses);
-    trainer_validate_some(&t, 5);
+    trainer_validate_segments(&t, 5, 0, NULL, NULL);
     CHECK_INT_EQ(t.epoch, 1);
     CHECK_INT_EQ(t.valid_index, 5);
     CHECK_MSG(!checkpoint_save(path, m, &corpus.vocab, &t, err, sizeof err), "%s", err);
