@@ -8,7 +8,6 @@
 #include "engine/data.h"
 #include "engine/model.h"
 #include "engine/run.h"
-#include "engine/trainer.h"
 
 #define MAX_SETS 64
 

@@ -19,7 +19,7 @@
 #include "engine/checkpoint.h"
 #include "engine/eval_stream.h"
 #include "engine/output_file.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 static const char *const lab_help =
     "usage: memscope lab recall   [-n CHARS] [--seed S] [--save FILE]\n"

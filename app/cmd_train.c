@@ -111,7 +111,7 @@ static int save(TrainRun *r, const char *path) {
     double t0 = now_seconds();
     if (par_save(path, &r->s.run, err, sizeof err)) {
         r->last_save_failed = 1;
-        return fail("train", "step %ld: %s", r->s.run.t.step, err);
+        return fail("train", "step %ld: %s", run_steps(&r->s.run), err);
     }
     struct stat st;
     double mb = stat(path, &st) == 0 ? st.st_size / 1e6 : 0;
@@ -127,7 +127,7 @@ static int setup(TrainRun *r) {
     int rc = session_open(&r->s, &r->o, threads, NULL, NULL, "train");
     if (rc) return rc;
     if (r->o.log && !par_rank() && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
-    if (train_log_header(&r->log, &r->s.run.model->cfg, &r->s.corpus, (int)threads, r->s.run.t.step, err, sizeof err))
+    if (train_log_header(&r->log, &r->s.run.model->cfg, &r->s.corpus, (int)threads, run_steps(&r->s.run), err, sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
     return 0;
 }
@@ -155,11 +155,11 @@ static void curve_point(TrainRun *r, double seconds) {
     float v = validate(&r->s.run, "periodic");
     if (isnan(v)) return; // interrupted
     run_record_valid(&r->s.run, v);
-    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, r->s.run.t.step, run_epochs_done(&r->s.run),
+    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, run_steps(&r->s.run), run_epochs_done(&r->s.run),
            v, v / M_LN2);
     fflush(stdout);
     char err[1200];
-    if (train_log_valid(&r->log, "periodic", r->s.run.t.step, seconds, v, err, sizeof err))
+    if (train_log_valid(&r->log, "periodic", run_steps(&r->s.run), seconds, v, err, sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
 }
 
@@ -181,7 +181,7 @@ static void loop_begin(TrainLoop *L, const TrainRun *r) {
     L->next_valid = r->o.valid_every;
     L->tokens_per_step = (long)c->batch_size * c->seq_len;
     L->bad_in_a_row = 0;
-    L->first_step = r->s.run.t.step;
+    L->first_step = run_steps(&r->s.run);
 }
 
 // Rank 0 decides for every rank, in one broadcast a step: stop (a signal, bit 1), out of time (2), validate
@@ -204,9 +204,10 @@ static void validate_on_the_curve(TrainRun *r, TrainLoop *L, double trained) {
 // A step that was not applied; returns 1 (after saying why) when it is the 5th in a row.
 static int skipped_step(TrainRun *r, TrainLoop *L, const StepStats *s) {
     // The optimizer step did not happen, so its number repeats; the data position says which batch.
+    long read = run_batches_done(&r->s.run) - 1, per_epoch = run_position(&r->s.run).per_epoch;
     fprintf(stderr, "%smemscope train: step %ld (epoch %ld, batch %ld): loss or gradient is not finite "
-            "(ce %g, grad norm %g); the step was not applied\n", L->tty ? "\n" : "", s->step + 1, r->s.run.t.epoch,
-            r->s.run.t.batch_index - 1, s->ce, s->grad_norm);
+            "(ce %g, grad norm %g); the step was not applied\n", L->tty ? "\n" : "", s->step + 1, read / per_epoch,
+            read % per_epoch, s->ce, s->grad_norm);
     write_log(r, s, 0.0);
     if (++L->bad_in_a_row >= 5)
         return fail("train", "step %ld: 5 non-finite steps in a row; stopping without saving (the last "
@@ -239,7 +240,7 @@ static int periodic_save_stops(TrainRun *r, long i) {
 static void print_finish(const TrainRun *r, const TrainLoop *L) {
     double elapsed = now_seconds() - L->start - L->paused;
     if (L->tty) fputc('\n', stderr);
-    long done = r->s.run.t.step, ran = done - L->first_step;
+    long done = run_steps(&r->s.run), ran = done - L->first_step;
     fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
             stop_requested ? "stopped" : "finished", done, elapsed,
             elapsed > 0 ? ran * (double)L->tokens_per_step / elapsed : 0.0);
@@ -265,7 +266,7 @@ static int train_loop(TrainRun *r, long total) {
         write_log(r, &s, L.tokens_per_step / (now - t0));
         show_progress(r, &L, &s, i, total, now);
         char drift[256];
-        if (par_check_params(r->s.run.model, r->s.run.t.step, drift, sizeof drift)) return fail("train", "%s", drift);
+        if (par_check_params(r->s.run.model, run_steps(&r->s.run), drift, sizeof drift)) return fail("train", "%s", drift);
         if (periodic_save_stops(r, i)) return 1;
     }
     print_finish(r, &L);
@@ -339,7 +340,7 @@ int cmd_train(int argc, char **argv) {
                 run_position(&r.s.run).per_epoch);
         if (par_ranks() > 1)
             fprintf(stderr, "memscope train: %d ranks × %d streams, %d thread(s) each\n", par_ranks(),
-                    r.s.run.t.n_streams, r.s.run.t.n_shards);
+                    run_streams(&r.s.run), run_threads(&r.s.run));
         rc = train_loop(&r, steps_to_run(&r));
         if (!rc && r.o.save) rc = save(&r, r.o.save);
         if (!rc && r.last_save_failed) rc = 1;
@@ -355,7 +356,7 @@ int cmd_train(int argc, char **argv) {
             else {
                 printf("valid ce %.6f bpc %.6f (%ld segments)\n", v, v / M_LN2, run_valid_segments(&r.s.run));
                 char err[1200];
-                if (train_log_valid(&r.log, "final", r.s.run.t.step, -1.0, v, err, sizeof err))
+                if (train_log_valid(&r.log, "final", run_steps(&r.s.run), -1.0, v, err, sizeof err))
                     fprintf(stderr, "memscope train: %s\n", err);
             }
         }

@@ -134,7 +134,7 @@ static int setup(App *a) {
     int rc = session_open(&a->s, &a->o, tui_threads(a), check_for_the_tui, a, "tui");
     if (rc) return rc;
     if (a->o.log && !par_rank() && train_log_open(&a->log, a->o.log, err, sizeof err)) return fail("tui", "%s", err);
-    if (train_log_header(&a->log, &a->s.run.model->cfg, &a->s.corpus, (int)tui_threads(a), a->s.run.t.step, err,
+    if (train_log_header(&a->log, &a->s.run.model->cfg, &a->s.corpus, (int)tui_threads(a), run_steps(&a->s.run), err,
                          sizeof err))
         return fail("tui", "%s", err);
     const char *slash = strrchr(a->s.corpus.source, '/');

@@ -9,7 +9,7 @@
 
 #include "engine/config.h"
 #include "engine/data.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 typedef struct {
     FILE *f;          // NULL: no log (never opened, or dropped after a write error)

@@ -20,7 +20,7 @@ int tui_follow(Run *r) {
         switch (par_next_order(&a, &b)) {
         case PAR_STEP:
             run_step(r, NULL);
-            par_check_params(m, r->t.step, err, sizeof err); // rank 0 reports and stops
+            par_check_params(m, run_steps(r), err, sizeof err); // rank 0 reports and stops
             break;
         case PAR_VALIDATE: run_validate(r, a, b, NULL, NULL); break; // rank 0's segments, in step
         case PAR_RATE: // rank 0 applied it already, so it cannot fail here but for memory

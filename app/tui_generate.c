@@ -150,8 +150,8 @@ static long gen_encode(TuiTrainer *tt, const UiCommand *c, long want, int32_t **
 // provenance are counted in one numbering (training text, then prompt + output).
 static void gen_begin(TuiTrainer *tt, long n) {
     TuiPriv *P = tt->priv;
-    generator_set_memory(&P->gen, &tt->trainer->mem, 0); // the weights changed since the last one
-    P->gen.pos = memory_next_position(&tt->trainer->mem);
+    generator_set_memory(&P->gen, run_memory(tt->run), 0); // the weights changed since the last one
+    P->gen.pos = memory_next_position(run_memory(tt->run));
     P->gen_text = tui_training_text(tt);
     P->gen_text.extra = P->gbuf;
     P->gen_text.extra_base = P->gen.pos;

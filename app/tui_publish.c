@@ -85,10 +85,11 @@ static UiRunState run_state(const TuiPriv *P) {
 static void fill_status(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
     UiSnapshot *s = P->snap;
-    const Trainer *t = tt->trainer;
+    const Memory *mem = run_memory(tt->run);
+    long step = run_steps(tt->run);
     const Config *c = &tt->model->cfg;
     s->state = run_state(P);
-    s->step = t->step;
+    s->step = step;
     RunPosition pos = run_position(tt->run);
     s->epoch = (int)pos.epoch + 1;
     s->epoch_progress = pos.per_epoch > 0 ? (float)pos.batch / (float)pos.per_epoch : 0.0f;
@@ -103,15 +104,15 @@ static void fill_status(TuiTrainer *tt) {
     s->compress_sets_mb = (float)(model_compress_sets_bytes(tt->model) / 1048576.0);
     snprintf(s->compress_fn, sizeof s->compress_fn, "%s", compress_fn_name(tt->model->cfg.compress));
     snprintf(s->compress_loss, sizeof s->compress_loss, "%s", compress_loss_name(tt->model->cfg.compress_loss));
-    s->mem_fill = t->mem.m;
+    s->mem_fill = mem->m;
     s->mem_len = c->mem_len;
-    s->cmem_fill = t->mem.cm;
+    s->cmem_fill = mem->cm;
     s->cmem_len = c->c_mem_len;
     snprintf(s->corpus, sizeof s->corpus, "%.*s", (int)sizeof s->corpus - 1, tt->corpus_name ? tt->corpus_name : tt->corpus->source);
     s->n_layers = tui_layers_shown(tt);
     s->n_heads = c->n_heads;
     s->seq_len = c->seq_len;
-    s->unsaved = t->step != P->saved_step;
+    s->unsaved = step != P->saved_step;
     s->threads = tt->threads;
     s->n_ranks = par_ranks();
     s->allreduce_share = P->allreduce_share;
@@ -119,7 +120,7 @@ static void fill_status(TuiTrainer *tt) {
 
 TuiText tui_training_text(const TuiTrainer *tt) {
     // Stream 0 of the training split is text[0 .. stream_len): position p is text[p].
-    TuiText txt = {tt->corpus->text, (long)tt->trainer->train.stream_len, NULL, 0, 0};
+    TuiText txt = {tt->corpus->text, run_stream_len(tt->run), NULL, 0, 0};
     return txt;
 }
 
@@ -134,8 +135,8 @@ static const float *training_probs(const TuiTrainer *tt, int l, int *T, int *K) 
         return P->stash + (long)l * H * P->stash_T * P->stash_K;
     }
     *T = tt->model->cfg.seq_len;
-    *K = workspace_keys(tt->trainer->ws);
-    return workspace_attention(tt->trainer->ws, l); // stream 0 comes first in (B, H, T, K)
+    *K = workspace_keys(run_workspace(tt->run));
+    return workspace_attention(run_workspace(tt->run), l); // stream 0 comes first in (B, H, T, K)
 }
 
 // Pushes the AR history accumulated since the last push.
@@ -185,10 +186,10 @@ void tui_publish(TuiTrainer *tt) {
 void tui_stash(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
     if (P->stashed || !P->view_valid) return;
-    int H = tt->model->cfg.n_heads, T = tt->model->cfg.seq_len, K = workspace_keys(tt->trainer->ws);
+    int H = tt->model->cfg.n_heads, T = tt->model->cfg.seq_len, K = workspace_keys(run_workspace(tt->run));
     long per = (long)H * T * K;
     for (int l = 0; l < tt->model->cfg.n_layers && l < UI_MAX_LAYERS; l++)
-        memcpy(P->stash + l * per, workspace_attention(tt->trainer->ws, l), sizeof(float) * per);
+        memcpy(P->stash + l * per, workspace_attention(run_workspace(tt->run), l), sizeof(float) * per);
     P->stash_T = T;
     P->stash_K = K;
     P->stashed = 1;

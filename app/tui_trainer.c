@@ -111,11 +111,11 @@ static void validate(TuiTrainer *tt, int announce, int whole) {
         return;
     }
     P->snap->valid_ce = ce;
-    ui_series_push(&P->snap->valid_loss, tt->trainer->step, ce);
+    ui_series_push(&P->snap->valid_loss, run_steps(tt->run), ce);
     run_record_valid(tt->run, ce);
     char err[1200];
     if (tt->log)
-        log_error(tt, train_log_valid(tt->log, whole ? "periodic" : "partial", tt->trainer->step, trained, ce, err,
+        log_error(tt, train_log_valid(tt->log, whole ? "periodic" : "partial", run_steps(tt->run), trained, ce, err,
                                       sizeof err), err);
     if (announce || whole)
         tui_message(tt, 0, "validation CE %.4f (%.3f bpc) over %ld segments%s", ce, ce / M_LN2, n, whole ? " (the whole split)" : "");
@@ -128,7 +128,7 @@ static void sample_reconstruction(TuiTrainer *tt) {
     if (m->cfg.compress_loss == COMPRESS_LOSS_ATTENTION) return; // every step's AR loss is it already
     TuiPriv *P = tt->priv;
     float ar[64];
-    model_attention_reconstruction(m, tt->trainer->ws, ar);
+    model_attention_reconstruction(m, run_workspace(tt->run), ar);
     for (int l = 0; l < tui_layers_shown(tt) && l < 64; l++) {
         tui_recon_add(&P->buckets, l, ar[l], RECON_DECAY);
         P->snap->layer[l].ar_loss = ar[l];
@@ -140,7 +140,7 @@ static void sample_reconstruction(TuiTrainer *tt) {
 // Recall by distance on the next held-out window (see app/tui_recall.h). It runs on a memory and a
 // workspace of its own, so the training attention in the trainer's workspace stays as it was.
 static void measure_recall(TuiTrainer *tt) {
-    if (tui_recall_run(&tt->priv->recall, tt->model, tt->trainer->step, now_seconds()))
+    if (tui_recall_run(&tt->priv->recall, tt->model, run_steps(tt->run), now_seconds()))
         tui_message(tt, 1, "recall: out of memory");
 }
 
@@ -149,11 +149,10 @@ static void save(TuiTrainer *tt, const char *path_arg);
 // --max-steps/--steps, --epochs, --minutes: training stops (the UI stays; Space trains on).
 static void check_limits(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
-    const Trainer *t = tt->trainer;
     if (P->stopped) return;
     double trained = trained_seconds(tt);
     char why[96] = "";
-    if (tt->max_steps > 0 && t->step - P->start_step >= tt->max_steps)
+    if (tt->max_steps > 0 && run_steps(tt->run) - P->start_step >= tt->max_steps)
         snprintf(why, sizeof why, "--max-steps %ld", tt->max_steps);
     else if (tt->epochs > 0 && run_batches_done(tt->run) >= tt->epochs * run_position(tt->run).per_epoch)
         snprintf(why, sizeof why, "--epochs %ld", tt->epochs);
@@ -184,7 +183,7 @@ static void capture_key_origins(TuiTrainer *tt) {
     if (pos.new_epoch) {
         P->pre.n_cmem = P->pre.n_mem = 0;
         P->pre.cur_first = 0;
-    } else key_origins_capture(&P->pre, &tt->trainer->mem, pos.batch * tt->model->cfg.seq_len);
+    } else key_origins_capture(&P->pre, run_memory(tt->run), pos.batch * tt->model->cfg.seq_len);
 }
 
 // One step, timed so the share of it spent in all-reduce can be shown; a parameter drift between the
@@ -199,7 +198,7 @@ static void timed_step(TuiTrainer *tt, StepStats *s) {
     double took = now_seconds() - t0;
     if (took > 0) P->allreduce_share += 0.1f * ((float)((reduced1 - reduced0) / took) - P->allreduce_share);
     char drift[256];
-    if (par_check_params(tt->model, tt->trainer->step, drift, sizeof drift)) {
+    if (par_check_params(tt->model, run_steps(tt->run), drift, sizeof drift)) {
         P->error_stop = 1;
         tui_message(tt, 1, "%s", drift);
     }
@@ -207,21 +206,21 @@ static void timed_step(TuiTrainer *tt, StepStats *s) {
 
 static void record_step(TuiTrainer *tt, const StepStats *s) {
     TuiPriv *P = tt->priv;
-    Trainer *t = tt->trainer;
+    long step = run_steps(tt->run);
     key_origins_swap(&P->pre, &P->view);
-    P->view_valid = workspace_keys(t->ws) == P->view.n_cmem + P->view.n_mem + tt->model->cfg.seq_len;
+    P->view_valid = workspace_keys(run_workspace(tt->run)) == P->view.n_cmem + P->view.n_mem + tt->model->cfg.seq_len;
     P->stashed = 0;
     P->last = *s;
     P->have_last = 1;
     if (s->skipped) {
-        tui_message(tt, 1, "step %ld: loss or gradient is not finite; the step was not applied", t->step + 1);
+        tui_message(tt, 1, "step %ld: loss or gradient is not finite; the step was not applied", step + 1);
         if (++P->bad_in_a_row >= BAD_STEPS_LIMIT) {
             P->error_stop = 1;
             tui_message(tt, 1, "%d non-finite steps in a row: training paused (lower lr?)", BAD_STEPS_LIMIT);
         }
     } else {
         P->bad_in_a_row = 0;
-        ui_series_push(&P->snap->train_loss, t->step, s->ce);
+        ui_series_push(&P->snap->train_loss, step, s->ce);
     }
 }
 
@@ -257,7 +256,7 @@ static void count_step_tokens(TuiTrainer *tt, double now) {
 static void train_one(TuiTrainer *tt, int counted) {
     TuiPriv *P = tt->priv;
     capture_key_origins(tt);
-    int val_due = tt->validate_every > 0 && (tt->trainer->step + 1) % tt->validate_every == 0;
+    int val_due = tt->validate_every > 0 && (run_steps(tt->run) + 1) % tt->validate_every == 0;
     StepStats s;
     timed_step(tt, &s);
     record_step(tt, &s);
@@ -379,11 +378,11 @@ static void save(TuiTrainer *tt, const char *path_arg) {
         tui_message(tt, 1, "%s", tt->last_save_msg);
         return;
     }
-    P->saved_step = tt->trainer->step;
+    P->saved_step = run_steps(tt->run);
     tt->last_save_failed = 0;
     struct stat st;
     if (stat(path, &st) == 0) tt->written_dev = st.st_dev, tt->written_ino = st.st_ino;
-    snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "saved to %s (step %ld)", path, tt->trainer->step);
+    snprintf(tt->last_save_msg, sizeof tt->last_save_msg, "saved to %s (step %ld)", path, run_steps(tt->run));
     tui_message(tt, 0, "%s", tt->last_save_msg);
 }
 
@@ -391,7 +390,7 @@ static void save(TuiTrainer *tt, const char *path_arg) {
 // stays, paused, and the UI is told to stay open with the message. 1 when it may leave.
 static int saved_before_quit(TuiTrainer *tt) {
     TuiPriv *P = tt->priv;
-    int saved_now = tt->save_count && !tt->last_save_failed && P->saved_step == tt->trainer->step;
+    int saved_now = tt->save_count && !tt->last_save_failed && P->saved_step == run_steps(tt->run);
     if (!saved_now) save(tt, "");
     if (!tt->last_save_failed || P->quit_save == 2) return 1; // 2: a signal leaves whatever the save did
     P->quit = P->quit_save = 0;
@@ -514,8 +513,8 @@ static void free_priv(TuiPriv *P) {
 }
 
 // The curves of a resumed run start where the run started, not at the resumed step.
-static void load_history(UiSnapshot *s, const Trainer *t) {
-    const History *from[2] = {&t->train_history, &t->valid_history};
+static void load_history(UiSnapshot *s, const Run *r) {
+    const History *from[2] = {run_history(r, 0), run_history(r, 1)};
     UiSeries *to[2] = {&s->train_loss, &s->valid_loss};
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < history_len(from[k]); i++) {
@@ -524,9 +523,9 @@ static void load_history(UiSnapshot *s, const Trainer *t) {
             history_at(from[k], i, &step, &v);
             ui_series_push(to[k], step, v);
         }
-    if (history_len(&t->valid_history) > 0) {
+    if (history_len(from[1]) > 0) {
         long step;
-        history_at(&t->valid_history, history_len(&t->valid_history) - 1, &step, &s->valid_ce);
+        history_at(from[1], history_len(from[1]) - 1, &step, &s->valid_ce);
     }
 }
 
@@ -534,7 +533,7 @@ static void load_history(UiSnapshot *s, const Trainer *t) {
 // NULL when memory runs out.
 static TuiPriv *alloc_priv(const TuiTrainer *tt) {
     const Config *c = &tt->model->cfg;
-    const Memory *mem = &tt->trainer->mem;
+    const Memory *mem = run_memory(tt->run);
     TuiPriv *P = calloc(1, sizeof *P);
     int L = c->n_layers < UI_MAX_LAYERS ? c->n_layers : UI_MAX_LAYERS;
     long k_max = (long)mem->cmem_cap + mem->mem_cap + c->seq_len;
@@ -553,9 +552,9 @@ static void init_priv(TuiTrainer *tt, TuiPriv *P) {
     P->snap->gen_length = 200;
     P->snap->temperature = 0.8f;
     P->snap->top_k = 0;
-    P->start_step = P->saved_step = tt->trainer->step;
+    P->start_step = P->saved_step = run_steps(tt->run);
     P->next_valid = tt->valid_every;
-    load_history(P->snap, tt->trainer);
+    load_history(P->snap, tt->run);
     P->view_layer = 0;
     tui_buckets_reset(&P->buckets);
     tui_recall_init(&P->recall, tt->corpus);
@@ -578,7 +577,6 @@ static int start_thread(TuiTrainer *tt) {
 
 int tui_trainer_start(TuiTrainer *tt, char *err, size_t errlen) {
     tt->model = tt->run->model;
-    tt->trainer = &tt->run->t;
     tt->corpus = tt->run->corpus;
     TuiPriv *P = alloc_priv(tt);
     if (!P) {

@@ -30,9 +30,8 @@ typedef struct TuiPriv TuiPriv;
 typedef struct TuiTrainer {
     // Set before tui_trainer_start (owned by the caller, which must keep them alive until the join).
     Run *run;
-    // The run's model, trainer and corpus, set by tui_trainer_start.
+    // The run's model and corpus, set by tui_trainer_start.
     Model *model;
-    Trainer *trainer;
     const Corpus *corpus;
     const char *save_path;     // where SAVE without a path writes
     const char *load_path;     // the checkpoint the run loaded (NULL: none): saving over it needs no question

@@ -8,7 +8,7 @@
 #include "app/tui_queue.h"
 #include "app/tui_recall.h"
 #include "engine/generate.h"
-#include "engine/trainer.h"
+#include "engine/run.h"
 
 // tui_trainer.h's types, by name only: the three files include it themselves, this header does not (the
 // trainer's public header must not depend on its private one, nor the other way round).

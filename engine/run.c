@@ -72,6 +72,14 @@ RunPosition run_position(const Run *r) {
     return p;
 }
 
+long run_steps(const Run *r) { return r->t.step; }
+const Memory *run_memory(const Run *r) { return &r->t.mem; }
+Workspace *run_workspace(Run *r) { return r->t.ws; }
+long run_stream_len(const Run *r) { return (long)r->t.train.stream_len; }
+const History *run_history(const Run *r, int valid) { return valid ? &r->t.valid_history : &r->t.train_history; }
+int run_threads(const Run *r) { return r->t.n_shards; }
+int run_streams(const Run *r) { return r->t.n_streams; }
+
 long run_batches_done(const Run *r) {
     RunPosition p = run_position(r);
     return p.epoch * p.per_epoch + p.batch;

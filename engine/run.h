@@ -62,6 +62,15 @@ double run_epochs_done(const Run *r); // the same in epochs (1.5: half way throu
 // Steps until the memory and the compressed memory are full, so later steps are steady-state ones.
 int run_warmup_steps(const Config *c);
 
+// What the app reads of a run (it never reaches into the trainer inside):
+long run_steps(const Run *r);                        // optimizer steps taken
+const Memory *run_memory(const Run *r);              // the training memory (every stream)
+Workspace *run_workspace(Run *r);                    // stream 0's shard: the last forward's activations
+long run_stream_len(const Run *r);                   // one training stream's characters (stream 0: text[0, len))
+const History *run_history(const Run *r, int valid); // the training (0) or validation (1) loss curve
+int run_threads(const Run *r);                       // training threads (shards of the batch)
+int run_streams(const Run *r);                       // streams this process trains (its ranks' share)
+
 // Segments of the validation split (0: shorter than one batch, no validation).
 long run_valid_segments(const Run *r);
 // Mean validation CE over n segments, calling progress(ctx, done, n) after each: whole = 1 from a fresh

@@ -104,13 +104,14 @@ TEST(ui_modules_include_each_other_in_no_loop) { check_no_loop("ui"); }
 TEST(app_modules_include_each_other_in_no_loop) { check_no_loop("app"); }
 
 // The folders' direction: ui/ draws snapshots and never sees the engine; the engine knows nothing of the
-// program around it; app/ uses the engine through its public face only. The public face: a training run,
-// its config, corpus, model, memory and checkpoints, the safetensors files that import reads, generation and
-// evaluation, the memory lab's statistics and the reconstruction error, a forward's activations (what the TUI
-// draws), safe output files, the cost model, the version and the seeded RNG. Everything else in engine/ (the
-// ops, the forward and backward, memory updates, compression, caches, fp16, JSON) is internal.
+// program around it; app/ uses the engine through its public face only. The public face: a training run (its
+// trainer stays inside: app/ steps, validates and reads it through run.h), its config, corpus, model, memory
+// and checkpoints, the safetensors files that import reads, generation and evaluation, the memory lab's
+// statistics and the reconstruction error, a forward's activations (what the TUI draws), safe output files,
+// the cost model, the version and the seeded RNG. Everything else in engine/ (the trainer, the ops, the
+// forward and backward, memory updates, compression, caches, fp16, JSON) is internal.
 static const char *const engine_public[] = {
-    "run.h",        "config.h",      "data.h",         "model.h",       "memory.h",          "trainer.h",
+    "run.h",        "config.h",      "data.h",         "model.h",       "memory.h",
     "checkpoint.h", "safetensors.h", "checkpoint_export.h", "labml.h",  "generate.h",        "eval_stream.h",
     "attention_stats.h", "ar_loss.h", "workspace.h",   "output_file.h", "flops.h",           "version.h",
     "rng.h",
