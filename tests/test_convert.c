@@ -16,15 +16,13 @@
 #define LABML_GOLDEN "tests/golden/labml_tiny.safetensors"
 #define LABML_TEXT "tests/golden/labml_tiny.txt"
 
-static void tmp_path(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", test_tmpdir(), name); }
-
 TEST(f16_tensors_are_read_as_f32) {
     static const uint16_t halves[5] = {0x3c00, 0xc000, 0x0001, 0x7bff, 0x8000}; // 1, -2, 2^-24, 65504, -0
     static const float expect[5] = {1.0f, -2.0f, 0x1p-24f, 65504.0f, -0.0f};
     static const uint8_t pad[1] = {9}; // puts the F16 tensor at an odd offset
     const int64_t shape[1] = {5}, one[1] = {1};
     char path[1024], err[512];
-    tmp_path(path, sizeof path, "half.safetensors");
+    snprintf(path, sizeof path, "%s", test_path("half.safetensors"));
     StWriter *w = st_writer_new();
     st_writer_add(w, "pad", ST_U8, 1, one, pad);
     st_writer_add(w, "h", ST_F16, 1, shape, halves);
@@ -70,8 +68,8 @@ static void add_history(const char *path) {
 TEST(export_weights_only_half_keeps_metadata_and_rounds_weights) {
     Corpus corpus;
     char full[1024], half[1024], err[512];
-    tmp_path(full, sizeof full, "full.safetensors");
-    tmp_path(half, sizeof half, "half.safetensors");
+    snprintf(full, sizeof full, "%s", test_path("full.safetensors"));
+    snprintf(half, sizeof half, "%s", test_path("half.safetensors"));
     Model *m = trained(&corpus, full);
     add_history(full);
     RunResult r = run("export --weights-only --half --meta made_by=test %s %s", full, half);
@@ -98,8 +96,8 @@ TEST(export_weights_only_half_keeps_metadata_and_rounds_weights) {
 TEST(export_half_refuses_weights_beyond_fp16) {
     Corpus corpus;
     char full[1024], half[1024], err[512];
-    tmp_path(full, sizeof full, "full.safetensors");
-    tmp_path(half, sizeof half, "half.safetensors");
+    snprintf(full, sizeof full, "%s", test_path("full.safetensors"));
+    snprintf(half, sizeof half, "%s", test_path("half.safetensors"));
     Model *m = trained(&corpus, full);
     m->p.head_b[0] = 1e5f;
     CHECK(!checkpoint_save(full, m, &corpus.vocab, NULL, err, sizeof err));
@@ -154,7 +152,7 @@ TEST(labml_export_then_import_is_bit_exact) {
     StFile f, back;
     Vocab vocab;
     char path[1024], err[512];
-    tmp_path(path, sizeof path, "labml.safetensors");
+    snprintf(path, sizeof path, "%s", test_path("labml.safetensors"));
     Model *m = import_golden(&f, &vocab);
     CHECK_MSG(!labml_save(m, path, err, sizeof err), "%s", err);
     CHECK_MSG(!st_open(&back, path, err, sizeof err), "%s", err);
@@ -197,7 +195,7 @@ TEST(labml_import_names_what_is_missing_or_wrong) {
     r = run(IMPORT " --set seq_len=4 --set mem_len=1 --set c_mem_len=3", LABML_GOLDEN, dir); // import validates
     CHECK_REFUSED(r, "c_mem_len=3 needs mem_len >= compression_rate");
     char pt[1024];
-    tmp_path(pt, sizeof pt, "model.pt");
+    snprintf(pt, sizeof pt, "%s", test_path("model.pt"));
     FILE *fp = fopen(pt, "wb");
     fputs("PK\x03\x04 not really a zip", fp);
     fclose(fp);
@@ -212,7 +210,7 @@ TEST(labml_import_names_a_foreign_tensor_and_a_short_table) {
     StFile f;
     Vocab vocab;
     char path[1024], err[512];
-    tmp_path(path, sizeof path, "extra.safetensors");
+    snprintf(path, sizeof path, "%s", test_path("extra.safetensors"));
     Model *m = import_golden(&f, &vocab);
     StWriter *w = st_writer_new();
     static const float x[1] = {1};

@@ -13,12 +13,6 @@
 // Relative to the directory the tests run in (the repository root); absent on machines without the copy.
 #define SHARED_SHAKESPEARE "../shared/data/tinyshakespeare.txt"
 
-static const char *tmp_path(const char *name) {
-    static char path[1024];
-    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
-    return path;
-}
-
 static void write_file(const char *path, const void *bytes, size_t n) {
     FILE *f = fopen(path, "wb");
     CHECK_MSG(f != NULL, "cannot create %s", path);
@@ -205,7 +199,7 @@ TEST(corpus_from_text_rejects_one_byte_and_frees_it) {
 
 TEST(corpus_load_reads_any_bytes) {
     const unsigned char bytes[] = {'a', 0x00, 0xff, 0xfe, '\n', 'a', 'b', 0x80, 'b', 'a'};
-    const char *path = tmp_path("binary.txt");
+    const char *path = test_path("binary.txt");
     write_file(path, bytes, sizeof bytes);
     Corpus c;
     char err[1024] = "";
@@ -221,7 +215,7 @@ TEST(corpus_load_reads_any_bytes) {
 }
 
 TEST(corpus_load_missing_file) {
-    check_load_fails(tmp_path("no-such-file.txt"));
+    check_load_fails(test_path("no-such-file.txt"));
 }
 
 TEST(corpus_load_directory) {
@@ -229,13 +223,13 @@ TEST(corpus_load_directory) {
 }
 
 TEST(corpus_load_empty_file) {
-    const char *path = tmp_path("empty.txt");
+    const char *path = test_path("empty.txt");
     write_file(path, "", 0);
     check_load_fails(path);
 }
 
 TEST(corpus_load_one_byte_file) {
-    const char *path = tmp_path("one.txt");
+    const char *path = test_path("one.txt");
     write_file(path, "x", 1);
     check_load_fails(path);
 }
@@ -245,7 +239,7 @@ TEST(corpus_load_unreadable_file) {
         printf("    note: running as root, which reads any file; unreadable-file case skipped\n");
         return;
     }
-    const char *path = tmp_path("locked.txt");
+    const char *path = test_path("locked.txt");
     write_file(path, "some text", 9);
     CHECK(chmod(path, 0) == 0);
     check_load_fails(path);
