@@ -2,6 +2,7 @@
 // UPDATE_GOLDEN=1 rewrites the goldens instead of comparing.
 #include "app/config_help.h"
 #include "harness.h"
+#include "tests/ui_fixture.h"
 #include "ui/bars.h"
 #include "ui/buckets.h"
 #include "ui/color.h"
@@ -20,20 +21,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-void ui_test_fill_snapshot(UiSnapshot *s);
-void ui_test_fill_lab(UiSnapshot *s);
-void ui_test_golden(const char *name, const char *got);
-void ui_test_utf8_locale(void);
-
-#define FULL_CAPS (UI_CAP_UTF8 | UI_CAP_COLOR | UI_CAP_256)
-
-static UiSnapshot *new_snapshot(void) {
-    UiSnapshot *s = malloc(sizeof *s);
-    CHECK(s != NULL);
-    ui_test_fill_snapshot(s);
-    return s;
-}
 
 static void golden_text(const char *name, const Grid *g) {
     char *t = grid_dump_text(g);
@@ -128,7 +115,7 @@ TEST(ui_ring_keeps_the_newest) {
 }
 
 TEST(ui_gen_append_keeps_the_tail_and_prompt_length) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     ui_gen_begin(s, "PROMPT");
     CHECK_INT_EQ(s->gen_prompt_len, 6);
     char chunk[1000];
@@ -159,7 +146,7 @@ TEST(ui_colors_ramp_and_8_color_mapping) {
 
 TEST(ui_golden_plot) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 60, 12, FULL_CAPS);
     ui_plot_draw(&g, ui_rect(0, 0, 60, 12), &s->train_loss, &s->valid_loss);
@@ -184,7 +171,7 @@ TEST(ui_plot_empty_says_so) {
 
 TEST(ui_golden_heatmap) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 60, 8, FULL_CAPS);
     ui_heatmap_draw(&g, ui_rect(0, 0, 60, 8), &s->attn, -1, 5, 131, 1);
@@ -196,7 +183,7 @@ TEST(ui_golden_heatmap) {
 
 TEST(ui_golden_heatmap_head_and_few_keys) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     UiAttention *a = &s->attn; // early in training: memory only partly filled, no compressed slots
     a->n_cmem = 0;
     a->n_mem = 5;
@@ -216,7 +203,7 @@ TEST(ui_golden_heatmap_head_and_few_keys) {
 }
 
 TEST(ui_golden_heatmap_ascii_8_colors) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 60, 13, UI_CAP_COLOR);
     ui_heatmap_draw(&g, ui_rect(0, 0, 60, 13), &s->attn, -1, 2, 140, 1);
@@ -226,7 +213,7 @@ TEST(ui_golden_heatmap_ascii_8_colors) {
 }
 
 TEST(ui_heat_geometry_keeps_small_groups_whole) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     static UiHeatGeom geo;
     ui_heat_geometry(&s->attn, FULL_CAPS, 47, 4, &geo);
     CHECK_INT_EQ(geo.ncols, 47);
@@ -250,7 +237,7 @@ TEST(ui_heat_geometry_keeps_small_groups_whole) {
 }
 
 TEST(ui_heatmap_masks_the_causal_triangle) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     const UiAttention *a = &s->attn;
     CHECK(!ui_attn_masked(a, 0, 136));  // query 0 sees current key 0
     CHECK(ui_attn_masked(a, 0, 137));   // but not current key 1
@@ -260,7 +247,7 @@ TEST(ui_heatmap_masks_the_causal_triangle) {
 }
 
 TEST(ui_slots_top_finds_the_hot_compressed_slots) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     int keys[4];
     CHECK_INT_EQ(ui_slots_top(&s->attn, -1, keys, 4), 4);
     for (int i = 0; i < 4; i++) {
@@ -273,7 +260,7 @@ TEST(ui_slots_top_finds_the_hot_compressed_slots) {
 
 TEST(ui_golden_slot_lines) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 100, 2, FULL_CAPS);
     ui_slots_cursor_line(&g, 0, 0, 100, &s->attn, -1, 7, 17);
@@ -297,7 +284,7 @@ TEST(ui_bar_split_sums_to_width) {
 
 TEST(ui_golden_bars) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 40, 7, FULL_CAPS);
     ui_bars_draw(&g, ui_rect(0, 0, 40, 7), s, 2);
@@ -309,7 +296,7 @@ TEST(ui_golden_bars) {
 
 TEST(ui_golden_sparklines) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 50, 6, FULL_CAPS);
     ui_recon_draw(&g, ui_rect(0, 0, 50, 6), s, 0);
@@ -331,7 +318,7 @@ TEST(ui_sparkline_scales_min_to_max) {
 
 TEST(ui_golden_status) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 80, 2, FULL_CAPS);
     ui_status_draw(&g, ui_rect(0, 0, 80, 2), s);
@@ -349,7 +336,7 @@ TEST(ui_golden_status) {
 // A continuation longer than the pane: the prompt stays on top, the newest lines below it, and a mark
 // says lines were left out between them.
 TEST(ui_output_keeps_the_prompt_above_the_tail) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     Grid g;
     grid_init(&g, 20, 3, FULL_CAPS);
     ui_output_draw(&g, ui_rect(0, 0, 20, 3), s);
@@ -400,7 +387,7 @@ TEST(ui_layout_panels_tile_the_screen) {
 
 static void render_golden(const char *name, int cols, int rows, int colors) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, cols, rows);
@@ -426,7 +413,7 @@ TEST(ui_golden_too_small_60x20) { render_golden("too_small_60x20", 60, 20, 0); }
 
 TEST(ui_golden_help_80x24) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_compress_choices_from_engine(); // the names in the help come from the engine, as the app hands them over
@@ -445,7 +432,7 @@ TEST(ui_golden_help_80x24) {
 }
 
 TEST(ui_render_survives_every_size) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, 80, 24);
@@ -510,7 +497,7 @@ TEST(ui_render_empty_snapshot) {
 // --- the memory lab: Figure 2, recall, compression in the status line ---
 
 static UiSnapshot *new_lab_snapshot(void) {
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     ui_test_fill_lab(s);
     return s;
 }
@@ -592,7 +579,7 @@ TEST(ui_golden_recall) {
 
 TEST(ui_golden_status_with_compression_loss) {
     ui_test_utf8_locale();
-    UiSnapshot *s = new_snapshot();
+    UiSnapshot *s = ui_test_new_snapshot();
     snprintf(s->compress_fn, sizeof s->compress_fn, "most-used");
     snprintf(s->compress_loss, sizeof s->compress_loss, "none");
     Grid g;

@@ -1,6 +1,7 @@
 // Exporting the screen (SVG, text, ANSI), the data dumps, and the key and command tables the help
 // overlay is generated from.
 #include "harness.h"
+#include "tests/ui_fixture.h"
 #include "ui/bindings.h"
 #include "ui/cmdline.h"
 #include "ui/dump.h"
@@ -16,11 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-void ui_test_fill_snapshot(UiSnapshot *s);
-void ui_test_utf8_locale(void);
-
-#define FULL_CAPS (UI_CAP_UTF8 | UI_CAP_COLOR | UI_CAP_256)
 
 // A small XML well-formedness check: one root element, tags balanced and properly nested, attribute
 // values quoted, no raw '<' or stray '&' in text or attribute values. Returns NULL or what is wrong.
@@ -135,8 +131,7 @@ TEST(ui_export_svg_draws_blocks_braille_and_boxes_as_shapes) {
 // Every word of the drawn screen is in the SVG, and the SVG is well-formed, at each golden size.
 TEST(ui_export_svg_of_the_screen_holds_its_text) {
     ui_test_utf8_locale();
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     int sizes[3][2] = {{80, 24}, {120, 40}, {200, 60}};
     for (int k = 0; k < 3; k++) {
         UiState ui;
@@ -231,8 +226,7 @@ TEST(ui_dump_commands_and_the_d_key) {
     ui_parse_line(":?", &gs, &r);
     CHECK(r.show_help);
 
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, 80, 24);
@@ -251,8 +245,7 @@ TEST(ui_dump_commands_and_the_d_key) {
 }
 
 TEST(ui_data_dump_holds_the_numbers_behind_the_view) {
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, 80, 24);
@@ -286,8 +279,7 @@ TEST(ui_data_dump_holds_the_numbers_behind_the_view) {
 TEST(ui_help_lists_every_key_and_command) {
     ui_test_utf8_locale();
     int w = 100, lines = ui_help_line_count(w - 8) + 4;
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, w, lines);
@@ -318,8 +310,7 @@ TEST(ui_help_lists_every_key_and_command) {
 }
 
 TEST(ui_escape_and_q_leave_overlays) {
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, 80, 24);
@@ -338,11 +329,9 @@ TEST(ui_escape_and_q_leave_overlays) {
 }
 
 // What the trainer is busy with shows in the status line with its progress; paused hides tokens/s.
-void ui_test_golden(const char *name, const char *got);
 TEST(ui_golden_status_activity) {
     ui_test_utf8_locale();
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     s->threads = 2;
     Grid g;
     grid_init(&g, 120, 4, FULL_CAPS);
@@ -369,8 +358,7 @@ TEST(ui_golden_status_activity) {
 // The loss plot's views: EMA over the raw curve, a log axis, the last N steps.
 TEST(ui_golden_plot_views) {
     ui_test_utf8_locale();
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);
     ui_update(&ui, s, 80, 24);
@@ -404,8 +392,7 @@ static void post_nothing(void *ctx, const UiCommand *c) { (void)ctx, (void)c; }
 // Space shows at once: PAUSING while the trainer finishes the step in flight, PAUSED once it has.
 TEST(ui_space_shows_pausing_until_the_trainer_pauses) {
     ui_test_utf8_locale();
-    UiSnapshot *s = malloc(sizeof *s);
-    ui_test_fill_snapshot(s);
+    UiSnapshot *s = ui_test_new_snapshot();
     s->state = UI_RUN_RUNNING;
     UiState ui;
     ui_state_init(&ui, FULL_CAPS);

@@ -1,5 +1,6 @@
 // Shared by the UI tests: a fixed synthetic snapshot, golden-file comparison, a command recorder.
 #include "harness.h"
+#include "tests/ui_fixture.h"
 #include "ui/command.h"
 #include "ui/grid.h"
 #include "ui/heatmap.h"
@@ -12,16 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-// Declared again in each test_ui*.c file.
-void ui_test_fill_snapshot(UiSnapshot *s);
-void ui_test_fill_lab(UiSnapshot *s);
-void ui_test_golden(const char *name, const char *got);
-void ui_test_utf8_locale(void);
-typedef struct {
-    int n;
-    UiCommand cmds[32];
-} UiTestRec;
-void ui_test_post(void *ctx, const UiCommand *c);
 
 // Original filler text (positions index into it cyclically).
 static const char corpus[] =
@@ -131,6 +122,13 @@ void ui_test_fill_snapshot(UiSnapshot *s) {
     s->temperature = 0.8f;
     s->top_k = 40;
     ui_snapshot_message(s, 0, "saved checkpoint to run.safetensors");
+}
+
+UiSnapshot *ui_test_new_snapshot(void) {
+    UiSnapshot *s = malloc(sizeof *s);
+    CHECK(s != NULL);
+    ui_test_fill_snapshot(s);
+    return s;
 }
 
 void ui_test_utf8_locale(void) {

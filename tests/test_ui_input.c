@@ -1,5 +1,6 @@
 // UI input: keys -> posted commands and state, mouse clicks, prompt lines and ':' commands, readline.
 #include "harness.h"
+#include "tests/ui_fixture.h"
 #include "app/config_help.h"
 #include "ui/cmdline.h"
 #include "ui/heatmap.h"
@@ -12,16 +13,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-void ui_test_fill_snapshot(UiSnapshot *s);
-void ui_test_utf8_locale(void);
-typedef struct {
-    int n;
-    UiCommand cmds[32];
-} UiTestRec;
-void ui_test_post(void *ctx, const UiCommand *c);
-
-#define FULL_CAPS (UI_CAP_UTF8 | UI_CAP_COLOR | UI_CAP_256)
 
 typedef struct {
     UiSnapshot *s;
