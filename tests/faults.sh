@@ -1,5 +1,5 @@
 #!/bin/sh
-# Faults during `memscope train` (issue 5), at the process level:
+# Faults during `memscope train`, at the process level (a run must survive its machine and its user):
 #   - SIGINT, SIGTERM, SIGHUP: stop after the current step, save, exit 0; the resumed run continues exactly;
 #   - kill -9 at random moments during saves (KILL_TRIALS of them): the checkpoint always loads, and
 #     resuming from it gives the losses of an uninterrupted run;
@@ -25,15 +25,11 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; shift; for line in "$@"; do echo "    $line"; done; }
+. tests/suite_lib.sh
 
 TINY="--set d_model=8 --set n_heads=2 --set n_layers=1 --set d_ff=8 --set seq_len=4 --set mem_len=4 --set c_mem_len=2 --set batch_size=2 --threads 1"
 # ~200 KB of text over a small alphabet: 23,000 steps per epoch of the tiny config, 30 µs each
-awk 'BEGIN { srand(7); split("a ,ab ,ba ,cab\n,bad ,dab\\, ", w, ","); for (i = 0; i < 60000; i++) printf "%s", w[int(rand() * 6) + 1] }' \
-    >"$W/text.txt"
+small_text 60000 >"$W/text.txt"
 DATA="$W/text.txt"
 
 # The step records of a --log file (its header and validation records are not steps).

@@ -44,15 +44,11 @@ cleanup() {
     rm -rf "$W"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; shift; for line in "$@"; do echo "    $line"; done; }
+. tests/suite_lib.sh
 
 # The labml preset made small: compression and the AR loss from step 2, 8 streams.
 SMALL="--preset labml --set d_model=32 --set n_heads=2 --set n_layers=2 --set d_ff=64 --set c_mem_len=16 --set batch_size=8"
-awk 'BEGIN { srand(7); split("a ,ab ,ba ,cab\n,bad ,dab\\, ", w, ","); for (i = 0; i < 30000; i++) printf "%s", w[int(rand() * 6) + 1] }' \
-    >"$W/text.txt"
+small_text 30000 >"$W/text.txt"
 DATA="$W/text.txt"
 # The losses of a --log file: its step records (not a header or validation record) without the timing.
 losses() { grep -h '"ce":' "$@" | grep -v '"type":"valid"' | sed 's/,"time":[0-9.e+-]*//; s/,"tokens_per_s":[0-9.]*//'; }
