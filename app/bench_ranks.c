@@ -34,12 +34,16 @@ static int compare_rows(const void *a, const void *b) {
 
 static long grad_floats(Model *m) { return m->main.layout.total + model_active_set(m)->block.layout.total; }
 
+void bench_config(Config *cfg, const char *preset, const Corpus *corpus) {
+    config_preset(cfg, preset);
+    cfg->vocab_size = corpus->vocab.size;
+    cfg->seed = 0;
+}
+
 static int measure(RankRow *row, const char *preset, const Corpus *corpus, int threads) {
     Config cfg;
     char err[512];
-    config_preset(&cfg, preset);
-    cfg.vocab_size = corpus->vocab.size;
-    cfg.seed = 0;
+    bench_config(&cfg, preset, corpus);
     Run run;
     if (run_open(&run, &cfg, corpus, NULL, threads, err, sizeof err)) return fail("bench", "%s", err);
     Model *m = run.model;

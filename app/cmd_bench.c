@@ -40,22 +40,19 @@ static double median(double *v, int n) {
     return v[n / 2];
 }
 
-// The preset's model from seed 0, for the inference figures.
+// The preset's model, for the inference figures.
 static int model_for(const char *preset, const Corpus *corpus, Config *cfg, Model **m) {
     char err[512];
-    config_preset(cfg, preset);
-    cfg->vocab_size = corpus->vocab.size;
-    *m = model_new(cfg, 0, err, sizeof err);
+    bench_config(cfg, preset, corpus);
+    *m = model_new(cfg, cfg->seed, err, sizeof err);
     if (!*m) fprintf(stderr, "memscope bench: %s\n", err);
     return *m ? 0 : -1;
 }
 
-// A run of the preset on corpus from seed 0 (the figures of every bench so far), or -1 after a line.
+// A run of the preset on corpus, or -1 after a line.
 static int run_for(const char *preset, const Corpus *corpus, int threads, Config *cfg, Run *r) {
     char err[512];
-    config_preset(cfg, preset);
-    cfg->vocab_size = corpus->vocab.size;
-    cfg->seed = 0;
+    bench_config(cfg, preset, corpus);
     if (!run_open(r, cfg, corpus, NULL, threads, err, sizeof err)) return 0;
     fprintf(stderr, "memscope bench: %s\n", err);
     return -1;

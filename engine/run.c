@@ -32,12 +32,8 @@ int run_open(Run *r, const Config *cfg, const Corpus *corpus, const Checkpoint *
     r->corpus = corpus;
     r->model = model_new(cfg, cfg->seed, err, errlen);
     if (!r->model) return -1;
-    if (ck && checkpoint_load_weights(ck, r->model, err, errlen)) {
-        model_free(r->model);
-        r->model = NULL;
-        return -1;
-    }
-    if (trainer_init(&r->t, r->model, corpus, err, errlen)) {
+    if ((ck && checkpoint_load_weights(ck, r->model, err, errlen)) ||
+        trainer_init(&r->t, r->model, corpus, err, errlen)) {
         model_free(r->model);
         r->model = NULL;
         return -1;
