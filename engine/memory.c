@@ -3,21 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Element counts of memory_init's seven arrays (in the order it allocates them), from mem's shape fields:
-// memory_init allocates them and memory_bytes sums them, so the budget is the allocation.
-static void memory_plan(const Memory *mem, size_t counts[7]) {
-    size_t per = (size_t)mem->n_layers * mem->batch * mem->d;
-    counts[0] = per * mem->mem_cap + 1;                                // mem (floats)
-    counts[1] = per * mem->cmem_room + 1;                              // cmem (floats)
-    counts[2] = (size_t)mem->mem_cap + 1;                              // mem_pos (longs)
-    counts[3] = counts[4] = (size_t)mem->cmem_cap + 1;                 // cmem_first, cmem_last (longs)
-    counts[5] = (size_t)mem->n_layers * mem->batch * mem->mem_cap + 1; // usage (floats)
-    counts[6] = (size_t)mem->mem_cap + 1;                              // usage_reads (floats)
-}
-
-static const size_t memory_elem_size[7] = {sizeof(float), sizeof(float), sizeof(long), sizeof(long), sizeof(long),
-                                           sizeof(float), sizeof(float)};
-
 static void memory_shape(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len) {
     memset(mem, 0, sizeof *mem);
     mem->n_layers = n_layers;
@@ -31,33 +16,37 @@ static void memory_shape(Memory *mem, int n_layers, int batch, int d, int mem_le
     mem->n_streams = batch;
 }
 
+// Every array of a memory comes from here: it counts the bytes into mem->bytes and, for a plan
+// (memory_bytes), allocates nothing, so the budget and the allocation are the same code.
+static void *memory_array(Memory *mem, int plan_only, size_t count, size_t size) {
+    mem->bytes += count * size;
+    return plan_only ? NULL : calloc(count, size);
+}
+
+// Lays out (plan_only: counts) the arrays of mem's shape; -1 when one could not be allocated.
+static int memory_build(Memory *mem, int plan_only) {
+    size_t per = (size_t)mem->n_layers * mem->batch * mem->d;
+    mem->mem = memory_array(mem, plan_only, per * mem->mem_cap + 1, sizeof(float));
+    mem->cmem = memory_array(mem, plan_only, per * mem->cmem_room + 1, sizeof(float));
+    mem->mem_pos = memory_array(mem, plan_only, (size_t)mem->mem_cap + 1, sizeof(long));
+    mem->cmem_first = memory_array(mem, plan_only, (size_t)mem->cmem_cap + 1, sizeof(long));
+    mem->cmem_last = memory_array(mem, plan_only, (size_t)mem->cmem_cap + 1, sizeof(long));
+    mem->usage = memory_array(mem, plan_only, (size_t)mem->n_layers * mem->batch * mem->mem_cap + 1, sizeof(float));
+    mem->usage_reads = memory_array(mem, plan_only, (size_t)mem->mem_cap + 1, sizeof(float));
+    return plan_only || (mem->mem && mem->cmem && mem->mem_pos && mem->cmem_first && mem->cmem_last && mem->usage &&
+                         mem->usage_reads) ? 0 : -1;
+}
+
 size_t memory_bytes(int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len) {
-    Memory shape;
-    size_t counts[7], bytes = 0;
-    memory_shape(&shape, n_layers, batch, d, mem_len, c_mem_len, seq_len);
-    memory_plan(&shape, counts);
-    for (int i = 0; i < 7; i++) bytes += counts[i] * memory_elem_size[i];
-    return bytes;
+    Memory plan;
+    memory_shape(&plan, n_layers, batch, d, mem_len, c_mem_len, seq_len);
+    memory_build(&plan, 1);
+    return plan.bytes;
 }
 
 int memory_init(Memory *mem, int n_layers, int batch, int d, int mem_len, int c_mem_len, int seq_len) {
     memory_shape(mem, n_layers, batch, d, mem_len, c_mem_len, seq_len);
-    size_t counts[7];
-    memory_plan(mem, counts);
-    void *a[7];
-    int ok = 1;
-    for (int i = 0; i < 7; i++) {
-        ok &= (a[i] = calloc(counts[i], memory_elem_size[i])) != NULL;
-        mem->bytes += counts[i] * memory_elem_size[i];
-    }
-    mem->mem = a[0];
-    mem->cmem = a[1];
-    mem->mem_pos = a[2];
-    mem->cmem_first = a[3];
-    mem->cmem_last = a[4];
-    mem->usage = a[5];
-    mem->usage_reads = a[6];
-    if (!ok) {
+    if (memory_build(mem, 0)) {
         memory_free(mem);
         return -1;
     }
