@@ -127,7 +127,8 @@ static int setup(TrainRun *r) {
     int rc = session_open(&r->s, &r->o, threads, NULL, NULL, "train");
     if (rc) return rc;
     if (r->o.log && !par_rank() && train_log_open(&r->log, r->o.log, err, sizeof err)) return fail("train", "%s", err);
-    if (train_log_header(&r->log, &r->s.run.model->cfg, &r->s.corpus, (int)threads, run_steps(&r->s.run), err, sizeof err))
+    if (train_log_header(&r->log, &r->s.run.model->cfg, &r->s.corpus, (int)threads, run_steps(&r->s.run), err,
+                         sizeof err))
         fprintf(stderr, "memscope train: %s\n", err);
     return 0;
 }
@@ -155,8 +156,8 @@ static void curve_point(TrainRun *r, double seconds) {
     float v = validate(&r->s.run, "periodic");
     if (isnan(v)) return; // interrupted
     run_record_valid(&r->s.run, v);
-    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, run_steps(&r->s.run), run_epochs_done(&r->s.run),
-           v, v / M_LN2);
+    printf("valid at %.0f s step %ld epoch %.2f: ce %.6f bpc %.6f\n", seconds, run_steps(&r->s.run),
+           run_epochs_done(&r->s.run), v, v / M_LN2);
     fflush(stdout);
     char err[1200];
     if (train_log_valid(&r->log, "periodic", run_steps(&r->s.run), seconds, v, err, sizeof err))
@@ -170,6 +171,9 @@ typedef struct {
     double every, budget, next_valid; // progress line, --minutes and --valid-every, in seconds
     long tokens_per_step, first_step;
 } TrainLoop;
+
+// Seconds of training at `now`: since the start, less the time spent validating.
+static double trained_seconds(const TrainLoop *L, double now) { return now - L->start - L->paused; }
 
 static void loop_begin(TrainLoop *L, const TrainRun *r) {
     const Config *c = &r->s.run.model->cfg;
@@ -219,8 +223,8 @@ static void show_progress(TrainRun *r, TrainLoop *L, const StepStats *s, long i,
     if (L->every > 0 && (now - L->last_print >= L->every || (L->tty && i == total - 1))) {
         if (!L->last_print && !L->tty) L->last_print = now; // off a terminal the first line comes after `every` s
         else {
-            progress(&r->s.run, s, i + 1, total, (i + 1) * L->tokens_per_step / (now - L->start - L->paused),
-                     now - L->start - L->paused, L->budget, L->tty);
+            double trained = trained_seconds(L, now);
+            progress(&r->s.run, s, i + 1, total, (i + 1) * L->tokens_per_step / trained, trained, L->budget, L->tty);
             L->last_print = now;
         }
     }
@@ -238,7 +242,7 @@ static int periodic_save_stops(TrainRun *r, long i) {
 }
 
 static void print_finish(const TrainRun *r, const TrainLoop *L) {
-    double elapsed = now_seconds() - L->start - L->paused;
+    double elapsed = trained_seconds(L, now_seconds());
     if (L->tty) fputc('\n', stderr);
     long done = run_steps(&r->s.run), ran = done - L->first_step;
     fprintf(stderr, "memscope train: %s after step %ld, %.1f s of training, %.0f tokens/s\n",
@@ -250,7 +254,7 @@ static int train_loop(TrainRun *r, long total) {
     TrainLoop L;
     loop_begin(&L, r);
     for (long i = 0; i < total; i++) {
-        double trained = now_seconds() - L.start - L.paused;
+        double trained = trained_seconds(&L, now_seconds());
         int due = rank0_decides(&L, trained);
         if (due & 3) break;
         if (due & 4) validate_on_the_curve(r, &L, trained);
@@ -266,7 +270,8 @@ static int train_loop(TrainRun *r, long total) {
         write_log(r, &s, L.tokens_per_step / (now - t0));
         show_progress(r, &L, &s, i, total, now);
         char drift[256];
-        if (par_check_params(r->s.run.model, run_steps(&r->s.run), drift, sizeof drift)) return fail("train", "%s", drift);
+        if (par_check_params(r->s.run.model, run_steps(&r->s.run), drift, sizeof drift))
+            return fail("train", "%s", drift);
         if (periodic_save_stops(r, i)) return 1;
     }
     print_finish(r, &L);
